@@ -1,0 +1,33 @@
+# Two commands set everything up on a fresh machine: `make serve` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: serve test lint ingest install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Ingest is incremental: when nothing changed it publishes nothing and returns at once.
+ingest: $(STAMP)
+	$(BIN)/csguide ingest
+
+serve: ingest
+	@echo "Content ingested. Search it with: $(BIN)/csguide search 'klientu apkalposana' --lang lv"
+	@echo "(The HTTP API and widget are not built yet; see the open issues.)"
+
+lint: $(STAMP)
+	$(BIN)/ruff check api pipeline tests bench
+	$(BIN)/ruff format --check api pipeline tests bench
+
+test: lint
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,214 @@
+"""The ``csguide`` command: ingest content, search what is published, manage index versions."""
+
+import html
+import json
+import re
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline.ingest import run_ingest
+from pipeline.languages import INDEX_LANGS, LANGUAGE_NAMES
+from pipeline.publish import PublishError, current_version, ingest_lock, list_versions, rollback
+from pipeline.schema import IngestReport
+from pipeline.search import MAX_QUERY_CHARS, NotPublished, PublishedIndex
+from pipeline.settings import get_settings
+
+app = typer.Typer(
+    help="csguide: multilingual customer-service tips from editors' articles.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+index_app = typer.Typer(help="Published index versions.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+class _BarProgress:
+    """Adapts the pipeline's progress callbacks to a rich progress bar on stderr."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._task: int | None = None
+
+    def phase(self, name: str, total: int) -> None:
+        if self._task is not None:
+            self._progress.update(self._task, description=f"{name} done", detail="")
+        self._task = self._progress.add_task(name, total=total, detail="")
+
+    def advance(self, detail: str) -> None:
+        if self._task is not None:
+            self._progress.update(self._task, advance=1, detail=detail)
+
+
+@app.command()
+def ingest(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and report; publish nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Process every article again, even unchanged ones.")
+    ] = False,
+) -> None:
+    """Turn content/<lang>/*.txt into published per-language indexes.
+
+    Exit status: 0 all published, 1 partial (some files rejected, the rest published),
+    2 nothing published (the previous version, if any, keeps serving).
+    """
+    settings = get_settings()
+    show_bar = not as_json and err.is_terminal
+    if show_bar:
+        columns = (
+            TextColumn("{task.description:<9}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=err, transient=True) as bar:
+            report = run_ingest(settings, dry_run=dry_run, force=force, progress=_BarProgress(bar))
+    else:
+        report = run_ingest(settings, dry_run=dry_run, force=force)
+    if as_json:
+        out.print_json(report.model_dump_json())
+    else:
+        _print_report(report)
+    raise typer.Exit(report.exit_code)
+
+
+def _print_report(report: IngestReport) -> None:
+    colour = {0: "green", 1: "yellow"}.get(report.exit_code, "red")
+    out.print(
+        f"Articles: {report.articles_seen} found, {report.articles_processed} processed, "
+        f"{report.articles_unchanged} unchanged, {len(report.rejected)} rejected"
+        + (
+            f", {len(report.articles_kept)} kept at their last good version"
+            if report.articles_kept
+            else ""
+        )
+    )
+    if report.languages:
+        table = Table(
+            title=f"Tips: {report.tips} from "
+            + ", ".join(f"{n} {lang}" for lang, n in report.tips_by_source_lang.items())
+        )
+        table.add_column("index")
+        for column in ("original", "editor", "machine", "untranslated"):
+            table.add_column(column, justify="right")
+        for lang, counts in report.languages.items():
+            table.add_row(
+                f"{lang} {LANGUAGE_NAMES[lang]}",
+                *(str(counts.get(key, 0)) for key in ("original", "editor", "machine", "none")),
+            )
+        out.print(table)
+    for problem in report.rejected:
+        out.print(f"[red]rejected[/] {escape(problem.path)}: {escape(problem.reason)}")
+    for kept in report.articles_kept:
+        out.print(f"[yellow]kept[/] {escape(kept)}: its last good version stays published")
+    for problem in report.warnings:
+        out.print(f"[yellow]warning[/] {escape(problem.path)}: {escape(problem.reason)}")
+    out.print(f"[{colour}]{report.status}[/]: {escape(report.message)}")
+
+
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
+
+
+def _marked(highlighted: str) -> str:
+    """The API's <mark> highlight as rich markup."""
+    pieces, previous = [], 0
+    for match in _MARK.finditer(highlighted):
+        pieces.append(escape(html.unescape(highlighted[previous : match.start()])))
+        pieces.append(f"[bold yellow]{escape(html.unescape(match.group(1)))}[/]")
+        previous = match.end()
+    pieces.append(escape(html.unescape(highlighted[previous:])))
+    return "".join(pieces)
+
+
+def _check_lang(value: str | None, option: str) -> None:
+    if value is not None and value not in INDEX_LANGS:
+        err.print(f"[red]error[/]: {option} must be one of {', '.join(INDEX_LANGS)}, not {value!r}")
+        raise typer.Exit(2)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Words to look for, in any supported language.")],
+    lang: Annotated[
+        str, typer.Option("--lang", "-l", help="Answer language: " + ", ".join(INDEX_LANGS))
+    ],
+    limit: Annotated[int, typer.Option(min=1, max=50, help="How many tips.")] = 10,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many tips (paging).")] = 0,
+    source_lang: Annotated[
+        str | None, typer.Option(help="Only tips originally written in this language.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON records.")] = False,
+) -> None:
+    """Search the published tips, best first, in the language given with --lang."""
+    _check_lang(lang, "--lang")
+    _check_lang(source_lang, "--source-lang")
+    if not query.strip() or len(query) > MAX_QUERY_CHARS:
+        err.print(f"[red]error[/]: the query must have 1 to {MAX_QUERY_CHARS} characters")
+        raise typer.Exit(2)
+    try:
+        published = PublishedIndex.open_current(get_settings().data_dir)
+    except NotPublished as exc:
+        err.print(f"[red]error[/]: {exc}")
+        raise typer.Exit(2) from None
+    try:
+        page = published.search(query, lang, limit=limit, offset=offset, source_lang=source_lang)
+    finally:
+        published.close()
+    if as_json:
+        sys.stdout.write(json.dumps(page.as_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    if not page.results:
+        out.print(f"No tips found for {query!r} in {lang}.")
+        return
+    out.print(
+        f"{page.total} tip(s) for {escape(query)!r} in {lang}, showing {len(page.results)}:\n"
+    )
+    for rank, hit in enumerate(page.results, start=offset + 1):
+        out.print(
+            f"[bold]{rank}. {escape(hit.title)}[/]  [dim]{escape(hit.id)} · from {hit.source.lang}"
+            f" · {hit.translation.provenance} · score {hit.score:.2f}[/]"
+        )
+        out.print(f"   {_marked(hit.highlight)}\n")
+
+
+@index_app.command("versions")
+def versions() -> None:
+    """List the published index versions kept on disk; * marks the one being served."""
+    data_dir = get_settings().data_dir
+    current = current_version(data_dir)
+    found = list_versions(data_dir)
+    if not found:
+        out.print(f"No versions published in {data_dir}.")
+        return
+    for version in found:
+        marker = "*" if current and version.name == current.name else " "
+        manifest = version.manifest
+        out.print(
+            f"{marker} {version.name}  {manifest.articles} articles, {manifest.tips} tips, "
+            f"created {manifest.created:%Y-%m-%d %H:%M:%S}Z"
+        )
+
+
+@index_app.command("rollback")
+def rollback_command() -> None:
+    """Serve the previous published version again."""
+    data_dir = get_settings().data_dir
+    try:
+        with ingest_lock(data_dir):
+            version = rollback(data_dir)
+    except PublishError as exc:
+        err.print(f"[red]error[/]: {exc}")
+        raise typer.Exit(2) from None
+    out.print(f"now serving {version.name}")

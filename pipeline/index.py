@@ -1,0 +1,119 @@
+"""Stage 5, index: one whoosh index per language, built from that language's tip records.
+
+Fields of the index for language L:
+
+* ``title``, ``text``: the tip in L (original or translation), analyzed for L;
+* ``orig_<src>``: the original title and text of every tip written in another language,
+  analyzed for that language, so a tip is always found by its original words too (and tips with
+  no translation into L yet are found at all);
+* ``record``: the whole :class:`~pipeline.schema.TipRecord` as JSON, which is what readers return.
+
+Whoosh-Reloaded rather than Whoosh 2.7.4: the same ``import whoosh`` API, but maintained, and
+free of the invalid-escape warnings 2.7.4 raises on current Pythons.
+"""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from whoosh import index
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.query import Term
+
+from pipeline.analysis import analyzer_for
+from pipeline.languages import CONTENT_LANGS
+from pipeline.schema import TipRecord
+
+#: Bump when fields or analyzers change: a new format makes the next ingest rebuild everything.
+FORMAT_VERSION = 1
+
+TITLE_BOOST = 2.0
+ORIGINAL_BOOST = 0.5
+
+
+class IndexValidationError(Exception):
+    pass
+
+
+def original_field(lang: str) -> str:
+    return f"orig_{lang}"
+
+
+def original_fields(index_lang: str) -> list[str]:
+    """The ``orig_*`` fields of the index for ``index_lang`` (its own language needs none)."""
+    return [original_field(lang) for lang in CONTENT_LANGS if lang != index_lang]
+
+
+def schema_for(lang: str) -> Schema:
+    fields: dict[str, object] = {
+        "id": ID(stored=True, unique=True),
+        "article": ID(stored=True),
+        "source_lang": ID(stored=True),
+        "provenance": ID(stored=True),
+        "position": NUMERIC(stored=True, sortable=True),
+        "title": TEXT(analyzer=analyzer_for(lang), field_boost=TITLE_BOOST),
+        "text": TEXT(analyzer=analyzer_for(lang)),
+        "record": STORED(),
+    }
+    for source_lang in CONTENT_LANGS:
+        if source_lang != lang:
+            fields[original_field(source_lang)] = TEXT(
+                analyzer=analyzer_for(source_lang), field_boost=ORIGINAL_BOOST
+            )
+    return Schema(**fields)
+
+
+def document_for(record: TipRecord, index_lang: str) -> dict[str, object]:
+    document: dict[str, object] = {
+        "id": record.id,
+        "article": record.source.article,
+        "source_lang": record.source.lang,
+        "provenance": record.translation.provenance,
+        "position": record.position,
+        "record": record.model_dump_json(),
+    }
+    if record.lang == index_lang:
+        document["title"] = record.title
+        document["text"] = record.text
+    if record.source.lang != index_lang:
+        document[original_field(record.source.lang)] = (
+            f"{record.source.title}\n{record.source.text}"
+        )
+    return document
+
+
+def write_index(directory: Path, lang: str, records: Sequence[TipRecord]) -> None:
+    """Create a new index for ``lang`` in the empty or missing ``directory``."""
+    directory.mkdir(parents=True, exist_ok=False)
+    ix = index.create_in(str(directory), schema_for(lang))
+    writer = ix.writer(limitmb=256)
+    try:
+        for record in records:
+            writer.add_document(**document_for(record, lang))
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    ix.close()
+
+
+def validate_index(directory: Path, lang: str, records: Sequence[TipRecord]) -> None:
+    """Open the built index as a reader would and check it holds exactly ``records``."""
+    try:
+        ix = index.open_dir(str(directory), readonly=True)
+    except Exception as exc:  # whoosh raises several unrelated types for a broken index
+        raise IndexValidationError(f"{lang} index cannot be opened: {exc}") from exc
+    try:
+        with ix.searcher() as searcher:
+            if searcher.doc_count() != len(records):
+                raise IndexValidationError(
+                    f"{lang} index holds {searcher.doc_count()} tips, expected {len(records)}"
+                )
+            if records:
+                probe = records[len(records) // 2]
+                found = searcher.document(id=probe.id)
+                if not found or TipRecord.model_validate_json(found["record"]) != probe:
+                    raise IndexValidationError(f"{lang} index does not return tip {probe.id}")
+                if not searcher.search(Term("id", probe.id), limit=1):
+                    raise IndexValidationError(f"{lang} index cannot search for tip {probe.id}")
+    finally:
+        ix.close()

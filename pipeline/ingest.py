@@ -1,0 +1,246 @@
+"""The ingest pipeline, composed: load → normalise → language check → segment → index → publish.
+
+:func:`run_ingest` never raises for bad content: every refused file is in the report with its
+reason, and the previously published version keeps serving unless a complete, validated new one
+replaces it.
+"""
+
+import hashlib
+import shutil
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from pipeline.index import FORMAT_VERSION, IndexValidationError, validate_index, write_index
+from pipeline.langcheck import check_language
+from pipeline.languages import CONTENT_LANGS, INDEX_LANGS
+from pipeline.load import ARTICLE_SUFFIX, RejectedFile, SourceFile, load_content
+from pipeline.normalise import normalise_article
+from pipeline.publish import (
+    ARTICLES_FILE,
+    INDEX_DIR,
+    MANIFEST_FILE,
+    IngestBusy,
+    Manifest,
+    PublishError,
+    current_version,
+    ingest_lock,
+    new_build_dir,
+    next_version_name,
+    publish,
+    remove_leftover_builds,
+)
+from pipeline.records import records_for_language
+from pipeline.schema import FileProblem, IngestReport, PublishedArticle, Tip, TipRecord
+from pipeline.segment import SEGMENTER_VERSION, segment_article
+from pipeline.settings import Settings
+from pipeline.state import IngestState, ProcessedArticle, load_state, save_state
+
+
+class Progress(Protocol):
+    """Receives progress of long steps (the CLI shows it as a progress bar)."""
+
+    def phase(self, name: str, total: int) -> None: ...
+
+    def advance(self, detail: str) -> None: ...
+
+
+class _Silent:
+    def phase(self, name: str, total: int) -> None:
+        pass
+
+    def advance(self, detail: str) -> None:
+        pass
+
+
+def run_ingest(
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest ``settings.content_dir`` into ``settings.data_dir``; see :class:`IngestReport`."""
+    report = IngestReport(dry_run=dry_run)
+    try:
+        if dry_run:  # reads only, so it needs no lock and leaves leftovers alone
+            _ingest(settings, report, dry_run=True, force=force, progress=progress or _Silent())
+        else:
+            with ingest_lock(settings.data_dir):
+                _ingest(
+                    settings, report, dry_run=False, force=force, progress=progress or _Silent()
+                )
+    except (IngestBusy, PublishError, IndexValidationError, OSError) as exc:
+        report.status, report.exit_code = "failed", 2
+        report.message = f"nothing published: {exc}"
+    return report
+
+
+def _ingest(
+    settings: Settings, report: IngestReport, *, dry_run: bool, force: bool, progress: Progress
+) -> None:
+    data_dir = settings.data_dir
+    previous = current_version(data_dir)
+    report.previous_version = report.version = previous.name if previous else None
+    if not dry_run:
+        remove_leftover_builds(data_dir)
+
+    loaded = load_content(settings.content_dir, settings.max_article_bytes)
+    report.rejected.extend(loaded.rejected)
+    report.warnings.extend(loaded.warnings)
+    report.articles_seen = len(loaded.files) + len(loaded.rejected)
+
+    state = load_state(data_dir)
+    processed = _process_articles(loaded.files, state, report, force=force, progress=progress)
+    _keep_last_good_versions(processed, state, report)
+
+    tips = [tip for article_id in sorted(processed) for tip in processed[article_id].tips]
+    records = {lang: records_for_language(tips, lang) for lang in INDEX_LANGS}
+    _count(report, tips, records)
+    if not tips:
+        report.status, report.exit_code = "failed", 2
+        report.message = "nothing published: no article could be used" + (
+            "; the previous version keeps serving" if previous else ""
+        )
+        return
+
+    fingerprint = _fingerprint(processed)
+    if previous is not None and previous.manifest.fingerprint == fingerprint and not force:
+        report.status = "up-to-date"
+        report.message = f"nothing changed since version {previous.name}"
+    elif dry_run:
+        report.status = "dry-run"
+        report.message = "dry run: a new version would be published"
+    else:
+        report.version = _build_and_publish(settings, processed, records, fingerprint, progress)
+        report.status = "published"
+        report.message = f"published version {report.version}"
+    if not dry_run:
+        save_state(data_dir, IngestState(segmenter_version=SEGMENTER_VERSION, articles=processed))
+    if report.rejected:
+        report.exit_code = 1
+        if report.status != "dry-run":
+            report.status = "partial"
+        report.message += f"; {len(report.rejected)} file(s) rejected"
+    else:
+        report.exit_code = 0
+
+
+def _process_articles(
+    files: list[SourceFile],
+    state: IngestState,
+    report: IngestReport,
+    *,
+    force: bool,
+    progress: Progress,
+) -> dict[str, ProcessedArticle]:
+    reusable = {} if force or state.segmenter_version != SEGMENTER_VERSION else state.articles
+    processed: dict[str, ProcessedArticle] = {}
+    progress.phase("articles", len(files))
+    for source in files:
+        progress.advance(source.path)
+        try:
+            article = normalise_article(source).article
+            cached = reusable.get(article.id)
+            if cached is not None and cached.article == article:
+                processed[article.id] = cached
+                report.articles_unchanged += 1
+                continue
+            check = check_language(article)
+            if not check.ok:
+                raise RejectedFile(check.reason)
+            tips = segment_article(article)
+            if not tips:
+                raise RejectedFile("no tips found in the text")
+        except RejectedFile as exc:
+            report.rejected.append(FileProblem(path=source.path, reason=str(exc)))
+            continue
+        processed[article.id] = ProcessedArticle(article=article, tips=tips)
+        report.articles_processed += 1
+    return processed
+
+
+def _keep_last_good_versions(
+    processed: dict[str, ProcessedArticle], state: IngestState, report: IngestReport
+) -> None:
+    """A file that was good before and is rejected now keeps its last good version indexed."""
+    for problem in report.rejected:
+        article_id = article_id_for(problem.path)
+        if article_id and article_id not in processed and article_id in state.articles:
+            processed[article_id] = state.articles[article_id]
+            report.articles_kept.append(article_id)
+
+
+def article_id_for(path: str) -> str | None:
+    """'lv/slug.txt' → 'lv/slug'; None for paths that cannot be articles."""
+    parts = Path(path).parts
+    if len(parts) != 2 or parts[0] not in CONTENT_LANGS or not path.endswith(ARTICLE_SUFFIX):
+        return None
+    return f"{parts[0]}/{Path(parts[1]).stem}"
+
+
+def _fingerprint(processed: dict[str, ProcessedArticle]) -> str:
+    digest = hashlib.sha256(f"format {FORMAT_VERSION} segmenter {SEGMENTER_VERSION}\n".encode())
+    for article_id in sorted(processed):
+        entry = processed[article_id]
+        digest.update(f"{article_id} {entry.article.hash} {len(entry.tips)}\n".encode())
+    return digest.hexdigest()
+
+
+def _count(report: IngestReport, tips: list[Tip], records: dict[str, list[TipRecord]]) -> None:
+    report.tips = len(tips)
+    report.tips_by_source_lang = dict(sorted(Counter(tip.lang for tip in tips).items()))
+    report.languages = {
+        lang: {
+            provenance: sum(1 for r in lang_records if r.translation.provenance == provenance)
+            for provenance in ("original", "editor", "machine", "none")
+        }
+        for lang, lang_records in records.items()
+    }
+
+
+def _build_and_publish(
+    settings: Settings,
+    processed: dict[str, ProcessedArticle],
+    records: dict[str, list[TipRecord]],
+    fingerprint: str,
+    progress: Progress,
+) -> str:
+    data_dir = settings.data_dir
+    build_dir = new_build_dir(data_dir)
+    try:
+        progress.phase("indexes", len(records))
+        for lang, lang_records in records.items():
+            progress.advance(lang)
+            write_index(build_dir / INDEX_DIR / lang, lang, lang_records)
+            validate_index(build_dir / INDEX_DIR / lang, lang, lang_records)
+        articles = [
+            PublishedArticle(
+                id=entry.article.id,
+                lang=entry.article.lang,
+                path=entry.article.path,
+                title=entry.article.title,
+                meta=entry.article.meta,
+                tips=tuple(tip.id for tip in entry.tips),
+            )
+            for _, entry in sorted(processed.items())
+        ]
+        (build_dir / ARTICLES_FILE).write_text(
+            "[" + ",\n".join(a.model_dump_json() for a in articles) + "]\n", encoding="utf-8"
+        )
+        name = next_version_name(data_dir)
+        manifest = Manifest(
+            version=name,
+            created=datetime.now(UTC),
+            format_version=FORMAT_VERSION,
+            fingerprint=fingerprint,
+            articles=len(articles),
+            tips=sum(len(a.tips) for a in articles),
+            languages={lang: len(lang_records) for lang, lang_records in records.items()},
+        )
+        (build_dir / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+        return publish(data_dir, build_dir, name, settings.keep_versions).name
+    finally:
+        if build_dir.exists():
+            shutil.rmtree(build_dir, ignore_errors=True)

@@ -1,0 +1,79 @@
+"""Stage 3, language check: is the article in the language of the folder it was put in?
+
+langdetect (a port of Google's language-detection, profiles shipped in the wheel, no download,
+pure Python) is reliable on article-length text, which is all this stage sees. Its random
+sampling is seeded so that the same article always gets the same verdict.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from langdetect import DetectorFactory, LangDetectException
+from langdetect.detector_factory import PROFILES_DIRECTORY
+
+from pipeline.languages import LANGUAGE_NAMES
+from pipeline.schema import Article
+
+#: Below this many letters the detectors' guesses are noise; such articles are accepted.
+MIN_LETTERS = 20
+#: An article passes when its folder's language gets at least this probability.
+MIN_PROBABILITY = 0.2
+#: Enough text to decide; detection time grows with length.
+SAMPLE_CHARS = 4000
+
+_DETECTOR_CODES = {"zh-cn": "zh", "zh-tw": "zh"}
+
+
+@dataclass(frozen=True)
+class LanguageCheck:
+    expected: str
+    detected: str | None
+    probability: float
+    ok: bool
+    reason: str = ""
+
+
+@lru_cache(maxsize=1)
+def _factory() -> DetectorFactory:
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.set_seed(0)
+    return factory
+
+
+def detect_language(text: str) -> list[tuple[str, float]]:
+    """Languages of ``text`` as (code, probability), most likely first; codes as csguide's."""
+    detector = _factory().create()
+    detector.append(text[:SAMPLE_CHARS])
+    try:
+        guesses = detector.get_probabilities()
+    except LangDetectException:
+        return []
+    return [(_DETECTOR_CODES.get(g.lang, g.lang), g.prob) for g in guesses]
+
+
+def check_language(article: Article) -> LanguageCheck:
+    text = f"{article.title}\n{article.body}"
+    letters = sum(1 for char in text if char.isalpha())
+    if letters < MIN_LETTERS:
+        return LanguageCheck(article.lang, None, 0.0, ok=True, reason="too short to check")
+    guesses = detect_language(text)
+    if not guesses:
+        return LanguageCheck(article.lang, None, 0.0, ok=True, reason="no language detected")
+    detected, probability = guesses[0]
+    expected_probability = sum(p for code, p in guesses if code == article.lang)
+    if detected == article.lang or expected_probability >= MIN_PROBABILITY:
+        return LanguageCheck(
+            article.lang, article.lang, max(probability, expected_probability), True
+        )
+    name = LANGUAGE_NAMES.get(detected, detected)
+    return LanguageCheck(
+        article.lang,
+        detected,
+        probability,
+        ok=False,
+        reason=(
+            f"language looks like {name} ({detected}, {probability:.0%}), but the file is in "
+            f"content/{article.lang}/; move it to the right folder"
+        ),
+    )

@@ -1,0 +1,194 @@
+"""Stage 1, load: find the article files under ``content/<lang>/`` and read them strictly.
+
+Every file either becomes a :class:`SourceFile` or a :class:`~pipeline.schema.FileProblem` that
+names it and says why it was refused; one bad file never stops the others.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from pipeline.languages import CONTENT_LANGS
+from pipeline.schema import ArticleMeta, ContentLang, FileProblem
+
+ARTICLE_SUFFIX = ".txt"
+_BOM = "\ufeff"
+# Slugs become ids and URL path segments: letters (any script), digits, '-', '_' and '.'.
+_SLUG = re.compile(r"^\w[\w.-]*$")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """An article file that was read and decoded; ``text`` is the body after any front matter."""
+
+    id: str
+    lang: ContentLang
+    path: str
+    text: str
+    meta: ArticleMeta = field(default_factory=ArticleMeta)
+
+
+class RejectedFile(Exception):
+    """Raised inside this module for a file that cannot be used; carries the reason."""
+
+
+@dataclass
+class LoadResult:
+    files: list[SourceFile] = field(default_factory=list)
+    rejected: list[FileProblem] = field(default_factory=list)
+    warnings: list[FileProblem] = field(default_factory=list)
+
+
+def load_content(content_dir: Path, max_bytes: int) -> LoadResult:
+    """Read every article under ``content_dir``; never raises for a single bad file."""
+    result = LoadResult()
+    if not content_dir.is_dir():
+        result.rejected.append(
+            FileProblem(path=str(content_dir), reason="content folder does not exist")
+        )
+        return result
+    root = content_dir.resolve()
+    _warn_about_unknown_folders(content_dir, result)
+    for lang in CONTENT_LANGS:
+        lang_dir = content_dir / lang
+        if not lang_dir.is_dir():
+            continue
+        for path in _article_candidates(lang_dir, result, content_dir):
+            rel = path.relative_to(content_dir).as_posix()
+            try:
+                result.files.append(_read_article(path, rel, lang, root, max_bytes, result))
+            except RejectedFile as exc:
+                result.rejected.append(FileProblem(path=rel, reason=str(exc)))
+    return result
+
+
+def _warn_about_unknown_folders(content_dir: Path, result: LoadResult) -> None:
+    for entry in sorted(content_dir.iterdir()):
+        if entry.is_dir() and not entry.name.startswith(".") and entry.name not in CONTENT_LANGS:
+            result.warnings.append(
+                FileProblem(
+                    path=entry.name,
+                    reason="not a content language folder (expected one of "
+                    + ", ".join(CONTENT_LANGS)
+                    + "); not read",
+                )
+            )
+
+
+def _article_candidates(lang_dir: Path, result: LoadResult, content_dir: Path) -> Iterator[Path]:
+    for entry in sorted(lang_dir.iterdir()):
+        if entry.name.startswith("."):
+            continue  # .gitkeep, editor swap files, .DS_Store
+        rel = entry.relative_to(content_dir).as_posix()
+        if entry.is_dir() and not entry.is_symlink():
+            result.warnings.append(
+                FileProblem(path=rel, reason="subfolders are not read; put articles directly here")
+            )
+            continue
+        yield entry
+
+
+def _read_article(
+    path: Path, rel: str, lang: ContentLang, root: Path, max_bytes: int, result: LoadResult
+) -> SourceFile:
+    if path.suffix.lower() != ARTICLE_SUFFIX:
+        raise RejectedFile(f"not an article: only {ARTICLE_SUFFIX} files are read")
+    slug = path.stem
+    if not _SLUG.match(slug):
+        raise RejectedFile(
+            "file name is not a usable slug: use letters, digits, '-', '_' or '.', e.g. "
+            "'answer-within-three-rings.txt'"
+        )
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(root):
+            raise RejectedFile("symlink leads outside the content folder")
+    raw = _read_bytes(path, max_bytes)
+    text = decode_article(raw)
+    body, meta, meta_warnings = split_front_matter(text)
+    for warning in meta_warnings:
+        result.warnings.append(FileProblem(path=rel, reason=warning))
+    if not body.strip():
+        had_front_matter = len(body) != len(text)
+        raise RejectedFile("no text after the front matter" if had_front_matter else "empty file")
+    return SourceFile(id=f"{lang}/{slug}", lang=lang, path=rel, text=body, meta=meta)
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    try:
+        if not path.is_file():
+            raise RejectedFile("not a regular file")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise RejectedFile(
+                f"too large: {size} bytes, the limit is {max_bytes} (CSGUIDE_MAX_ARTICLE_BYTES)"
+            )
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise RejectedFile(f"unreadable: {exc.strerror or exc}") from exc
+    if len(raw) > max_bytes:  # grew while we looked
+        raise RejectedFile(f"too large: over the limit of {max_bytes} bytes")
+    return raw
+
+
+def decode_article(raw: bytes) -> str:
+    """Strict UTF-8 (a leading BOM is dropped), with CRLF and lone CR turned into LF."""
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise RejectedFile(f"binary file, not text (NUL byte at offset {nul})")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = raw[exc.start : exc.start + 1].hex()
+        raise RejectedFile(
+            f"not valid UTF-8: byte 0x{bad} at offset {exc.start}; save the file as UTF-8"
+        ) from exc
+    if text.startswith(_BOM):
+        text = text[len(_BOM) :]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(text: str) -> tuple[str, ArticleMeta, list[str]]:
+    """Split an optional leading ``---`` YAML block from the body.
+
+    Returns the body, the parsed metadata and warnings (unknown keys). Malformed front matter
+    rejects the file: silently indexing the YAML as text would put it in front of users.
+    """
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return text, ArticleMeta(), []
+    block = match.group(1) or ""
+    try:
+        data: Any = yaml.safe_load(block) if block.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""
+        raise RejectedFile(f"front matter is not valid YAML{where}") from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise RejectedFile("front matter must be a YAML mapping (key: value lines)")
+    known = set(ArticleMeta.model_fields)
+    unknown = sorted(str(key) for key in data if key not in known)
+    fields = {key: value for key, value in data.items() if key in known}
+    if isinstance(fields.get("tags"), str):
+        fields["tags"] = [tag.strip() for tag in fields["tags"].split(",") if tag.strip()]
+    try:
+        meta = ArticleMeta.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(part) for part in first["loc"])
+        raise RejectedFile(f"front matter field '{name}': {first['msg']}") from exc
+    warnings = (
+        [f"front matter keys ignored: {', '.join(unknown)} (known: {', '.join(sorted(known))})"]
+        if unknown
+        else []
+    )
+    return text[match.end() :], meta, warnings

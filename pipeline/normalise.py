@@ -1,0 +1,184 @@
+"""Stage 2, normalise: clean an article for display, and fold text for indexing.
+
+Two different things happen here, on purpose kept apart:
+
+* :func:`normalise_article` produces the text users are shown: Unicode NFC, one line-break style,
+  and the boilerplate of blog exports removed (table-of-contents and author stubs, date lines,
+  comment footers). The words themselves stay exactly as the editor wrote them.
+* :func:`fold_for_index` is applied by the analyzers at index *and* query time, so that variant
+  spellings meet: traditional Chinese and full-width punctuation, Russian ё. It keeps the length
+  of the text, so character offsets found in folded text still point into the original.
+"""
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
+
+from pipeline.load import RejectedFile, SourceFile
+from pipeline.schema import Article
+
+
+@dataclass(frozen=True)
+class BoilerplateRule:
+    """A whole line that carries no content; ``pattern`` must match the stripped line entirely."""
+
+    name: str
+    pattern: re.Pattern[str]
+
+
+def _rule(name: str, pattern: str) -> BoilerplateRule:
+    return BoilerplateRule(name, re.compile(pattern, re.IGNORECASE))
+
+
+_EN_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_EN_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_IT_DAYS = "lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica"
+_IT_MONTHS = (
+    "gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre"
+)
+_RU_DAYS = "понедельник|вторник|среда|четверг|пятница|суббота|воскресенье"
+_RU_MONTHS = "января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
+_LV_DAYS = "pirmdiena|otrdiena|trešdiena|ceturtdiena|piektdiena|sestdiena|svētdiena"
+
+#: Boilerplate per language; "*" applies to every language (blog platforms often keep an
+#: English interface whatever the language of the post).
+BOILERPLATE: dict[str, tuple[BoilerplateRule, ...]] = {
+    "*": (
+        _rule("blog date line", rf"(?:{_EN_DAYS}),\s+(?:{_EN_MONTHS})\s+\d{{1,2}},\s+\d{{4}}"),
+        _rule("comment footer", r"(?:no|\d+)\s+comments?:?"),
+        _rule("comment footer", r"post\s+a\s+comment"),
+        _rule("blog navigation", r"(?:newer\s+post|older\s+post|home)"),
+        _rule("blog navigation", r"subscribe\s+to:\s*post\s+comments\s*\(atom\)"),
+        _rule("author stub", r"anonymous"),
+        _rule("byline", r"posted\s+by\s+.{1,80}\s+at\s+\d{1,2}:\d{2}(?:\s*[ap]m)?"),
+    ),
+    "lv": (
+        _rule("table-of-contents stub", r"satura\s+rādītājs\s*:?"),
+        _rule("author stub", r"anonīms|anonim"),
+        _rule("blog date line", rf"(?:{_LV_DAYS}),\s+\d{{4}}\.\s+gada\s+\d{{1,2}}\.\s+\w+"),
+        _rule("comment footer", r"nav\s+komentāru\s*:?"),
+        _rule("comment footer", r"ierakstīt\s+komentāru"),
+    ),
+    "it": (
+        _rule("table-of-contents stub", r"(?:indice|sommario)\s*:?"),
+        _rule("author stub", r"anonimo"),
+        _rule("blog date line", rf"(?:{_IT_DAYS})\s+\d{{1,2}}\s+(?:{_IT_MONTHS})\s+\d{{4}}"),
+        _rule("comment footer", r"nessun\s+commento\s*:?"),
+        _rule("comment footer", r"posta\s+un\s+commento"),
+    ),
+    "zh": (
+        _rule("table-of-contents stub", r"目[录錄]\s*[:：]?"),
+        _rule("author stub", r"匿名"),
+        _rule("blog date line", r"\d{4}年\d{1,2}月\d{1,2}日\s*(?:星期[一二三四五六日天])?"),
+        _rule("comment footer", r"(?:没有评论|沒有評論)\s*[:：]?"),
+        _rule("comment footer", r"(?:发表评论|發表評論)"),
+    ),
+    "ru": (
+        _rule("table-of-contents stub", r"(?:содержание|оглавление)\s*:?"),
+        _rule("author stub", r"аноним(?:ный)?"),
+        _rule(
+            "blog date line", rf"(?:{_RU_DAYS}),\s+\d{{1,2}}\s+(?:{_RU_MONTHS})\s+\d{{4}}\s*г?\.?"
+        ),
+        _rule("comment footer", r"комментариев\s+нет\s*:?"),
+        _rule("comment footer", r"отправить\s+комментарий"),
+    ),
+}
+
+
+def boilerplate_rule_for(lang: str, line: str) -> BoilerplateRule | None:
+    """The rule that marks ``line`` as boilerplate in ``lang``, or None for content."""
+    stripped = line.strip()
+    if not stripped:
+        return None
+    for rule in (*BOILERPLATE["*"], *BOILERPLATE.get(lang, ())):
+        if rule.pattern.fullmatch(stripped):
+            return rule
+    return None
+
+
+@dataclass(frozen=True)
+class Normalised:
+    article: Article
+    removed: tuple[str, ...]  # "line N: rule name", for reports and tests
+
+
+def normalise_article(source: SourceFile) -> Normalised:
+    """Clean ``source`` for display; the title is the front matter's or the first content line.
+
+    Raises :class:`~pipeline.load.RejectedFile` when nothing but boilerplate is left.
+    """
+    text = unicodedata.normalize("NFC", source.text)
+    kept: list[str] = []
+    removed: list[str] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        rule = boilerplate_rule_for(source.lang, line)
+        if rule is not None:
+            removed.append(f"line {number}: {rule.name}")
+            continue
+        kept.append(line.rstrip())
+    lines = _squeeze_blank_lines(kept)
+    title = source.meta.title.strip() if source.meta.title else None
+    if title is None:
+        if not lines:
+            raise RejectedFile("nothing left after removing boilerplate")
+        title = lines.pop(0).strip()
+        lines = _squeeze_blank_lines(lines)
+    body = "\n".join(lines)
+    if not body.strip():
+        raise RejectedFile(
+            "nothing left after removing boilerplate" if removed else "only a title, no text"
+        )
+    meta_json = source.meta.model_dump_json()
+    digest = hashlib.sha256(f"{source.lang}\n{title}\n{meta_json}\n{body}".encode()).hexdigest()
+    article = Article(
+        id=source.id,
+        lang=source.lang,
+        path=source.path,
+        title=title,
+        body=body,
+        meta=source.meta,
+        hash=digest,
+    )
+    return Normalised(article=article, removed=tuple(removed))
+
+
+def _squeeze_blank_lines(lines: list[str]) -> list[str]:
+    """Drop leading and trailing blank lines and keep at most one blank line in a row."""
+    out: list[str] = []
+    for line in lines:
+        if not line.strip():
+            if out and out[-1] != "":
+                out.append("")
+            continue
+        out.append(line)
+    while out and out[-1] == "":
+        out.pop()
+    return out
+
+
+# Full-width ASCII forms (！ … ～) and the ideographic space map one-to-one onto ASCII.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_YO = str.maketrans({"ё": "е", "Ё": "Е"})
+
+
+@lru_cache(maxsize=1)
+def _traditional_to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def fold_for_index(lang: str, text: str) -> str:
+    """Fold spelling variants for matching; the result has the same length as ``text``."""
+    if lang == "zh":
+        simplified = _traditional_to_simplified().convert(text)
+        # t2s converts character by character for nearly everything; if a phrase rule ever
+        # changed the length we keep the original so offsets stay valid.
+        if len(simplified) == len(text):
+            text = simplified
+        return text.translate(_HALF_WIDTH)
+    if lang == "ru":
+        return text.translate(_YO)
+    return text

@@ -1,0 +1,218 @@
+"""Stage 6, publish: versioned index directories behind one atomically switched pointer.
+
+Layout of the data dir::
+
+    CURRENT                  name of the version being served (replaced with os.replace)
+    versions/<name>/         one published version: manifest.json, articles.json, index/<lang>/
+    versions/.build-<uuid>/  a version being built; never read, removed if an ingest died
+    state/                   the ingest's cache of processed articles (see pipeline.state)
+    ingest.lock              held (flock) by the running ingest
+
+A version is built completely in a ``.build-*`` directory, validated, renamed into place and only
+then named in ``CURRENT``, so readers never see a half-built index; older versions stay on disk
+for rollback.
+"""
+
+import fcntl
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel
+
+CURRENT_FILE = "CURRENT"
+VERSIONS_DIR = "versions"
+MANIFEST_FILE = "manifest.json"
+ARTICLES_FILE = "articles.json"
+INDEX_DIR = "index"
+LOCK_FILE = "ingest.lock"
+_BUILD_PREFIX = ".build-"
+_VERSION_NAME = re.compile(r"^(\d{6})-\d{8}T\d{6}Z$")
+
+
+class Manifest(BaseModel):
+    version: str
+    created: datetime
+    format_version: int
+    fingerprint: str
+    articles: int
+    tips: int
+    languages: dict[str, int]
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    name: str
+    path: Path
+    manifest: Manifest
+
+    def index_dir(self, lang: str) -> Path:
+        return self.path / INDEX_DIR / lang
+
+
+class PublishError(Exception):
+    pass
+
+
+class IngestBusy(PublishError):
+    pass
+
+
+def versions_dir(data_dir: Path) -> Path:
+    return data_dir / VERSIONS_DIR
+
+
+def read_version(data_dir: Path, name: str) -> PublishedVersion | None:
+    if not _VERSION_NAME.match(name):
+        return None
+    path = versions_dir(data_dir) / name
+    try:
+        manifest = Manifest.model_validate_json((path / MANIFEST_FILE).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return PublishedVersion(name=name, path=path, manifest=manifest)
+
+
+def current_version(data_dir: Path) -> PublishedVersion | None:
+    """The version ``CURRENT`` names, or None when nothing (valid) is published."""
+    try:
+        name = (data_dir / CURRENT_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return read_version(data_dir, name)
+
+
+def list_versions(data_dir: Path) -> list[PublishedVersion]:
+    """Published versions on disk, oldest first."""
+    root = versions_dir(data_dir)
+    if not root.is_dir():
+        return []
+    found = (read_version(data_dir, entry.name) for entry in sorted(root.iterdir()))
+    return [version for version in found if version is not None]
+
+
+def new_build_dir(data_dir: Path) -> Path:
+    path = versions_dir(data_dir) / f"{_BUILD_PREFIX}{uuid.uuid4().hex}"
+    path.mkdir(parents=True)
+    return path
+
+
+def next_version_name(data_dir: Path, now: datetime | None = None) -> str:
+    root = versions_dir(data_dir)
+    numbers = [0]
+    if root.is_dir():
+        numbers += [int(m.group(1)) for e in root.iterdir() if (m := _VERSION_NAME.match(e.name))]
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    return f"{max(numbers) + 1:06d}-{stamp}"
+
+
+def publish(data_dir: Path, build_dir: Path, name: str, keep: int) -> PublishedVersion:
+    """Move a finished, validated build into place and point ``CURRENT`` at it."""
+    target = versions_dir(data_dir) / name
+    _fsync_tree(build_dir)
+    os.rename(build_dir, target)  # atomic on one filesystem; target must not exist
+    _fsync_dir(target.parent)
+    version = read_version(data_dir, name)
+    if version is None:
+        raise PublishError(f"version {name} has no readable manifest")
+    _point_current_at(data_dir, name)
+    prune_versions(data_dir, keep)
+    return version
+
+
+def _point_current_at(data_dir: Path, name: str) -> None:
+    pointer = data_dir / CURRENT_FILE
+    temporary = data_dir / f".{CURRENT_FILE}.{uuid.uuid4().hex}"
+    with temporary.open("w", encoding="utf-8") as handle:
+        handle.write(name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, pointer)
+    _fsync_dir(data_dir)
+
+
+def rollback(data_dir: Path) -> PublishedVersion:
+    """Serve the newest version older than the current one."""
+    current = current_version(data_dir)
+    older = [v for v in list_versions(data_dir) if current is None or v.name < current.name]
+    if not older:
+        raise PublishError("no earlier version to roll back to")
+    _point_current_at(data_dir, older[-1].name)
+    return older[-1]
+
+
+def prune_versions(data_dir: Path, keep: int) -> list[str]:
+    """Remove the oldest versions beyond ``keep``; the current one is always kept."""
+    current = current_version(data_dir)
+    versions = list_versions(data_dir)
+    removable = [v for v in versions[:-keep] if current is None or v.name != current.name]
+    for version in removable:
+        shutil.rmtree(version.path, ignore_errors=True)
+    return [version.name for version in removable]
+
+
+def remove_leftover_builds(data_dir: Path) -> list[str]:
+    """Delete ``.build-*`` directories of ingests that died; call only while holding the lock."""
+    root = versions_dir(data_dir)
+    if not root.is_dir():
+        return []
+    leftovers = [entry for entry in root.iterdir() if entry.name.startswith(_BUILD_PREFIX)]
+    for entry in leftovers:
+        shutil.rmtree(entry, ignore_errors=True)
+    for stray in data_dir.glob(f".{CURRENT_FILE}.*"):
+        stray.unlink(missing_ok=True)
+    return [entry.name for entry in leftovers]
+
+
+@contextmanager
+def ingest_lock(data_dir: Path) -> Iterator[None]:
+    """Hold the data dir's ingest lock; a second ingest gets :class:`IngestBusy` at once.
+
+    flock is released by the kernel when the process dies, even by ``kill -9``, so a crashed
+    ingest never leaves a lock behind.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with (data_dir / LOCK_FILE).open("a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise IngestBusy(
+                f"another ingest is running on {data_dir} ({holder}); try again when it ends"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%d %H:%M:%SZ}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(path: Path) -> None:
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            fd = os.open(Path(root) / name, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(root))

@@ -1,0 +1,140 @@
+"""What a tip is, for the pipeline that writes it and for everything that reads it.
+
+The index stores :class:`TipRecord` as JSON; ``csguide search --json`` and the HTTP API return
+:class:`SearchHit`, which is the same record plus the score and a highlighted text.
+"""
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.languages import Lang
+
+ContentLang = Literal["lv", "it", "zh", "ru"]
+
+#: Where a tip's text in a given language came from.
+#: ``original``: the editor's article itself; ``editor``: a human translation;
+#: ``machine``: machine translation; ``none``: no translation exists, the text is the original.
+Provenance = Literal["original", "editor", "machine", "none"]
+
+TipKind = Literal["paragraph", "list_item"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ArticleMeta(_Model):
+    """Optional YAML front matter of an article."""
+
+    title: str | None = None
+    tags: tuple[str, ...] = ()
+    author: str | None = None
+    date: dt.date | None = None
+    source: str | None = None
+
+
+class Article(_Model):
+    """One article after loading and normalising; ``body`` is the text users are shown."""
+
+    id: str = Field(description="Stable id: '<lang>/<slug>'.")
+    lang: ContentLang
+    path: str = Field(description="Path relative to the content dir.")
+    title: str
+    body: str
+    meta: ArticleMeta = ArticleMeta()
+    hash: str = Field(description="sha256 of the normalised title and body.")
+
+
+class Tip(_Model):
+    """One tip cut from an article, in the article's language."""
+
+    id: str = Field(
+        description="'<article id>/<10 hex of the tip text hash>', stable while the text is."
+    )
+    article: str
+    lang: ContentLang
+    position: int = Field(description="Order of the tip within its article, from 0.")
+    kind: TipKind
+    title: str = Field(description="The section heading, or the article title outside sections.")
+    context: str = Field(description="The article title.")
+    text: str
+    hash: str = Field(description="sha256 of the tip text: what translations are made from.")
+
+
+class SourceRef(_Model):
+    lang: ContentLang
+    article: str
+    title: str
+    text: str
+
+
+class TranslationInfo(_Model):
+    provenance: Provenance
+    outdated: bool = False
+    model: str | None = None
+
+
+class TipRecord(_Model):
+    """A tip as one language's index holds it: in that language, or in its source language
+    with provenance ``none`` when no translation exists."""
+
+    id: str
+    lang: Lang = Field(description="Language of title and text.")
+    title: str
+    context: str
+    text: str
+    position: int
+    source: SourceRef
+    translation: TranslationInfo
+
+
+class SearchHit(TipRecord):
+    score: float
+    highlight: str = Field(description="``text`` with the query's terms wrapped in <mark>…</mark>.")
+
+
+class PublishedArticle(_Model):
+    """An article as a published version lists it (``articles.json``)."""
+
+    id: str
+    lang: ContentLang
+    path: str
+    title: str
+    meta: ArticleMeta = ArticleMeta()
+    tips: tuple[str, ...] = Field(description="Ids of the article's tips, in order.")
+
+
+class FileProblem(_Model):
+    path: str
+    reason: str
+
+
+IngestStatus = Literal["published", "up-to-date", "partial", "failed", "dry-run"]
+
+
+class IngestReport(BaseModel):
+    """What one ingest did; printed by ``csguide ingest`` (and as JSON with ``--json``)."""
+
+    status: IngestStatus = "failed"
+    exit_code: int = 2
+    dry_run: bool = False
+    version: str | None = Field(None, description="The index version serving after this ingest.")
+    previous_version: str | None = None
+    articles_seen: int = 0
+    articles_processed: int = Field(0, description="New or changed articles that were segmented.")
+    articles_unchanged: int = 0
+    articles_kept: list[str] = Field(
+        default_factory=list,
+        description="Articles whose file was rejected now; their last good version stays indexed.",
+    )
+    tips: int = Field(0, description="Tips in the published content.")
+    tips_by_source_lang: dict[str, int] = Field(default_factory=dict)
+    languages: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="Per index language: how many tips it holds of each provenance.",
+    )
+    rejected: list[FileProblem] = Field(default_factory=list)
+    warnings: list[FileProblem] = Field(default_factory=list)
+    message: str = ""

@@ -1,0 +1,153 @@
+"""Stage 4, segment: cut an article into tips.
+
+A tip is one paragraph of prose or one list item (a bullet, a lettered or numbered rule). Its
+title is the heading of the section it stands in, or the article title before the first heading;
+the article title travels with every tip as its context.
+
+Layout is read the way editors write it: paragraphs are separated by blank lines, or, in a file
+with no blank lines at all (common in Chinese), each line is a paragraph. Hard-wrapped lines of
+one paragraph are joined again.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from pipeline.schema import Article, Tip, TipKind
+
+_BULLET = re.compile(r"^\s*(?:[●•◦▪‣∙·]\s*|[-–—*]\s+)")
+_LETTERED = re.compile(r"^\s*\(?[a-zA-Zа-яА-ЯёЁ]\)\s+")
+_NUMBERED = re.compile(
+    r"^\s*\(?(?:\d{1,2}|[一二三四五六七八九十]{1,3})(?:[.)、．）]\s+|[、．）]\s*)"
+)
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CLAUSE_PUNCTUATION = re.compile(r"[,;，；、。:：]")
+_TERMINAL = (".", "!", "?", "。", "！", "？", ":", "：", ";", "；", "…")
+
+#: Bump when the rules below change what tips an article gives; cached tips are then redone.
+SEGMENTER_VERSION = 1
+
+#: A heading is short: at most this many words (scripts with spaces) or characters (CJK).
+MAX_HEADING_WORDS = 10
+MAX_HEADING_CJK_CHARS = 25
+MAX_HEADING_CHARS = 90
+
+
+@dataclass
+class _Unit:
+    kind: TipKind
+    lines: list[str]
+
+    @property
+    def text(self) -> str:
+        joined = self.lines[0]
+        for line in self.lines[1:]:
+            # Wrapped CJK text has no space at the break; other scripts do.
+            glue = "" if _CJK.match(joined[-1:]) and _CJK.match(line[:1]) else " "
+            joined = f"{joined}{glue}{line}"
+        return " ".join(joined.split())
+
+
+def list_marker_end(line: str) -> int:
+    """Length of the list marker that starts ``line`` (0 when it is not a list item)."""
+    for pattern in (_BULLET, _LETTERED, _NUMBERED):
+        match = pattern.match(line)
+        if match:
+            return match.end()
+    return 0
+
+
+def is_heading_like(text: str) -> bool:
+    """Short, one clause, not ending like a sentence (a lone '.' after a few words is allowed)."""
+    text = text.strip()
+    if not text or len(text) > MAX_HEADING_CHARS or list_marker_end(text):
+        return False
+    if _CJK.search(text):
+        return len(text) <= MAX_HEADING_CJK_CHARS and not _CLAUSE_PUNCTUATION.search(text[:-1])
+    first_letter = next((char for char in text if char.isalpha()), "")
+    if first_letter.islower():
+        return False  # the continuation of a wrapped line
+    words = text.split()
+    if len(words) > MAX_HEADING_WORDS or _CLAUSE_PUNCTUATION.search(text[:-1]):
+        return False
+    if text.endswith((":", "：", ";", ",")):
+        return False
+    if text.endswith(".") and not text.endswith("..."):
+        return len(words) <= 5
+    return True
+
+
+def _units(body: str) -> list[_Unit]:
+    lines = body.split("\n")
+    paragraphs_by_blank_lines = any(not line.strip() for line in lines)
+    units: list[_Unit] = []
+    current: _Unit | None = None
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            current = None
+            continue
+        marker = list_marker_end(line)
+        if marker:
+            item = line[marker:].strip()
+            current = _Unit("list_item", [item]) if item else None
+            if current:
+                units.append(current)
+            continue
+        continues = (
+            current is not None
+            and paragraphs_by_blank_lines
+            and not (current.kind == "paragraph" and _single_heading_line(current))
+            and not line.startswith(("»", "«"))
+        )
+        if continues and current is not None:
+            current.lines.append(line)
+        else:
+            current = _Unit("paragraph", [line])
+            units.append(current)
+    return units
+
+
+def _single_heading_line(unit: _Unit) -> bool:
+    return len(unit.lines) == 1 and is_heading_like(unit.lines[0])
+
+
+def _tip_id(article_id: str, text: str, taken: set[str]) -> str:
+    base = f"{article_id}/{hashlib.sha256(text.encode()).hexdigest()[:10]}"
+    candidate, n = base, 2
+    while candidate in taken:  # the same text twice in one article
+        candidate, n = f"{base}-{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def segment_article(article: Article) -> list[Tip]:
+    units = _units(article.body)
+    # A heading-like paragraph heads a section only if content follows it; a short closing
+    # line at the very end is content itself.
+    headings = [unit.kind == "paragraph" and is_heading_like(unit.text) for unit in units]
+    content_follows = [False] * len(units)
+    for index in range(len(units) - 2, -1, -1):
+        content_follows[index] = content_follows[index + 1] or not headings[index + 1]
+    tips: list[Tip] = []
+    taken: set[str] = set()
+    section = article.title
+    for unit, heading, followed in zip(units, headings, content_follows, strict=True):
+        text = unit.text
+        if heading and followed:
+            section = text.rstrip(".")
+            continue
+        tips.append(
+            Tip(
+                id=_tip_id(article.id, text, taken),
+                article=article.id,
+                lang=article.lang,
+                position=len(tips),
+                kind=unit.kind,
+                title=section,
+                context=article.title,
+                text=text,
+                hash=hashlib.sha256(text.encode()).hexdigest(),
+            )
+        )
+    return tips
