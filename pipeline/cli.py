@@ -27,8 +27,8 @@ app = typer.Typer(
 index_app = typer.Typer(help="Published index versions.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class _BarProgress:

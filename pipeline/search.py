@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 from whoosh import index as whoosh_index
+from whoosh.collectors import Collector, FilterCollector, TopCollector
 from whoosh.index import Index
 from whoosh.qparser import (
     BoostPlugin,
@@ -24,7 +25,7 @@ from whoosh.qparser import (
     WildcardPlugin,
 )
 from whoosh.query import Query, Term
-from whoosh.searching import Searcher
+from whoosh.searching import Results, Searcher
 
 from pipeline.analysis import analyzer_for
 from pipeline.index import original_field, original_fields
@@ -112,7 +113,7 @@ class PublishedIndex:
         parsed = self.parse(query, lang)
         searcher = self.searcher(lang)
         restrict = Term("source_lang", source_lang) if source_lang else None
-        results = searcher.search(parsed, limit=offset + limit, filter=restrict)
+        results = _exact_top(searcher, parsed, offset + limit, restrict)
         terms = _terms_by_field(parsed)
         hits = []
         for hit in results[offset : offset + limit]:
@@ -138,6 +139,20 @@ class PublishedIndex:
             self._searchers.clear()
         for ix in self._indexes.values():
             ix.close()
+
+
+def _exact_top(searcher: Searcher, query: Query, limit: int, restrict: Query | None) -> Results:
+    """The top ``limit`` matches with exact scores.
+
+    Whoosh's default collector swaps in "quality"-pruned matchers as its threshold rises; with
+    OR across several fields that drops documents whose score is the sum of several fields,
+    so the tips on a page depended on the page size. Exact scoring keeps paging stable.
+    """
+    collector: Collector = TopCollector(limit=limit, usequality=False, replace=0)
+    if restrict is not None:
+        collector = FilterCollector(collector, allow=restrict)
+    searcher.search_with_collector(query, collector)
+    return collector.results()
 
 
 def _parser_for(lang: str, ix: Index) -> MultifieldParser:

@@ -1,0 +1,116 @@
+"""The csguide command as users run it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.settings import get_settings
+from tests.helpers import write_article
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(settings, monkeypatch):
+    monkeypatch.setenv("CSGUIDE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("CSGUIDE_CONTENT_DIR", str(settings.content_dir))
+    get_settings.cache_clear()
+    yield settings
+    get_settings.cache_clear()
+
+
+def test_installed_command_ingests_then_searches(settings):
+    """The done-when of the foundation, through the installed console script."""
+    csguide = Path(sys.executable).with_name("csguide")
+    environ = os.environ | {
+        "CSGUIDE_DATA_DIR": str(settings.data_dir),
+        "CSGUIDE_CONTENT_DIR": str(settings.content_dir),
+    }
+    ingest = subprocess.run(
+        [csguide, "ingest"], env=environ, capture_output=True, text=True, check=False
+    )
+    assert ingest.returncode == 0, ingest.stderr
+    assert "published" in ingest.stdout
+    found = subprocess.run(
+        [csguide, "search", "回电时间", "--lang", "zh", "--json"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    page = json.loads(found.stdout)
+    assert page["results"][0]["title"] == "承诺回电时间"
+    assert set(page["results"][0]) >= {
+        "id",
+        "lang",
+        "title",
+        "text",
+        "highlight",
+        "score",
+        "source",
+        "translation",
+    }
+
+
+def test_ingest_report_and_exit_codes(env, content_dir):
+    result = runner.invoke(app, ["ingest"])
+    assert result.exit_code == 0
+    assert "4 found, 4 processed" in result.output
+    assert "Tips: 63 from 18 it, 5 lv, 13 ru, 27 zh" in result.output
+    write_article(content_dir, "ru/empty.txt", "")
+    result = runner.invoke(app, ["ingest"])
+    assert result.exit_code == 1
+    assert "rejected ru/empty.txt: empty file" in result.output
+
+
+def test_ingest_json(env):
+    result = runner.invoke(app, ["ingest", "--json"])
+    report = json.loads(result.output)
+    assert report["status"] == "published" and report["exit_code"] == 0
+    assert report["tips_by_source_lang"] == {"it": 18, "lv": 5, "ru": 13, "zh": 27}
+
+
+def test_ingest_dry_run(env):
+    result = runner.invoke(app, ["ingest", "--dry-run", "--json"])
+    assert json.loads(result.output)["status"] == "dry-run"
+    assert not env.data_dir.exists()
+
+
+def test_search_before_any_ingest_explains_what_to_do(env):
+    result = runner.invoke(app, ["search", "klientu", "--lang", "lv"])
+    assert result.exit_code == 2
+    assert "run 'csguide ingest' first" in result.output
+
+
+def test_search_text_output(env):
+    runner.invoke(app, ["ingest"])
+    result = runner.invoke(app, ["search", "klientu apkalposana", "--lang", "lv", "--limit", "2"])
+    assert result.exit_code == 0
+    assert "showing 2" in result.output
+    assert "lv/good-vs-excellent-customer-service/" in result.output
+
+
+@pytest.mark.parametrize("args", [["--lang", "de"], ["--lang", "lv", "--source-lang", "xx"]])
+def test_search_rejects_unknown_languages(env, args):
+    result = runner.invoke(app, ["search", "x", *args])
+    assert result.exit_code == 2
+    assert "must be one of lv, it, zh, ru, en" in result.output
+
+
+def test_index_versions_and_rollback(env, content_dir):
+    runner.invoke(app, ["ingest"])
+    write_article(
+        content_dir, "lv/jauns.txt", "Jauns\n\nVienmēr pateicieties klientam par zvanu un laiku."
+    )
+    runner.invoke(app, ["ingest"])
+    listing = runner.invoke(app, ["index", "versions"]).output.splitlines()
+    assert len(listing) == 2 and listing[1].startswith("* 000002-")
+    result = runner.invoke(app, ["index", "rollback"])
+    assert result.exit_code == 0 and "now serving 000001-" in result.output
+    assert runner.invoke(app, ["index", "versions"]).output.splitlines()[0].startswith("* 000001-")

@@ -1,0 +1,105 @@
+"""The read side against a real index built from the bundled articles."""
+
+import pytest
+
+from pipeline.search import highlight
+
+
+def test_chinese_callback_time(seed_index):
+    page = seed_index.search("回电时间", "zh", limit=3)
+    top = page.results[0]
+    assert top.title == "承诺回电时间"
+    assert top.lang == "zh"
+    assert top.translation.provenance == "original"
+    assert top.source.article == "zh/why-customer-service-matters"
+    assert "<mark>回电时间</mark>" in top.highlight
+
+
+def test_traditional_chinese_query_finds_the_same_tip(seed_index):
+    assert seed_index.search("回電時間", "zh").results[0].title == "承诺回电时间"
+
+
+def test_latvian_without_diacritics(seed_index):
+    page = seed_index.search("klientu apkalposana", "lv")
+    assert page.total >= 3
+    assert all(hit.source.lang == "lv" for hit in page.results[:3])
+    assert "<mark>apkalpošana</mark>" in page.results[0].highlight
+
+
+def test_russian_through_stemming(seed_index):
+    page = seed_index.search("обслуживание клиентов", "ru")
+    assert page.total >= 5
+    top = page.results[0]
+    assert top.source.lang == "ru"
+    # 'обслуживания' and 'клиента' are other forms than the query's
+    assert "обслуживания" in top.text or "клиента" in top.text
+
+
+def test_italian_rule(seed_index):
+    page = seed_index.search("rispondere al telefono", "it")
+    assert "terzo anello" in page.results[0].text
+
+
+def test_untranslated_tips_are_found_by_their_original_words(seed_index):
+    page = seed_index.search("回电时间", "en")
+    top = page.results[0]
+    assert top.title == "承诺回电时间"
+    assert top.lang == "zh"  # shown in its source language …
+    assert top.translation.provenance == "none"  # … and never passed off as a translation
+
+
+def test_source_lang_filter(seed_index):
+    page = seed_index.search("клиент cliente klientu 客户", "en", limit=50, source_lang="it")
+    assert page.results
+    assert {hit.source.lang for hit in page.results} == {"it"}
+
+
+def test_paging_is_stable_and_complete(seed_index):
+    whole = seed_index.search("клиентов", "ru", limit=50)
+    pages = [seed_index.search("клиентов", "ru", limit=3, offset=o).results for o in (0, 3, 6)]
+    assert [h.id for page in pages for h in page] == [h.id for h in whole.results[:9]]
+    assert len({h.id for h in whole.results}) == whole.total
+
+
+def test_query_syntax_is_not_interpreted(seed_index):
+    # field:value, wildcards and ranges are plain words for agents
+    assert (
+        seed_index.search("title:客户", "zh").total == seed_index.search("title 客户", "zh").total
+    )
+    assert seed_index.search("klient*", "lv").total == seed_index.search("klient", "lv").total
+
+
+def test_stopword_only_query_finds_nothing(seed_index):
+    assert seed_index.search("un ir", "lv").total == 0
+
+
+def test_tip_lookup(seed_index):
+    hit = seed_index.search("回电时间", "ru").results[0]
+    assert seed_index.tip(hit.id, "ru") == seed_index.tip(hit.id, "ru")
+    assert seed_index.tip(hit.id, "ru").id == hit.id
+    assert seed_index.tip("zh/nope/0000000000", "ru") is None
+
+
+def test_articles_are_listed(seed_index):
+    assert sorted(seed_index.articles) == [
+        "it/customer-service-with-great-profits",
+        "lv/good-vs-excellent-customer-service",
+        "ru/customer-service-what-to-know",
+        "zh/why-customer-service-matters",
+    ]
+    assert len(seed_index.articles["zh/why-customer-service-matters"].tips) == 27
+
+
+def test_highlight_escapes_html():
+    marked = highlight("Use <b>clear</b> & kind answers", "en", {"answer"})
+    assert marked == "Use &lt;b&gt;clear&lt;/b&gt; &amp; kind <mark>answers</mark>"
+
+
+def test_highlight_merges_overlapping_chinese_words():
+    assert highlight("回电时间", "zh", {"回电", "时间"}) == "<mark>回电时间</mark>"
+
+
+@pytest.mark.parametrize("lang", ["lv", "it", "zh", "ru", "en"])
+def test_every_index_holds_every_tip(seed_index, lang):
+    with_count = seed_index.version.manifest.languages[lang]
+    assert with_count == 63
