@@ -12,6 +12,7 @@ from langdetect import DetectorFactory, LangDetectException
 from langdetect.detector_factory import PROFILES_DIRECTORY
 
 from pipeline.languages import LANGUAGE_NAMES
+from pipeline.normalise import fold_for_index
 from pipeline.schema import Article
 
 #: Below this many letters the detectors' guesses are noise; such articles are accepted.
@@ -44,7 +45,9 @@ def _factory() -> DetectorFactory:
 def detect_language(text: str) -> list[tuple[str, float]]:
     """Languages of ``text`` as (code, probability), most likely first; codes as csguide's."""
     detector = _factory().create()
-    detector.append(text[:SAMPLE_CHARS])
+    # langdetect's profiles know simplified Chinese far better than traditional (which it
+    # takes for Korean); folding to simplified first only changes Han characters.
+    detector.append(fold_for_index("zh", text[:SAMPLE_CHARS]))
     try:
         guesses = detector.get_probabilities()
     except LangDetectException:
@@ -66,14 +69,18 @@ def check_language(article: Article) -> LanguageCheck:
         return LanguageCheck(
             article.lang, article.lang, max(probability, expected_probability), True
         )
-    name = LANGUAGE_NAMES.get(detected, detected)
+    name = (
+        f"{LANGUAGE_NAMES[detected]} ({detected}"
+        if detected in LANGUAGE_NAMES
+        else f"'{detected}' ("
+    )
     return LanguageCheck(
         article.lang,
         detected,
         probability,
         ok=False,
         reason=(
-            f"language looks like {name} ({detected}, {probability:.0%}), but the file is in "
+            f"language looks like {name}, {probability:.0%}), but the file is in "
             f"content/{article.lang}/; move it to the right folder"
         ),
     )

@@ -32,6 +32,7 @@ class SourceFile:
     path: str
     text: str
     meta: ArticleMeta = field(default_factory=ArticleMeta)
+    first_line: int = 1  # line number of the body's first line in the file (after front matter)
 
 
 class RejectedFile(Exception):
@@ -58,6 +59,13 @@ def load_content(content_dir: Path, max_bytes: int) -> LoadResult:
     for lang in CONTENT_LANGS:
         lang_dir = content_dir / lang
         if not lang_dir.is_dir():
+            continue
+        if not lang_dir.resolve().is_relative_to(root):
+            result.rejected.append(
+                FileProblem(
+                    path=lang, reason="folder is a symlink leading outside the content folder"
+                )
+            )
             continue
         for path in _article_candidates(lang_dir, result, content_dir):
             rel = path.relative_to(content_dir).as_posix()
@@ -106,7 +114,10 @@ def _read_article(
             "'answer-within-three-rings.txt'"
         )
     if path.is_symlink():
-        target = path.resolve()
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:  # a loop, or pointing at nothing
+            raise RejectedFile("symlink leads nowhere (missing target or a loop)") from exc
         if not target.is_relative_to(root):
             raise RejectedFile("symlink leads outside the content folder")
     raw = _read_bytes(path, max_bytes)
@@ -117,7 +128,10 @@ def _read_article(
     if not body.strip():
         had_front_matter = len(body) != len(text)
         raise RejectedFile("no text after the front matter" if had_front_matter else "empty file")
-    return SourceFile(id=f"{lang}/{slug}", lang=lang, path=rel, text=body, meta=meta)
+    first_line = text[: len(text) - len(body)].count("\n") + 1
+    return SourceFile(
+        id=f"{lang}/{slug}", lang=lang, path=rel, text=body, meta=meta, first_line=first_line
+    )
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
@@ -171,6 +185,8 @@ def split_front_matter(text: str) -> tuple[str, ArticleMeta, list[str]]:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
         raise RejectedFile(f"front matter is not valid YAML{where}") from exc
+    except ValueError as exc:  # PyYAML's constructors, e.g. an impossible date 2010-02-30
+        raise RejectedFile(f"front matter has an invalid value: {exc}") from exc
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -114,14 +114,14 @@ def normalise_article(source: SourceFile) -> Normalised:
     text = unicodedata.normalize("NFC", source.text)
     kept: list[str] = []
     removed: list[str] = []
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in enumerate(text.split("\n"), start=source.first_line):
         rule = boilerplate_rule_for(source.lang, line)
         if rule is not None:
             removed.append(f"line {number}: {rule.name}")
             continue
         kept.append(line.rstrip())
     lines = _squeeze_blank_lines(kept)
-    title = source.meta.title.strip() if source.meta.title else None
+    title = unicodedata.normalize("NFC", (source.meta.title or "").strip()) or None
     if title is None:
         if not lines:
             raise RejectedFile("nothing left after removing boilerplate")

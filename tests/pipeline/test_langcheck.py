@@ -1,0 +1,197 @@
+"""Stage 3, language check: is an article in the language of its folder?"""
+
+import opencc
+import pytest
+
+from pipeline.langcheck import MIN_LETTERS, check_language, detect_language
+from pipeline.load import load_content
+from pipeline.normalise import normalise_article
+from pipeline.schema import Article
+from tests.helpers import BUNDLED_CONTENT as REPO_CONTENT
+
+ENGLISH = (
+    "Good customer service means answering the phone quickly, listening carefully to what the "
+    "customer needs, and following up until the problem is solved. Never make a customer repeat "
+    "their story to three different people, and always tell them what will happen next."
+)
+RUSSIAN = (
+    "Хорошее обслуживание клиента – один из столпов любого успешного бизнеса. Клиенты чаще "
+    "общаются друг с другом и с вашими конкурентами, поэтому важно не просто обслуживать, а "
+    "заботиться о них и отвечать на их вопросы быстро и вежливо."
+)
+
+
+@pytest.fixture(scope="module")
+def seeds() -> dict[str, Article]:
+    result = load_content(REPO_CONTENT, 1024 * 1024)
+    assert result.rejected == []
+    return {source.lang: normalise_article(source).article for source in result.files}
+
+
+def article(lang: str, title: str, body: str) -> Article:
+    return Article(
+        id=f"{lang}/prova",
+        lang=lang,
+        path=f"{lang}/prova.txt",
+        title=title,
+        body=body,
+        hash="0" * 64,
+    )
+
+
+def wrong_folder_reason(name: str, code: str, probability: float, folder: str) -> str:
+    return (
+        f"language looks like {name} ({code}, {probability:.0%}), but the file is in "
+        f"content/{folder}/; move it to the right folder"
+    )
+
+
+@pytest.mark.parametrize("lang", ["lv", "it", "zh", "ru"])
+def test_seed_articles_pass_in_their_own_folder(seeds, lang):
+    check = check_language(seeds[lang])
+    assert check.ok is True
+    assert check.expected == lang
+    assert check.detected == lang
+    assert check.probability > 0.9
+    assert check.reason == ""
+
+
+@pytest.mark.parametrize(
+    ("lang", "folder", "name"),
+    [
+        ("ru", "it", "Русский"),
+        ("it", "lv", "Italiano"),
+        ("zh", "ru", "中文"),
+        ("lv", "zh", "Latviešu"),
+    ],
+)
+def test_seed_article_in_the_wrong_folder_fails(seeds, lang, folder, name):
+    moved = seeds[lang].model_copy(update={"lang": folder})
+    check = check_language(moved)
+    assert check.ok is False
+    assert check.expected == folder
+    assert check.detected == lang
+    assert check.probability > 0.9
+    assert check.reason == wrong_folder_reason(name, lang, check.probability, folder)
+
+
+def test_russian_paragraph_in_an_it_article_fails():
+    check = check_language(article("it", "Обслуживание клиента", RUSSIAN))
+    assert check.ok is False
+    assert check.expected == "it"
+    assert check.detected == "ru"
+    assert check.probability > 0.9
+    assert "content/it/" in check.reason
+    assert check.reason == wrong_folder_reason("Русский", "ru", check.probability, "it")
+
+
+def test_english_paragraph_in_an_lv_article_fails():
+    check = check_language(article("lv", "Customer service basics", ENGLISH))
+    assert check.ok is False
+    assert check.expected == "lv"
+    assert check.detected == "en"
+    assert check.probability > 0.9
+    assert check.reason == wrong_folder_reason("English", "en", check.probability, "lv")
+
+
+def test_short_foreign_quote_inside_a_long_article_still_passes(seeds):
+    quoted = seeds["it"].model_copy(
+        update={"body": seeds["it"].body + "\n\nCome dicono a Mosca: «Спасибо за покупку»."}
+    )
+    check = check_language(quoted)
+    assert check.ok is True
+    assert check.detected == "it"
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "body"),
+    [
+        ("it", "Ciao", "Grazie mille!"),  # 15 letters
+        ("ru", "Спасибо", "Да."),  # 9 letters
+        ("lv", "Hello", "This is English"),  # wrong language, but too short to tell
+        ("zh", "谢谢", "好的。"),
+        ("it", "80/20", "24 / 7 — 98% al 2%!!!"),  # digits and punctuation are not letters
+        ("lv", "a" * (MIN_LETTERS - 1), "1234567890"),
+    ],
+)
+def test_too_short_text_passes_unchecked(lang, title, body):
+    check = check_language(article(lang, title, body))
+    assert check.ok is True
+    assert check.expected == lang
+    assert check.detected is None
+    assert check.probability == 0.0
+    assert check.reason == "too short to check"
+
+
+def test_text_at_the_letter_threshold_is_checked():
+    title, body = "Servizio clienti", "buono"  # 15 + 5 letters
+    assert sum(c.isalpha() for c in title + body) == MIN_LETTERS
+    check = check_language(article("it", title, body))
+    assert (check.ok, check.detected, check.reason) == (True, "it", "")
+    assert check.probability > 0.9
+
+
+@pytest.mark.parametrize("lang", ["lv", "it", "zh", "ru"])
+def test_verdict_is_deterministic_for_seeds(seeds, lang):
+    first = check_language(seeds[lang])
+    assert all(check_language(seeds[lang]) == first for _ in range(3))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # ambiguous, mixed-language texts are where langdetect's random sampling would show
+        "Il servizio clienti es muy importante para la empresa y para los clientes",
+        "Klientu apkalpošana ir svarīga, customer service is important, servizio clienti",
+        ENGLISH[:80] + RUSSIAN[:80],
+    ],
+)
+def test_detection_is_deterministic_for_ambiguous_text(text):
+    first = detect_language(text)
+    assert first
+    assert all(detect_language(text) == first for _ in range(5))
+    verdict = check_language(article("it", "Titolo", text))
+    assert all(check_language(article("it", "Titolo", text)) == verdict for _ in range(5))
+
+
+def test_detect_language_uses_csguide_codes_for_chinese():
+    simplified = detect_language("我们来面对这样一个现实,没有客户,企业就不存在。")
+    traditional = detect_language(
+        "為什麼客戶服務如此重要？我們來面對這樣一個現實，沒有客戶，企業就不存在。"
+    )
+    assert simplified[0][0] == "zh"
+    assert "zh" in [code for code, _ in traditional]
+    assert not any(code.startswith("zh-") for code, _ in simplified + traditional)
+
+
+def test_traditional_chinese_article_passes_in_zh_folder(seeds):
+    # Traditional Chinese is Chinese: the detector's zh-tw is mapped to zh and the index folds
+    # traditional to simplified, so an article written in traditional characters belongs in zh/.
+    to_traditional = opencc.OpenCC("s2t")
+    simplified = seeds["zh"]
+    traditional = simplified.model_copy(
+        update={
+            "title": to_traditional.convert(simplified.title),
+            "body": to_traditional.convert(simplified.body),
+        }
+    )
+    assert traditional.body != simplified.body
+    assert traditional.body.startswith("我們來面對這樣一個現實,沒有客戶,企業就不存在。")
+
+    check = check_language(traditional)
+    assert check.reason == ""
+    assert check.ok is True
+    assert check.detected == "zh"
+
+
+def test_detect_language_sorted_by_probability():
+    guesses = detect_language(ENGLISH)
+    assert guesses[0][0] == "en"
+    probabilities = [p for _, p in guesses]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert all(0.0 < p <= 1.0 for p in probabilities)
+
+
+@pytest.mark.parametrize("text", ["", "12345 !!! 80/20", "   \n\t"])
+def test_detect_language_without_letters_gives_nothing(text):
+    assert detect_language(text) == []
