@@ -12,8 +12,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline.ingest import run_ingest
+from pipeline.editor_translations import load_translation_file, template, translation_path
+from pipeline.ingest import read_article, run_ingest
 from pipeline.languages import INDEX_LANGS, LANGUAGE_NAMES
+from pipeline.load import RejectedFile
 from pipeline.publish import PublishError, current_version, ingest_lock, list_versions, rollback
 from pipeline.schema import IngestReport
 from pipeline.search import MAX_QUERY_CHARS, NotPublished, PublishedIndex
@@ -26,6 +28,8 @@ app = typer.Typer(
 )
 index_app = typer.Typer(help="Published index versions.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
+translations_app = typer.Typer(help="Editors' translations of articles.", no_args_is_help=True)
+app.add_typer(translations_app, name="translations")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -212,3 +216,37 @@ def rollback_command() -> None:
         err.print(f"[red]error[/]: {exc}")
         raise typer.Exit(2) from None
     out.print(f"now serving {version.name}")
+
+
+@translations_app.command("new")
+def translations_new(
+    article_id: Annotated[
+        str, typer.Argument(help="Article id, e.g. zh/why-customer-service-matters")
+    ],
+    lang: Annotated[str, typer.Argument(help="Target language: " + ", ".join(INDEX_LANGS))],
+) -> None:
+    """Write content/<lang>/<slug>.<target>.yaml for an editor to fill in.
+
+    Every tip is listed with its original; translations already in the file are kept, matched
+    to the current tips, so running it again after the article changed shows what to update.
+    """
+    _check_lang(lang, "LANG")
+    settings = get_settings()
+    try:
+        article, tips = read_article(settings, article_id)
+    except LookupError as exc:
+        err.print(f"[red]error[/]: {exc}")
+        raise typer.Exit(2) from None
+    if lang == article.lang:
+        err.print(f"[red]error[/]: {article_id} is written in {lang} already")
+        raise typer.Exit(2)
+    path = settings.content_dir / translation_path(article, lang)
+    existing = None
+    if path.exists():
+        try:
+            existing = load_translation_file(path, path.name, article.lang)
+        except RejectedFile as exc:
+            err.print(f"[red]error[/]: {path} is not valid ({exc}); fix or move it first")
+            raise typer.Exit(2) from None
+    path.write_text(template(article, tips, lang, existing), encoding="utf-8")
+    out.print(f"wrote {path} ({len(tips)} tips)")

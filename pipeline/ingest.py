@@ -32,7 +32,7 @@ from pipeline.publish import (
     remove_leftover_builds,
 )
 from pipeline.records import records_for_language
-from pipeline.schema import FileProblem, IngestReport, PublishedArticle, Tip, TipRecord
+from pipeline.schema import Article, FileProblem, IngestReport, PublishedArticle, Tip, TipRecord
 from pipeline.segment import SEGMENTER_VERSION, segment_article
 from pipeline.settings import Settings
 from pipeline.state import IngestState, ProcessedArticle, load_state, save_state
@@ -170,6 +170,19 @@ def _keep_last_good_versions(
         if article_id and article_id not in processed and article_id in state.articles:
             processed[article_id] = state.articles[article_id]
             report.articles_kept.append(article_id)
+
+
+def read_article(settings: Settings, article_id: str) -> tuple[Article, list[Tip]]:
+    """One article from the content dir with its tips, as ingest would cut it."""
+    loaded = load_content(settings.content_dir, settings.max_article_bytes)
+    for problem in loaded.rejected:
+        if article_id_for(problem.path) == article_id:
+            raise LookupError(f"{problem.path} is rejected: {problem.reason}")
+    for source in loaded.files:
+        if source.id == article_id:
+            article = normalise_article(source).article
+            return article, segment_article(article)
+    raise LookupError(f"no article {article_id!r} in {settings.content_dir}")
 
 
 def article_id_for(path: str) -> str | None:

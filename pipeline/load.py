@@ -17,6 +17,8 @@ from pipeline.languages import CONTENT_LANGS
 from pipeline.schema import ArticleMeta, ContentLang, FileProblem
 
 ARTICLE_SUFFIX = ".txt"
+#: Editors' translations live beside the articles (see pipeline.editor_translations).
+TRANSLATION_SUFFIX = ".yaml"
 _BOM = "\ufeff"
 # Slugs become ids and URL path segments: letters (any script), digits, '-', '_' and '.'.
 _SLUG = re.compile(r"^\w[\w.-]*$")
@@ -39,9 +41,17 @@ class RejectedFile(Exception):
     """Raised inside this module for a file that cannot be used; carries the reason."""
 
 
+@dataclass(frozen=True)
+class TranslationCandidate:
+    path: Path
+    rel: str
+    lang: ContentLang  # the language of the article it translates
+
+
 @dataclass
 class LoadResult:
     files: list[SourceFile] = field(default_factory=list)
+    translations: list[TranslationCandidate] = field(default_factory=list)
     rejected: list[FileProblem] = field(default_factory=list)
     warnings: list[FileProblem] = field(default_factory=list)
 
@@ -69,6 +79,9 @@ def load_content(content_dir: Path, max_bytes: int) -> LoadResult:
             continue
         for path in _article_candidates(lang_dir, result, content_dir):
             rel = path.relative_to(content_dir).as_posix()
+            if path.suffix.lower() == TRANSLATION_SUFFIX and path.is_file():
+                result.translations.append(TranslationCandidate(path, rel, lang))
+                continue
             try:
                 result.files.append(_read_article(path, rel, lang, root, max_bytes, result))
             except RejectedFile as exc:
@@ -106,7 +119,10 @@ def _read_article(
     path: Path, rel: str, lang: ContentLang, root: Path, max_bytes: int, result: LoadResult
 ) -> SourceFile:
     if path.suffix.lower() != ARTICLE_SUFFIX:
-        raise RejectedFile(f"not an article: only {ARTICLE_SUFFIX} files are read")
+        raise RejectedFile(
+            f"not an article: articles are {ARTICLE_SUFFIX} files, translations "
+            f"<slug>.<lang>{TRANSLATION_SUFFIX}"
+        )
     slug = path.stem
     if not _SLUG.match(slug):
         raise RejectedFile(
