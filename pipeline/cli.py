@@ -4,6 +4,7 @@ import html
 import json
 import re
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pipeline.argos import ModelPackageError, install_online, install_package, installed_packages
 from pipeline.editor_translations import load_translation_file, template, translation_path
 from pipeline.ingest import read_article, run_ingest
 from pipeline.languages import INDEX_LANGS, LANGUAGE_NAMES
@@ -20,6 +22,7 @@ from pipeline.publish import PublishError, current_version, ingest_lock, list_ve
 from pipeline.schema import IngestReport
 from pipeline.search import MAX_QUERY_CHARS, NotPublished, PublishedIndex
 from pipeline.settings import get_settings
+from pipeline.translate import describe_untranslated
 
 app = typer.Typer(
     help="csguide: multilingual customer-service tips from editors' articles.",
@@ -30,6 +33,8 @@ index_app = typer.Typer(help="Published index versions.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 translations_app = typer.Typer(help="Editors' translations of articles.", no_args_is_help=True)
 app.add_typer(translations_app, name="translations")
+models_app = typer.Typer(help="Offline translation models (Argos Translate).", no_args_is_help=True)
+app.add_typer(models_app, name="models")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -105,14 +110,18 @@ def _print_report(report: IngestReport) -> None:
             + ", ".join(f"{n} {lang}" for lang, n in report.tips_by_source_lang.items())
         )
         table.add_column("index")
-        for column in ("original", "editor", "machine", "untranslated"):
+        for column in ("original", "editor", "machine", "untranslated", "outdated"):
             table.add_column(column, justify="right")
         for lang, counts in report.languages.items():
             table.add_row(
                 f"{lang} {LANGUAGE_NAMES[lang]}",
-                *(str(counts.get(key, 0)) for key in ("original", "editor", "machine", "none")),
+                *(
+                    str(counts.get(key, 0))
+                    for key in ("original", "editor", "machine", "none", "outdated")
+                ),
             )
         out.print(table)
+    _print_translation(report)
     for problem in report.rejected:
         out.print(f"[red]rejected[/] {escape(problem.path)}: {escape(problem.reason)}")
     for kept in report.articles_kept:
@@ -120,6 +129,24 @@ def _print_report(report: IngestReport) -> None:
     for problem in report.warnings:
         out.print(f"[yellow]warning[/] {escape(problem.path)}: {escape(problem.reason)}")
     out.print(f"[{colour}]{report.status}[/]: {escape(report.message)}")
+
+
+def _print_translation(report: IngestReport) -> None:
+    translation = report.translation
+    done = (
+        f"Machine translation: {translation.segments_from_memory} segment(s) from memory, "
+        f"{translation.segments_translated} translated in {translation.model_calls} model call(s)"
+    )
+    if translation.segments_pending:
+        done += f", {translation.segments_pending} would be translated"
+    if translation.models:
+        out.print(done)
+        for pair, model in translation.models.items():
+            out.print(f"  {pair}: {escape(model)}")
+    for pair, count in sorted(translation.untranslated.items()):
+        out.print(f"[yellow]untranslated[/] {pair}: {escape(describe_untranslated(pair, count))}")
+    for problem in translation.flagged:
+        out.print(f"[yellow]flagged[/] {escape(problem.path)}: {escape(problem.reason)}")
 
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
@@ -250,3 +277,89 @@ def translations_new(
             raise typer.Exit(2) from None
     path.write_text(template(article, tips, lang, existing), encoding="utf-8")
     out.print(f"wrote {path} ({len(tips)} tips)")
+
+
+@models_app.command("install")
+def models_install(
+    sources: Annotated[
+        list[str],
+        typer.Argument(help="Paths of .argosmodel files; with --online, language codes."),
+    ],
+    online: Annotated[
+        bool,
+        typer.Option(
+            "--online",
+            help="Download the packages these languages need (to and from English) from "
+            "Argos' package index. The only command that uses the network.",
+        ),
+    ] = False,
+) -> None:
+    """Install translation models: offline from .argosmodel files, or explicitly online."""
+    settings = get_settings()
+    models_dir = settings.models_path
+    failed = False
+    if online:
+        try:
+            for package in install_online(settings.argos_index_url, sources, models_dir):
+                out.print(f"installed {package.label} from {settings.argos_index_url}")
+        except ModelPackageError as exc:
+            err.print(f"[red]error[/]: {exc}")
+            raise typer.Exit(2) from None
+        return
+    for source in sources:
+        try:
+            package = install_package(Path(source), models_dir)
+        except ModelPackageError as exc:
+            err.print(f"[red]error[/]: {exc}")
+            failed = True
+            continue
+        out.print(f"installed {package.label} into {package.path}")
+    if failed:
+        raise typer.Exit(2)
+    out.print("Run 'csguide ingest' to translate what these models cover.")
+
+
+@models_app.command("list")
+def models_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Installed models: language pairs and versions, and the pairs reachable through English."""
+    from pipeline.argos import ArgosTranslator
+
+    settings = get_settings()
+    packages = installed_packages(settings.models_path)
+    translator = ArgosTranslator(settings.models_path)
+    routes = {
+        f"{s}→{t}": translator.model_for(s, t)
+        for s in INDEX_LANGS
+        for t in INDEX_LANGS
+        if s != t and translator.model_for(s, t)
+    }
+    if as_json:
+        listing = {
+            "models_dir": str(settings.models_path),
+            "packages": [
+                {"from": p.from_code, "to": p.to_code, "version": p.version, "path": str(p.path)}
+                for p in packages
+            ],
+            "routes": routes,
+        }
+        sys.stdout.write(json.dumps(listing, ensure_ascii=False, indent=2) + "\n")
+        return
+    if not packages:
+        out.print(
+            f"No translation models in {settings.models_path}. Install one with "
+            "'csguide models install FILE.argosmodel'."
+        )
+        return
+    table = Table(title=f"Models in {settings.models_path}")
+    for column in ("pair", "version", "size"):
+        table.add_column(column)
+    for package in packages:
+        table.add_row(
+            f"{package.from_code}→{package.to_code}",
+            package.version,
+            f"{package.size_bytes / 1e6:.1f} MB",
+        )
+    out.print(table)
+    out.print("Routes: " + ", ".join(f"{pair} ({model})" for pair, model in routes.items()))

@@ -1,4 +1,5 @@
-"""The ingest pipeline, composed: load → normalise → language check → segment → index → publish.
+"""The ingest pipeline, composed:
+load → normalise → language check → segment → translate → index → publish.
 
 :func:`run_ingest` never raises for bad content: every refused file is in the report with its
 reason, and the previously published version keeps serving unless a complete, validated new one
@@ -7,14 +8,18 @@ replaces it.
 
 import hashlib
 import shutil
+import sqlite3
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from pipeline.argos import ArgosTranslator
+from pipeline.editor_translations import load_editor_translations
 from pipeline.index import FORMAT_VERSION, IndexValidationError, validate_index, write_index
 from pipeline.langcheck import check_language
-from pipeline.languages import CONTENT_LANGS, INDEX_LANGS
+from pipeline.languages import CONTENT_LANGS
 from pipeline.load import ARTICLE_SUFFIX, RejectedFile, SourceFile, load_content
 from pipeline.normalise import normalise_article
 from pipeline.publish import (
@@ -31,11 +36,13 @@ from pipeline.publish import (
     publish,
     remove_leftover_builds,
 )
-from pipeline.records import records_for_language
 from pipeline.schema import Article, FileProblem, IngestReport, PublishedArticle, Tip, TipRecord
 from pipeline.segment import SEGMENTER_VERSION, segment_article
 from pipeline.settings import Settings
 from pipeline.state import IngestState, ProcessedArticle, load_state, save_state
+from pipeline.translate import localise
+from pipeline.translation_memory import TranslationMemory
+from pipeline.translator import Translator
 
 
 class Progress(Protocol):
@@ -54,77 +61,141 @@ class _Silent:
         pass
 
 
+def default_translator(settings: Settings) -> ArgosTranslator:
+    """The installed Argos models (none installed: a translator with no routes)."""
+    return ArgosTranslator(
+        settings.models_path,
+        threads=settings.threads,
+        beam_size=settings.translation_beam_size,
+        batch_size=settings.translation_batch_size,
+    )
+
+
 def run_ingest(
     settings: Settings,
     *,
     dry_run: bool = False,
     force: bool = False,
     progress: Progress | None = None,
+    translator: Translator | None = None,
 ) -> IngestReport:
-    """Ingest ``settings.content_dir`` into ``settings.data_dir``; see :class:`IngestReport`."""
+    """Ingest ``settings.content_dir`` into ``settings.data_dir``; see :class:`IngestReport`.
+
+    ``translator`` defaults to the installed Argos models; a dry run makes no model calls.
+    """
     report = IngestReport(dry_run=dry_run)
+    translator = translator if translator is not None else default_translator(settings)
+    run = _Run(settings, report, translator, progress or _Silent(), dry_run=dry_run, force=force)
     try:
         if dry_run:  # reads only, so it needs no lock and leaves leftovers alone
-            _ingest(settings, report, dry_run=True, force=force, progress=progress or _Silent())
+            run.ingest()
         else:
             with ingest_lock(settings.data_dir):
-                _ingest(
-                    settings, report, dry_run=False, force=force, progress=progress or _Silent()
-                )
-    except (IngestBusy, PublishError, IndexValidationError, OSError) as exc:
+                run.ingest()
+    except (IngestBusy, PublishError, IndexValidationError, OSError, sqlite3.Error) as exc:
         report.status, report.exit_code = "failed", 2
         report.message = f"nothing published: {exc}"
     return report
 
 
-def _ingest(
-    settings: Settings, report: IngestReport, *, dry_run: bool, force: bool, progress: Progress
-) -> None:
-    data_dir = settings.data_dir
-    previous = current_version(data_dir)
-    report.previous_version = report.version = previous.name if previous else None
-    if not dry_run:
-        remove_leftover_builds(data_dir)
+@dataclass
+class _Run:
+    settings: Settings
+    report: IngestReport
+    translator: Translator
+    progress: Progress
+    dry_run: bool
+    force: bool
 
-    loaded = load_content(settings.content_dir, settings.max_article_bytes)
-    report.rejected.extend(loaded.rejected)
-    report.warnings.extend(loaded.warnings)
-    report.articles_seen = len(loaded.files) + len(loaded.rejected)
+    def ingest(self) -> None:
+        settings, report, dry_run = self.settings, self.report, self.dry_run
+        data_dir = settings.data_dir
+        previous = current_version(data_dir)
+        report.previous_version = report.version = previous.name if previous else None
+        if not dry_run:
+            remove_leftover_builds(data_dir)
 
-    state = load_state(data_dir)
-    processed = _process_articles(loaded.files, state, report, force=force, progress=progress)
-    _keep_last_good_versions(processed, state, report)
+        loaded = load_content(settings.content_dir, settings.max_article_bytes)
+        report.rejected.extend(loaded.rejected)
+        report.warnings.extend(loaded.warnings)
+        report.articles_seen = len(loaded.files) + len(loaded.rejected)
+        editor = load_editor_translations(loaded.translations)
+        report.rejected.extend(editor.rejected)
 
-    tips = [tip for article_id in sorted(processed) for tip in processed[article_id].tips]
-    records = {lang: records_for_language(tips, lang) for lang in INDEX_LANGS}
-    _count(report, tips, records)
-    if not tips:
-        report.status, report.exit_code = "failed", 2
-        report.message = "nothing published: no article could be used" + (
-            "; the previous version keeps serving" if previous else ""
+        state = load_state(data_dir)
+        processed = _process_articles(
+            loaded.files, state, report, force=self.force, progress=self.progress
         )
-        return
+        _keep_last_good_versions(processed, state, report)
+        for article_id, lang in sorted(editor.files):
+            if article_id not in processed:
+                report.warnings.append(
+                    FileProblem(
+                        path=editor.paths[(article_id, lang)],
+                        reason=f"translates {article_id}, which is not published; not used",
+                    )
+                )
 
-    fingerprint = _fingerprint(processed)
-    if previous is not None and previous.manifest.fingerprint == fingerprint and not force:
-        report.status = "up-to-date"
-        report.message = f"nothing changed since version {previous.name}"
-    elif dry_run:
-        report.status = "dry-run"
-        report.message = "dry run: a new version would be published"
-    else:
-        report.version = _build_and_publish(settings, processed, records, fingerprint, progress)
-        report.status = "published"
-        report.message = f"published version {report.version}"
-    if not dry_run:
-        save_state(data_dir, IngestState(segmenter_version=SEGMENTER_VERSION, articles=processed))
-    if report.rejected:
-        report.exit_code = 1
-        if report.status != "dry-run":
-            report.status = "partial"
-        report.message += f"; {len(report.rejected)} file(s) rejected"
-    else:
-        report.exit_code = 0
+        entries = [processed[article_id] for article_id in sorted(processed)]
+        memory = self._open_memory()
+        try:
+            self.progress.phase("translate", 1)
+            localised = localise(
+                entries,
+                editor,
+                self.translator,
+                memory,
+                report.translation,
+                call_models=not dry_run,
+            )
+            self.progress.advance("done")
+            records = localised.records
+            _count(report, [tip for entry in entries for tip in entry.tips], records)
+            if not entries:
+                report.status, report.exit_code = "failed", 2
+                report.message = "nothing published: no article could be used" + (
+                    "; the previous version keeps serving" if previous else ""
+                )
+                return
+            fingerprint = _fingerprint(records)
+            if (
+                previous is not None
+                and previous.manifest.fingerprint == fingerprint
+                and not self.force
+            ):
+                report.status = "up-to-date"
+                report.message = f"nothing changed since version {previous.name}"
+            elif dry_run:
+                report.status = "dry-run"
+                report.message = "dry run: a new version would be published"
+            else:
+                report.version = _build_and_publish(
+                    settings, processed, records, fingerprint, self.progress
+                )
+                report.status = "published"
+                report.message = f"published version {report.version}"
+            if not dry_run:
+                save_state(
+                    data_dir, IngestState(segmenter_version=SEGMENTER_VERSION, articles=processed)
+                )
+                if memory is not None:
+                    memory.mark_outdated_except(localised.live_segments)
+        finally:
+            if memory is not None:
+                memory.close()
+        if report.rejected:
+            report.exit_code = 1
+            if report.status != "dry-run":
+                report.status = "partial"
+            report.message += f"; {len(report.rejected)} file(s) rejected"
+        else:
+            report.exit_code = 0
+
+    def _open_memory(self) -> TranslationMemory | None:
+        path = self.settings.translation_memory_path
+        if self.dry_run:
+            return TranslationMemory(path, readonly=True) if path.exists() else None
+        return TranslationMemory(path)
 
 
 def _process_articles(
@@ -193,11 +264,14 @@ def article_id_for(path: str) -> str | None:
     return f"{parts[0]}/{Path(parts[1]).stem}"
 
 
-def _fingerprint(processed: dict[str, ProcessedArticle]) -> str:
-    digest = hashlib.sha256(f"format {FORMAT_VERSION} segmenter {SEGMENTER_VERSION}\n".encode())
-    for article_id in sorted(processed):
-        entry = processed[article_id]
-        digest.update(f"{article_id} {entry.article.hash} {len(entry.tips)}\n".encode())
+def _fingerprint(records: dict[str, list[TipRecord]]) -> str:
+    """Everything that goes into the indexes: equal fingerprints, equal indexes."""
+    digest = hashlib.sha256(f"format {FORMAT_VERSION}\n".encode())
+    for lang in sorted(records):
+        for record in records[lang]:
+            digest.update(f"{lang} ".encode())
+            digest.update(record.model_dump_json().encode())
+            digest.update(b"\n")
     return digest.hexdigest()
 
 
@@ -206,8 +280,11 @@ def _count(report: IngestReport, tips: list[Tip], records: dict[str, list[TipRec
     report.tips_by_source_lang = dict(sorted(Counter(tip.lang for tip in tips).items()))
     report.languages = {
         lang: {
-            provenance: sum(1 for r in lang_records if r.translation.provenance == provenance)
-            for provenance in ("original", "editor", "machine", "none")
+            **{
+                provenance: sum(1 for r in lang_records if r.translation.provenance == provenance)
+                for provenance in ("original", "editor", "machine", "none")
+            },
+            "outdated": sum(1 for r in lang_records if r.translation.outdated),
         }
         for lang, lang_records in records.items()
     }

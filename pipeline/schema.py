@@ -111,6 +111,25 @@ class FileProblem(_Model):
     reason: str
 
 
+class TranslationReport(BaseModel):
+    """What translation did during one ingest."""
+
+    models: dict[str, str] = Field(
+        default_factory=dict, description="Language pair → model(s) that translate it."
+    )
+    segments_from_memory: int = 0
+    segments_translated: int = 0
+    segments_pending: int = Field(0, description="Dry run: segments that would be translated.")
+    model_calls: int = 0
+    untranslated: dict[str, int] = Field(
+        default_factory=dict,
+        description="Language pair → tips with neither an editor nor a machine translation.",
+    )
+    flagged: list[FileProblem] = Field(
+        default_factory=list, description="Machine translations that looked broken; not used."
+    )
+
+
 IngestStatus = Literal["published", "up-to-date", "partial", "failed", "dry-run"]
 
 
@@ -137,4 +156,5 @@ class IngestReport(BaseModel):
     )
     rejected: list[FileProblem] = Field(default_factory=list)
     warnings: list[FileProblem] = Field(default_factory=list)
+    translation: TranslationReport = Field(default_factory=TranslationReport)
     message: str = ""

@@ -1,10 +1,14 @@
 """All of csguide's settings, read once from ``CSGUIDE_*`` environment variables (or ``.env``)."""
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Argos Translate's public package index; used only by ``csguide models install --online``.
+ARGOS_INDEX_URL = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"
 
 
 class Settings(BaseSettings):
@@ -22,6 +26,29 @@ class Settings(BaseSettings):
     keep_versions: int = Field(
         3, ge=2, description="Published index versions kept on disk (for rollback)."
     )
+    models_dir: Path | None = Field(
+        None, description="Installed translation models; default: <data dir>/models."
+    )
+    translation_threads: int = Field(
+        0, ge=0, description="CPU threads per translation model; 0: one per core, at most 4."
+    )
+    translation_beam_size: int = Field(2, ge=1, le=8, description="Beam size for translation.")
+    translation_batch_size: int = Field(32, ge=1, description="Sentences per CTranslate2 batch.")
+    argos_index_url: str = Field(
+        ARGOS_INDEX_URL, description="Package index for 'csguide models install --online'."
+    )
+
+    @property
+    def models_path(self) -> Path:
+        return self.models_dir if self.models_dir is not None else self.data_dir / "models"
+
+    @property
+    def translation_memory_path(self) -> Path:
+        return self.data_dir / "translation-memory.sqlite"
+
+    @property
+    def threads(self) -> int:
+        return self.translation_threads or min(os.cpu_count() or 1, 4)
 
 
 @lru_cache

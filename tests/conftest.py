@@ -22,6 +22,14 @@ def content_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def articles_only(tmp_path: Path) -> Path:
+    """The bundled articles without their editor translations."""
+    target = tmp_path / "content"
+    shutil.copytree(BUNDLED_CONTENT, target, ignore=shutil.ignore_patterns("*.yaml"))
+    return target
+
+
+@pytest.fixture
 def settings(tmp_path: Path, content_dir: Path) -> Settings:
     return Settings(data_dir=tmp_path / "var", content_dir=content_dir)
 

@@ -20,19 +20,20 @@ def test_traditional_chinese_query_finds_the_same_tip(seed_index):
 
 
 def test_latvian_without_diacritics(seed_index):
-    page = seed_index.search("klientu apkalposana", "lv")
-    assert page.total >= 3
-    assert all(hit.source.lang == "lv" for hit in page.results[:3])
-    assert "<mark>apkalpošana</mark>" in page.results[0].highlight
+    page = seed_index.search("klientu apkalposana", "lv", limit=50)
+    originals = [hit for hit in page.results if hit.source.lang == "lv"]
+    assert len(originals) >= 3
+    assert all(hit.lang == "lv" for hit in page.results)
+    assert any("<mark>apkalpošana</mark>" in hit.highlight for hit in page.results[:5])
 
 
 def test_russian_through_stemming(seed_index):
-    page = seed_index.search("обслуживание клиентов", "ru")
-    assert page.total >= 5
-    top = page.results[0]
-    assert top.source.lang == "ru"
-    # 'обслуживания' and 'клиента' are other forms than the query's
-    assert "обслуживания" in top.text or "клиента" in top.text
+    page = seed_index.search("обслуживание клиентов", "ru", limit=50)
+    originals = [hit for hit in page.results if hit.source.lang == "ru"]
+    assert len(originals) >= 5
+    # found through other forms than the query's: обслуживания, клиента, клиентами …
+    assert any("<mark>обслуживания</mark>" in hit.highlight for hit in page.results)
+    assert any("<mark>клиента</mark>" in hit.highlight for hit in originals)
 
 
 def test_italian_rule(seed_index):
@@ -40,12 +41,26 @@ def test_italian_rule(seed_index):
     assert "terzo anello" in page.results[0].text
 
 
-def test_untranslated_tips_are_found_by_their_original_words(seed_index):
-    page = seed_index.search("回电时间", "en")
-    top = page.results[0]
-    assert top.title == "承诺回电时间"
-    assert top.lang == "zh"  # shown in its source language …
-    assert top.translation.provenance == "none"  # … and never passed off as a translation
+def test_tips_are_found_by_their_original_words_from_any_index(seed_index):
+    top = seed_index.search("回电时间", "en").results[0]
+    assert top.source.title == "承诺回电时间"
+    assert (top.lang, top.title) == ("en", "Promise a Callback Time")
+    assert top.translation.provenance == "editor"
+
+
+def test_a_latvian_query_finds_the_chinese_callback_tip_in_latvian(seed_index):
+    top = seed_index.search("atzvanīšanas laiks", "lv").results[0]
+    assert top.source.article == "zh/why-customer-service-matters"
+    assert top.source.title == "承诺回电时间"
+    assert top.lang == "lv" and top.translation.provenance == "editor"
+    assert "<mark>atzvanīšanas</mark> <mark>laiku</mark>" in top.highlight
+
+
+def test_an_english_query_finds_the_italian_third_ring_rule_in_english(seed_index):
+    top = seed_index.search("answer before the third ring", "en").results[0]
+    assert top.source.article == "it/customer-service-with-great-profits"
+    assert "prima che il terzo anello" in top.source.text
+    assert "answer the phone before the third ring" in top.text
 
 
 def test_source_lang_filter(seed_index):
@@ -58,7 +73,7 @@ def test_paging_is_stable_and_complete(seed_index):
     whole = seed_index.search("клиентов", "ru", limit=50)
     pages = [seed_index.search("клиентов", "ru", limit=3, offset=o).results for o in (0, 3, 6)]
     assert [h.id for page in pages for h in page] == [h.id for h in whole.results[:9]]
-    assert len({h.id for h in whole.results}) == whole.total
+    assert len({h.id for h in whole.results}) == min(whole.total, 50)
 
 
 def test_query_syntax_is_not_interpreted(seed_index):

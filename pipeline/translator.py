@@ -1,0 +1,98 @@
+"""The translation boundary: one small interface, and checks on what comes back through it.
+
+:class:`Translator` is all the pipeline knows of machine translation. The real one is
+:class:`pipeline.argos.ArgosTranslator` (Argos Translate models on CTranslate2); tests use a fake
+with the same interface.
+"""
+
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+
+class Translator(Protocol):
+    #: Name of the engine, stored with every translation it makes.
+    engine: str
+    #: Calls made into the underlying models so far (for reports and benchmarks).
+    model_calls: int
+
+    def model_for(self, source: str, target: str) -> str | None:
+        """Label of the model(s) that would translate ``source`` → ``target``, or None when
+        no route is installed. Cheap: must not load any model."""
+        ...
+
+    def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
+        """Translate ``texts`` (paragraphs) from ``source`` into ``target``, in one go so the
+        engine can batch; returns one translation per text, in order."""
+        ...
+
+
+# Sentence ends: Latin/Cyrillic terminal punctuation followed by a space, or CJK terminal
+# punctuation (no space follows it in Chinese).
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)|(?<=[。！？；])")
+_MIN_SENTENCE_CHARS = 12
+
+
+def split_sentences(text: str) -> list[str]:
+    """A light sentence splitter: models translate sentences far better than paragraphs.
+
+    Very short pieces ("т.к.", "Dr.") are glued to the next one rather than sent alone.
+    """
+    pieces = [piece.strip() for piece in _SENTENCE_END.split(text) if piece.strip()]
+    sentences: list[str] = []
+    carry = ""
+    for piece in pieces:
+        carry = f"{carry} {piece}".strip() if carry else piece
+        if len(carry) >= _MIN_SENTENCE_CHARS:
+            sentences.append(carry)
+            carry = ""
+    if carry:
+        if sentences:
+            sentences[-1] = f"{sentences[-1]} {carry}"
+        else:
+            sentences.append(carry)
+    return sentences
+
+
+def join_sentences(sentences: Sequence[str], target: str) -> str:
+    return ("" if target == "zh" else " ").join(s.strip() for s in sentences if s.strip())
+
+
+#: A Chinese character carries about as much as three Latin-script characters.
+_CHAR_WEIGHT = {"zh": 3.0}
+MAX_LENGTH_RATIO = 3.0
+MAX_REPEATS = 4
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def _weighted_length(text: str, lang: str) -> float:
+    if lang == "zh":
+        han = len(_HAN.findall(text))
+        return han * _CHAR_WEIGHT["zh"] + (len(text) - han)
+    return float(len(text))
+
+
+def _units(text: str, lang: str) -> list[str]:
+    return [c for c in text if not c.isspace()] if lang == "zh" else text.split()
+
+
+def translation_problem(source: str, output: str, source_lang: str, target_lang: str) -> str | None:
+    """Why ``output`` should not be shown as a translation of ``source``, or None if it may.
+
+    Small MT models fail in two known ways: they run on far past the input, or they loop on
+    a word or phrase. Either is flagged instead of indexed silently.
+    """
+    if not output.strip():
+        return "empty output"
+    ratio = _weighted_length(output, target_lang) / max(_weighted_length(source, source_lang), 1)
+    if ratio > MAX_LENGTH_RATIO and len(output) > 20:
+        return f"output {ratio:.1f}× as long as the input"
+    units = _units(output, target_lang)
+    for size in (1, 2, 3, 4):
+        for start in range(len(units) - size * MAX_REPEATS + 1):
+            gram = units[start : start + size]
+            if all(
+                units[start + k * size : start + (k + 1) * size] == gram for k in range(MAX_REPEATS)
+            ):
+                return f"output repeats {' '.join(gram)!r} {MAX_REPEATS} times or more"
+    return None
