@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint ingest install clean
+.PHONY: serve test lint ingest install bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest -q
+
+# Benchmarks are measured, not asserted: not part of `make test`.
+bench: $(STAMP)
+	$(BIN)/python -m bench.translation --eos-bias 2
+	$(BIN)/python -m bench.translation --eos-bias 1
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

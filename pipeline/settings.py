@@ -30,7 +30,10 @@ class Settings(BaseSettings):
         None, description="Installed translation models; default: <data dir>/models."
     )
     translation_threads: int = Field(
-        0, ge=0, description="CPU threads per translation model; 0: one per core, at most 4."
+        0,
+        ge=0,
+        description="CPU threads per translation model; 0: all cores but one (at least 1, "
+        "at most 4), leaving a core to the API while ingest translates.",
     )
     translation_beam_size: int = Field(2, ge=1, le=8, description="Beam size for translation.")
     translation_batch_size: int = Field(32, ge=1, description="Sentences per CTranslate2 batch.")
@@ -48,7 +51,7 @@ class Settings(BaseSettings):
 
     @property
     def threads(self) -> int:
-        return self.translation_threads or min(os.cpu_count() or 1, 4)
+        return self.translation_threads or max(1, min((os.cpu_count() or 1) - 1, 4))
 
 
 @lru_cache
