@@ -14,8 +14,10 @@
 
 A tip's entry is found by ``source_hash`` (the start of the sha256 of the original tip text,
 the same 10 hex digits that end the tip's id). When the original text changes its hash no longer
-matches; the entry in the same position then still serves, flagged ``outdated``, until an editor
-updates it (``csguide translations new`` writes a fresh template beside it).
+matches; the entry in the same position then still serves, flagged ``outdated``.
+``csguide translations new`` rewrites the file against the current tips: such an entry gets the
+new hash and original, keeps its text, and says ``outdated: true`` until an editor has reviewed
+it and deleted that line.
 """
 
 import re
@@ -42,6 +44,9 @@ class EditorTip(BaseModel):
     text: str = ""  # blank: not translated yet
     original_title: str | None = None
     original: str | None = None
+    #: Set by ``csguide translations new`` when the original changed under this translation;
+    #: an editor removes it after reviewing the text against the new original.
+    outdated: bool = False
 
 
 class EditorTranslationFile(BaseModel):
@@ -100,7 +105,7 @@ def match_tips(document: EditorTranslationFile, tips: list[Tip]) -> dict[str, Ed
                 title=entry.title.strip() or None,
                 text=entry.text.strip(),
                 context=document.title.strip() or None,
-                outdated=outdated,
+                outdated=outdated or entry.outdated,
             )
     return matched
 
@@ -178,21 +183,29 @@ def template(
         "# Fill in title and text of every tip. Keep source_hash as it is: it names the original\n"
         "# you translated, and csguide flags the translation outdated when that original changes.\n"
         "# original_title and original are there for you and for reviewers; csguide ignores them.\n"
+        "# 'outdated: true' marks a translation whose original has changed: review it against\n"
+        "# the original, then delete that line.\n"
     )
+    entries = []
+    for tip in tips:
+        entry: dict[str, object] = {
+            "source_hash": tip.hash[:HASH_CHARS],
+            "original_title": tip.title,
+            "original": tip.text,
+            "title": "",
+            "text": "",
+        }
+        if tip.id in matched:
+            entry["title"] = matched[tip.id].title or ""
+            entry["text"] = matched[tip.id].text
+            if matched[tip.id].outdated:  # keep it flagged until an editor has reviewed it
+                entry["outdated"] = True
+        entries.append(entry)
     document = {
         "article": article.id,
         "lang": lang,
         "title": existing.title if existing else "",
-        "tips": [
-            {
-                "source_hash": tip.hash[:HASH_CHARS],
-                "original_title": tip.title,
-                "original": tip.text,
-                "title": (matched[tip.id].title or "") if tip.id in matched else "",
-                "text": matched[tip.id].text if tip.id in matched else "",
-            }
-            for tip in tips
-        ],
+        "tips": entries,
     }
     return header + dump_yaml(document)
 

@@ -36,9 +36,17 @@ _MIN_SENTENCE_CHARS = 12
 def split_sentences(text: str) -> list[str]:
     """A light sentence splitter: models translate sentences far better than paragraphs.
 
-    Very short pieces ("т.к.", "Dr.") are glued to the next one rather than sent alone.
+    A piece starting with a lowercase letter continues the previous one (an abbreviation such
+    as "т.к." or "e.g." ended it), and very short pieces are glued to the next one.
     """
-    pieces = [piece.strip() for piece in _SENTENCE_END.split(text) if piece.strip()]
+    pieces: list[str] = []
+    for piece in (p.strip() for p in _SENTENCE_END.split(text)):
+        if not piece:
+            continue
+        if pieces and piece[0].islower():
+            pieces[-1] = f"{pieces[-1]} {piece}"
+        else:
+            pieces.append(piece)
     sentences: list[str] = []
     carry = ""
     for piece in pieces:

@@ -114,3 +114,37 @@ def test_index_versions_and_rollback(env, content_dir):
     result = runner.invoke(app, ["index", "rollback"])
     assert result.exit_code == 0 and "now serving 000001-" in result.output
     assert runner.invoke(app, ["index", "versions"]).output.splitlines()[0].startswith("* 000001-")
+
+
+def test_translations_new_keeps_what_is_translated(env, content_dir):
+    from pipeline.editor_translations import load_translation_file
+
+    path = content_dir / "zh/why-customer-service-matters.lv.yaml"
+    before = load_translation_file(path, path.name, "zh")
+    article = content_dir / "zh/why-customer-service-matters.txt"
+    article.write_text(
+        article.read_text().replace(
+            "针对所有客户问题承诺一个明确的回电时间", "针对每个客户问题承诺回电时间"
+        )
+    )
+    result = runner.invoke(app, ["translations", "new", "zh/why-customer-service-matters", "lv"])
+    assert result.exit_code == 0, result.output
+    after = load_translation_file(path, path.name, "zh")
+    assert after.title == before.title
+    changed = [(b, a) for b, a in zip(before.tips, after.tips, strict=True) if b != a]
+    ((old, new),) = changed  # only the edited tip's entry moved on …
+    assert new.source_hash != old.source_hash and "每个客户问题承诺回电时间" in new.original
+    assert (new.title, new.text) == (old.title, old.text)  # … keeping its translation to update
+    assert new.outdated is True  # … flagged until an editor has reviewed it
+    report = runner.invoke(app, ["ingest", "--json"])
+    assert json.loads(report.output)["languages"]["lv"]["outdated"] == 1
+    path.write_text(path.read_text().replace("\n  outdated: true\n", "\n"))  # reviewed
+    report = runner.invoke(app, ["ingest", "--json"])
+    assert json.loads(report.output)["languages"]["lv"]["outdated"] == 0
+
+
+def test_translations_new_errors(env):
+    result = runner.invoke(app, ["translations", "new", "zh/nope", "lv"])
+    assert result.exit_code == 2 and "no article 'zh/nope'" in result.output
+    result = runner.invoke(app, ["translations", "new", "zh/why-customer-service-matters", "zh"])
+    assert result.exit_code == 2 and "written in zh already" in result.output
