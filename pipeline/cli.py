@@ -363,3 +363,60 @@ def models_list(
         )
     out.print(table)
     out.print("Routes: " + ", ".join(f"{pair} ({model})" for pair, model in routes.items()))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the HTTP API (and, once published, switch to new index versions by itself)."""
+    import uvicorn
+
+    settings = get_settings()
+    if current_version(settings.data_dir) is None:
+        err.print(
+            f"[yellow]warning[/]: nothing is published in {settings.data_dir} yet; /readyz and "
+            "/v1 answer 503 until 'csguide ingest' publishes"
+        )
+    out.print(f"csguide API on http://{host}:{port}/  (docs: http://{host}:{port}/docs)")
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
+
+
+keys_app = typer.Typer(help="API keys for callers of the HTTP API.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("new")
+def keys_new(
+    name: Annotated[str, typer.Argument(help="Who the key is for, e.g. 'riga-intranet'.")],
+    lang: Annotated[
+        str | None, typer.Option(help="Default answer language for this key's callers.")
+    ] = None,
+    rate: Annotated[
+        int | None, typer.Option(min=1, help="Requests a minute (default: the server's).")
+    ] = None,
+) -> None:
+    """Make a new API key: prints the key (give it to the caller) and the settings entry
+    (add it to CSGUIDE_API_KEYS; only the key's hash is stored)."""
+    from api.security import hash_key, new_key
+
+    _check_lang(lang, "--lang")
+    key = new_key()
+    entry = {"name": name, "sha256": hash_key(key)}
+    if lang:
+        entry["lang"] = lang
+    if rate:
+        entry["rate_per_minute"] = rate  # type: ignore[assignment]
+    out.print(f"key: {key}")
+    out.print("settings entry (a JSON list item of CSGUIDE_API_KEYS):")
+    sys.stdout.write(json.dumps(entry, ensure_ascii=False) + "\n")

@@ -1,7 +1,8 @@
 """The read side of a published version: search a language's index, fetch tips and articles.
 
 One :class:`PublishedIndex` is opened per published version and shared; it holds the whoosh
-indexes and one query parser per language, so a search does no set-up work.
+indexes and one query parser per language, so a search does no set-up work. Whoosh searchers
+are not made for concurrent use, so each thread gets its own, kept for the version's lifetime.
 """
 
 import html
@@ -74,8 +75,10 @@ class PublishedIndex:
             for lang in INDEX_LANGS
         }
         self._parsers = {lang: _parser_for(lang, ix) for lang, ix in self._indexes.items()}
-        self._searchers: dict[str, Searcher] = {}
+        self._local = threading.local()
+        self._searchers: list[Searcher] = []  # every thread's, to close them all
         self._lock = threading.Lock()
+        self._closed = False
         self.articles: dict[str, PublishedArticle] = {
             article.id: article
             for article in _ARTICLES.validate_json((version.path / ARTICLES_FILE).read_bytes())
@@ -89,11 +92,39 @@ class PublishedIndex:
         return cls(version)
 
     def searcher(self, lang: str) -> Searcher:
-        with self._lock:
-            searcher = self._searchers.get(lang)
-            if searcher is None:
-                searcher = self._searchers[lang] = self._indexes[lang].searcher()
-            return searcher
+        """This thread's searcher for ``lang``."""
+        mine: dict[str, Searcher] | None = getattr(self._local, "searchers", None)
+        if mine is None:
+            mine = self._local.searchers = {}
+        searcher = mine.get(lang)
+        if searcher is None:
+            with self._lock:
+                if self._closed:
+                    raise RuntimeError(f"index version {self.version.name} is closed")
+                searcher = mine[lang] = self._indexes[lang].searcher()
+                self._searchers.append(searcher)
+        return searcher
+
+    def vocabulary_share(self, query: str, lang: str) -> float:
+        """Share of the query's words that ``lang``'s own texts contain (0 to 1)."""
+        terms = [t.text for t in analyzer_for(lang)(query) if not t.stopped]
+        if not terms:
+            return 0.0
+        reader = self.searcher(lang).reader()
+        known = sum(
+            1
+            for term in terms
+            if reader.doc_frequency("text", term) or reader.doc_frequency("title", term)
+        )
+        return known / len(terms)
+
+    def counts(self, lang: str) -> dict[str, int]:
+        """How many tips ``lang``'s index holds, by provenance."""
+        searcher = self.searcher(lang)
+        return {
+            provenance: searcher.doc_frequency("provenance", provenance)
+            for provenance in ("original", "editor", "machine", "none")
+        }
 
     def parse(self, query: str, lang: str) -> Query:
         return self._parsers[lang].parse(query)
@@ -106,18 +137,32 @@ class PublishedIndex:
         limit: int = 10,
         offset: int = 0,
         source_lang: str | None = None,
+        query_lang: str | None = None,
     ) -> SearchPage:
-        """The best tips for ``query`` in ``lang``'s index, ``limit`` of them from ``offset``."""
-        if lang not in self._indexes:
-            raise ValueError(f"unsupported language {lang!r}")
-        parsed = self.parse(query, lang)
-        searcher = self.searcher(lang)
+        """The best tips for ``query``, ``limit`` of them from ``offset``, shown in ``lang``.
+
+        ``query_lang``, when it differs from ``lang``, is the language the query is written in:
+        it is matched in that language's index and the tips are returned in ``lang`` (an
+        English query from an Italian-speaking caller gets the Italian texts of the tips the
+        English words find).
+        """
+        for code in (lang, query_lang or lang):
+            if code not in self._indexes:
+                raise ValueError(f"unsupported language {code!r}")
+        search_lang = query_lang or lang
+        parsed = self.parse(query, search_lang)
         restrict = Term("source_lang", source_lang) if source_lang else None
-        results = _exact_top(searcher, parsed, offset + limit, restrict)
-        terms = _terms_by_field(parsed)
+        results = _exact_top(self.searcher(search_lang), parsed, offset + limit, restrict)
+        terms = _terms_by_field(parsed if search_lang == lang else self.parse(query, lang))
         hits = []
         for hit in results[offset : offset + limit]:
-            record = TipRecord.model_validate_json(hit["record"])
+            record = (
+                TipRecord.model_validate_json(hit["record"])
+                if search_lang == lang
+                else self.tip(hit["id"], lang)
+            )
+            if record is None:
+                continue
             field = "text" if record.lang == lang else original_field(record.lang)
             hits.append(
                 SearchHit(
@@ -134,7 +179,8 @@ class PublishedIndex:
 
     def close(self) -> None:
         with self._lock:
-            for searcher in self._searchers.values():
+            self._closed = True
+            for searcher in self._searchers:
                 searcher.close()
             self._searchers.clear()
         for ix in self._indexes.values():

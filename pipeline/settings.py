@@ -4,11 +4,22 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipeline.languages import Lang
 
 #: Argos Translate's public package index; used only by ``csguide models install --online``.
 ARGOS_INDEX_URL = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"
+
+
+class ApiKey(BaseModel):
+    """An API key as configured: never the key itself, only its sha256 (``csguide keys new``)."""
+
+    name: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    lang: Lang | None = Field(None, description="Default answer language for this key's callers.")
+    rate_per_minute: int | None = Field(None, ge=1, description="Overrides the default limit.")
 
 
 class Settings(BaseSettings):
@@ -39,6 +50,21 @@ class Settings(BaseSettings):
     translation_batch_size: int = Field(32, ge=1, description="Sentences per CTranslate2 batch.")
     argos_index_url: str = Field(
         ARGOS_INDEX_URL, description="Package index for 'csguide models install --online'."
+    )
+    default_lang: Lang = Field("en", description="Answer language when nothing else decides.")
+    api_keys: list[ApiKey] = Field(
+        default_factory=list,
+        description="JSON list; when any is configured, every /v1 request needs X-API-Key.",
+    )
+    rate_limit_per_minute: int = Field(
+        120, ge=0, description="Requests per minute per API key (0: no limit)."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="JSON list of origins allowed to call the API."
+    )
+    max_query_chars: int = Field(500, ge=1, description="Longer queries are refused.")
+    detect_min_confidence: float = Field(
+        0.5, ge=0, le=1, description="Below this, a query's detected language is not used."
     )
 
     @property

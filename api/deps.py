@@ -1,0 +1,112 @@
+"""Dependencies injected into the routes: settings, the published index, the caller's key, the
+answer language."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+
+from api.errors import FieldError, ProblemError
+from api.language import Negotiated, UnsupportedLanguage, negotiate
+from api.published import PublishedIndexHolder
+from api.security import RateLimiter, find_key, retry_after_header
+from pipeline.search import NotPublished, PublishedIndex
+from pipeline.settings import ApiKey, Settings
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_index(request: Request) -> Iterator[PublishedIndex]:
+    holder: PublishedIndexHolder = request.app.state.holder
+    try:
+        with holder.use() as index:
+            request.app.state.metrics.set_version(index.version.name)
+            yield index
+    except NotPublished as exc:
+        raise ProblemError(503, "not-published", f"{exc}; run 'csguide ingest'") from None
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+IndexDep = Annotated[PublishedIndex, Depends(get_index)]
+
+
+def get_api_key(
+    request: Request,
+    settings: SettingsDep,
+    x_api_key: Annotated[
+        str | None, Header(description="Required when keys are configured.")
+    ] = None,
+) -> ApiKey | None:
+    """The caller's key; checked, and its rate limit applied, when keys are configured."""
+    if not settings.api_keys:
+        return None
+    if not x_api_key:
+        raise ProblemError(
+            401,
+            "unauthorized",
+            "this server requires an API key in the X-API-Key header",
+            headers={"WWW-Authenticate": "X-API-Key"},
+        )
+    key = find_key(x_api_key, settings.api_keys)
+    if key is None:
+        raise ProblemError(
+            401,
+            "unauthorized",
+            "the API key is not valid",
+            headers={"WWW-Authenticate": "X-API-Key"},
+        )
+    rate = key.rate_per_minute or settings.rate_limit_per_minute
+    if rate:
+        limiter: RateLimiter = request.app.state.limiter
+        wait = limiter.take(key.name, rate)
+        if wait:
+            raise ProblemError(
+                429,
+                "rate-limited",
+                f"more than {rate} requests a minute for this API key; retry later",
+                headers={"Retry-After": retry_after_header(wait)},
+            )
+    return key
+
+
+KeyDep = Annotated[ApiKey | None, Depends(get_api_key)]
+
+LangParam = Annotated[
+    str | None,
+    Query(
+        description="Answer language, BCP 47 (lv, lv-LV, zh-Hans, zh-TW …). Without it: the API "
+        "key's language, Accept-Language, the query's language, the default.",
+        max_length=35,
+    ),
+]
+
+
+def answer_language(
+    *,
+    lang: str | None,
+    key: ApiKey | None,
+    accept_language: str | None,
+    settings: Settings,
+    query: str | None = None,
+    index: PublishedIndex | None = None,
+) -> Negotiated:
+    try:
+        return negotiate(
+            param=lang,
+            key_lang=key.lang if key else None,
+            accept_language=accept_language,
+            query=query,
+            default=settings.default_lang,
+            lexicon=(lambda code, text: index.vocabulary_share(text, code)) if index else None,
+            min_confidence=settings.detect_min_confidence,
+        )
+    except UnsupportedLanguage as exc:
+        raise ProblemError(
+            422,
+            "invalid-parameter",
+            f"lang: {exc}",
+            title="Invalid parameter",
+            errors=[FieldError(field="query.lang", message=str(exc))],
+        ) from None

@@ -1,0 +1,188 @@
+"""Which language to answer in: negotiation, and detection of short queries.
+
+Negotiation, first that applies: the ``lang`` parameter (BCP 47), the API key's default
+language, ``Accept-Language`` (by q-value, first supported), the query's detected language, the
+configured default.
+
+Detection is built for what agents type, 1–4 words: the script decides first (Han → zh,
+Cyrillic → ru); Latin script is narrowed to lv, it and en by letters only one of them uses
+(ā č ē … → lv; à è é ì ò ù → it), and otherwise scored by langdetect restricted to those three
+languages together with how many of the query's words the published index of each language
+knows, plus a hint from spellings only English uses (w, y, th, -tion …). Below a confidence
+threshold the query is not trusted to say its language.
+"""
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from langdetect import DetectorFactory, LangDetectException
+from langdetect.detector_factory import PROFILES_DIRECTORY
+
+from pipeline.languages import INDEX_LANGS
+
+LangSource = Literal["param", "key", "header", "detected", "default"]
+LATIN_LANGS = ("lv", "it", "en")
+_LATVIAN_LETTERS = frozenset("āēīūčģķļņšžĀĒĪŪČĢĶĻŅŠŽ")
+_ITALIAN_LETTERS = frozenset("àèéìòóùÀÈÉÌÒÓÙ")
+# Spellings native to English but not to Italian or Latvian (neither writes w, x, y or q, nor
+# "th"; Italian writes -zione, not -tion): a hint, weighed with the other signals.
+_ENGLISH_SPELLING = re.compile(r"[wxyq]|th|tion\b|sion\b|ing\b|ck\b|ph", re.IGNORECASE)
+ENGLISH_SPELLING_WEIGHT = 0.3
+_TAG = re.compile(r"^[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*$")
+
+
+class UnsupportedLanguage(ValueError):
+    pass
+
+
+def language_of_tag(tag: str) -> str | None:
+    """csguide's language for a BCP 47 tag: 'lv-LV' → lv, 'zh-Hans'/'zh-TW' → zh; None if
+    the tag is well-formed but not supported; raises for a malformed tag."""
+    tag = tag.strip()
+    if not _TAG.match(tag):
+        raise UnsupportedLanguage(f"{tag!r} is not a language tag")
+    primary = tag.replace("_", "-").split("-")[0].lower()
+    if primary in ("zh", "cmn", "yue"):  # every Chinese script and region reads zh tips
+        return "zh"
+    return primary if primary in INDEX_LANGS else None
+
+
+def parse_accept_language(header: str) -> list[str]:
+    """Supported languages from an Accept-Language header, most preferred first."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")):
+        fields = part.strip().split(";")
+        tag, quality = fields[0].strip(), 1.0
+        for parameter in fields[1:]:
+            name, _, value = parameter.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if not tag or tag == "*" or quality <= 0:
+            continue
+        try:
+            lang = language_of_tag(tag)
+        except UnsupportedLanguage:
+            continue
+        if lang is not None:
+            ranked.append((-quality, position, lang))
+    seen: list[str] = []
+    for _, _, lang in sorted(ranked):
+        if lang not in seen:
+            seen.append(lang)
+    return seen
+
+
+@dataclass(frozen=True)
+class Detection:
+    lang: str | None
+    confidence: float
+    method: str  # script | letters | statistics | none
+
+
+#: Share of a query's words that language L's index knows (0–1); None: no index to ask.
+Lexicon = Callable[[str, str], float]
+
+
+@lru_cache(maxsize=1)
+def _latin_factory() -> DetectorFactory:
+    """langdetect with only the Latin-script languages csguide serves."""
+    factory = DetectorFactory()
+    profiles = [
+        (Path(PROFILES_DIRECTORY) / code).read_text(encoding="utf-8") for code in LATIN_LANGS
+    ]
+    factory.load_json_profile(profiles)
+    factory.set_seed(0)
+    return factory
+
+
+def _statistics(query: str) -> dict[str, float]:
+    detector = _latin_factory().create()
+    detector.append(query)
+    try:
+        return {guess.lang: guess.prob for guess in detector.get_probabilities()}
+    except LangDetectException:
+        return {}
+
+
+def detect_query_language(
+    query: str, lexicon: Lexicon | None = None, min_confidence: float = 0.5
+) -> Detection:
+    han = cyrillic = latin = 0
+    for char in query:
+        if not char.isalpha():
+            continue
+        name = unicodedata.name(char, "")
+        if name.startswith("CJK"):
+            han += 1
+        elif name.startswith("CYRILLIC"):
+            cyrillic += 1
+        elif name.startswith("LATIN"):
+            latin += 1
+    if han and han * 3 >= latin and han >= cyrillic:
+        return Detection("zh", 1.0, "script")
+    if cyrillic and cyrillic >= latin:
+        return Detection("ru", 1.0, "script")
+    if not latin:
+        return Detection(None, 0.0, "none")
+    letters = set(query)
+    if letters & _LATVIAN_LETTERS:
+        return Detection("lv", 0.95, "letters")
+    if letters & _ITALIAN_LETTERS:
+        return Detection("it", 0.9, "letters")
+    guesses = _statistics(query)
+    scores = {}
+    for lang in LATIN_LANGS:
+        statistical = guesses.get(lang, 0.0)
+        scores[lang] = (statistical + lexicon(lang, query)) / 2 if lexicon else statistical
+    if _ENGLISH_SPELLING.search(query):
+        scores["en"] = min(1.0, scores["en"] + ENGLISH_SPELLING_WEIGHT)
+    best = max(scores, key=scores.__getitem__)
+    confidence = round(scores[best], 3)
+    if confidence < min_confidence:
+        return Detection(None, confidence, "statistics")
+    return Detection(best, confidence, "statistics")
+
+
+@dataclass(frozen=True)
+class Negotiated:
+    lang: str
+    source: LangSource
+
+
+def negotiate(
+    *,
+    param: str | None,
+    key_lang: str | None,
+    accept_language: str | None,
+    query: str | None,
+    default: str,
+    lexicon: Lexicon | None = None,
+    min_confidence: float = 0.5,
+) -> Negotiated:
+    """The answer language; raises :class:`UnsupportedLanguage` for a bad ``lang`` parameter."""
+    if param is not None and param.strip():
+        lang = language_of_tag(param)
+        if lang is None:
+            raise UnsupportedLanguage(
+                f"{param!r} is not supported; use one of {', '.join(INDEX_LANGS)}"
+            )
+        return Negotiated(lang, "param")
+    if key_lang:
+        return Negotiated(key_lang, "key")
+    if accept_language:
+        preferred = parse_accept_language(accept_language)
+        if preferred:
+            return Negotiated(preferred[0], "header")
+    if query:
+        detected = detect_query_language(query, lexicon, min_confidence)
+        if detected.lang is not None:
+            return Negotiated(detected.lang, "detected")
+    return Negotiated(default, "default")

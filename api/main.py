@@ -1,0 +1,40 @@
+"""The csguide HTTP API: ``create_app()`` builds it (``csguide serve`` runs it with uvicorn)."""
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api.errors import install_problem_handlers
+from api.metrics import Metrics, install_metrics
+from api.published import PublishedIndexHolder
+from api.routes import articles, health, languages, search, tips
+from api.security import RateLimiter
+from pipeline.settings import Settings, get_settings
+
+DESCRIPTION = """
+Customer-service tips from editors' articles in Latvian, Italian, Chinese and Russian,
+searchable and readable in lv, it, zh, ru and en. Every result comes in the caller's language
+with its original beside it and says whether it is the original, an editor's translation, a
+machine translation, or untranslated. Errors are RFC 9457 problem details.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title="csguide", version="1", description=DESCRIPTION)
+    app.state.settings = settings
+    app.state.holder = PublishedIndexHolder(settings.data_dir)
+    app.state.metrics = Metrics()
+    app.state.limiter = RateLimiter()
+    install_problem_handlers(app)
+    install_metrics(app, app.state.metrics)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET"],
+            allow_headers=["X-API-Key", "Accept-Language"],
+            max_age=600,
+        )
+    for module in (search, tips, articles, languages, health):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,93 @@
+"""The published index the server answers from, switched when the pipeline publishes.
+
+Each request leases the current :class:`PublishedIndex`; when ``CURRENT`` names another version
+(a new ingest, or a rollback) the next request opens that version and later requests get it,
+while requests still holding the old one finish on it. The old one closes when its last lease
+ends. Nothing is reopened per request: a check costs one ``stat`` of ``CURRENT``.
+"""
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.publish import CURRENT_FILE, current_version
+from pipeline.search import NotPublished, PublishedIndex
+
+
+@dataclass
+class _Lease:
+    index: PublishedIndex
+    users: int = 0
+    retired: bool = False
+
+
+class PublishedIndexHolder:
+    def __init__(self, data_dir: Path, check_interval: float = 0.25) -> None:
+        self.data_dir = data_dir
+        self.check_interval = check_interval
+        self._lease: _Lease | None = None
+        self._pointer_stamp: tuple[int, int] | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+        self._switch_lock = threading.Lock()
+
+    @property
+    def version(self) -> str | None:
+        lease = self._lease
+        return lease.index.version.name if lease else None
+
+    def refresh(self, force: bool = False) -> None:
+        """Switch to the version ``CURRENT`` names, if it changed."""
+        now = time.monotonic()
+        if not force and now - self._checked_at < self.check_interval and self._lease:
+            return
+        self._checked_at = now
+        try:
+            stat = (self.data_dir / CURRENT_FILE).stat()
+        except OSError:
+            return  # nothing published (yet); keep whatever we serve
+        stamp = (stat.st_mtime_ns, stat.st_ino)
+        if stamp == self._pointer_stamp and self._lease is not None:
+            return
+        with self._switch_lock:  # one thread opens the new version, the others keep serving
+            version = current_version(self.data_dir)
+            current = self._lease
+            if version is None or (current and current.index.version.name == version.name):
+                self._pointer_stamp = stamp
+                return
+            fresh = _Lease(PublishedIndex(version))
+            with self._lock:
+                old, self._lease = self._lease, fresh
+                self._pointer_stamp = stamp
+                if old is not None:
+                    old.retired = True
+                    if old.users == 0:
+                        old.index.close()
+
+    @contextmanager
+    def use(self) -> Iterator[PublishedIndex]:
+        """Lease the current index for the length of one request."""
+        self.refresh()
+        with self._lock:
+            lease = self._lease
+            if lease is None:
+                raise NotPublished(f"no index is published in {self.data_dir}")
+            lease.users += 1
+        try:
+            yield lease.index
+        finally:
+            with self._lock:
+                lease.users -= 1
+                if lease.retired and lease.users == 0:
+                    lease.index.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._lease is not None:
+                self._lease.retired = True
+                if self._lease.users == 0:
+                    self._lease.index.close()
+                self._lease = None

@@ -1,0 +1,77 @@
+"""GET /v1/articles and /v1/articles/{id}: the published articles, with their tips."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header
+
+from api.deps import IndexDep, KeyDep, LangParam, SettingsDep, answer_language
+from api.errors import Problem, ProblemError
+from api.schemas import ArticleList, ArticleResponse, ArticleSummary
+from pipeline.schema import PublishedArticle
+from pipeline.search import PublishedIndex
+
+router = APIRouter(prefix="/v1", tags=["articles"])
+
+
+def _title_in(index: PublishedIndex, article: PublishedArticle, lang: str) -> str:
+    """The article title as its first tip's context reads in ``lang``."""
+    first = index.tip(article.tips[0], lang) if article.tips else None
+    return first.context if first else article.title
+
+
+@router.get("/articles", response_model=ArticleList, summary="All articles")
+def list_articles(
+    index: IndexDep,
+    settings: SettingsDep,
+    key: KeyDep,
+    lang: LangParam = None,
+    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> ArticleList:
+    negotiated = answer_language(
+        lang=lang, key=key, accept_language=accept_language, settings=settings
+    )
+    articles = [
+        ArticleSummary(
+            id=article.id,
+            lang=article.lang,
+            title=_title_in(index, article, negotiated.lang),
+            original_title=article.title,
+            tips=len(article.tips),
+        )
+        for article in index.articles.values()
+    ]
+    return ArticleList(lang=negotiated.lang, lang_source=negotiated.source, articles=articles)
+
+
+@router.get(
+    "/articles/{article_id:path}",
+    response_model=ArticleResponse,
+    responses={404: {"model": Problem}},
+    summary="One article with its tips",
+)
+def get_article(
+    article_id: str,
+    index: IndexDep,
+    settings: SettingsDep,
+    key: KeyDep,
+    lang: LangParam = None,
+    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> ArticleResponse:
+    article = index.articles.get(article_id)
+    if article is None:
+        raise ProblemError(404, "not-found", f"no article with id {article_id!r}")
+    negotiated = answer_language(
+        lang=lang, key=key, accept_language=accept_language, settings=settings
+    )
+    records = [index.tip(tip_id, negotiated.lang) for tip_id in article.tips]
+    return ArticleResponse(
+        id=article.id,
+        lang=article.lang,
+        title=_title_in(index, article, negotiated.lang),
+        original_title=article.title,
+        tips=len(article.tips),
+        answer_lang=negotiated.lang,
+        lang_source=negotiated.source,
+        meta=article.meta,
+        tip_records=[record for record in records if record is not None],
+    )

@@ -1,0 +1,40 @@
+"""Operations: liveness, readiness and Prometheus metrics."""
+
+from fastapi import APIRouter, Request, Response
+
+from api.deps import IndexDep
+from api.errors import Problem
+from api.schemas import Health, Readiness
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", response_model=Health, summary="The process is up")
+def healthz() -> Health:
+    return Health()
+
+
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Problem}},
+    summary="An index is loaded and served",
+)
+def readyz(index: IndexDep) -> Readiness:
+    manifest = index.version.manifest
+    return Readiness(
+        index_version=index.version.name, articles=manifest.articles, tips=manifest.tips
+    )
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}}},
+    summary="Prometheus metrics",
+)
+def metrics(request: Request) -> Response:
+    request.app.state.metrics.set_version(request.app.state.holder.version)
+    return Response(
+        request.app.state.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
+    )

@@ -1,0 +1,22 @@
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+
+
+@pytest.fixture(scope="session")
+def client(seed_settings):
+    """The real app over the real index of the bundled content."""
+    with TestClient(create_app(seed_settings)) as test_client:
+        yield test_client
+
+
+def assert_problem(response, status, kind):
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["type"] == f"/problems/{kind}"
+    assert body["status"] == status
+    assert body["title"] and body["detail"]
+    assert "Traceback" not in response.text
+    return body

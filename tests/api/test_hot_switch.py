@@ -1,0 +1,121 @@
+"""A running server switches to a newly published index version without a restart."""
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx2
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.published import PublishedIndexHolder
+from pipeline.ingest import run_ingest
+from pipeline.publish import rollback
+from tests.helpers import write_article
+
+NEW_TIP = "Zvaniet klientam atpakaļ tajā pašā dienā, pat ja atbildes vēl nav."
+
+
+def texts(get, url):
+    body = get(url, params={"q": "zvaniet atpakaļ pašā dienā", "lang": "lv", "limit": 50}).json()
+    return [result["text"] for result in body["results"]]
+
+
+def test_new_versions_are_served_without_restart(settings, content_dir):
+    run_ingest(settings)
+    app = create_app(settings)
+    app.state.holder.check_interval = 0
+    with TestClient(app) as client:
+        first = client.get("/readyz").json()["index_version"]
+        assert NEW_TIP not in texts(client.get, "/v1/search")
+        write_article(content_dir, "lv/atzvanisana.txt", f"Atzvanīšana\n\n{NEW_TIP}\n")
+        second = run_ingest(settings).version
+        assert second != first
+        assert client.get("/readyz").json()["index_version"] == second
+        assert NEW_TIP in texts(client.get, "/v1/search")
+        rollback(settings.data_dir)  # and back, as an operator would
+        assert client.get("/readyz").json()["index_version"] == first
+        assert NEW_TIP not in texts(client.get, "/v1/search")
+
+
+def test_a_request_in_flight_finishes_on_its_version(settings, content_dir):
+    run_ingest(settings)
+    holder = PublishedIndexHolder(settings.data_dir, check_interval=0)
+    with holder.use() as old:
+        write_article(content_dir, "lv/atzvanisana.txt", f"Atzvanīšana\n\n{NEW_TIP}\n")
+        run_ingest(settings)
+        with holder.use() as new:  # a request arriving now gets the new version …
+            assert new.version.name != old.version.name
+        assert old.search("klientu", "lv").total > 0  # … while the old one still answers
+    with holder.use() as current:
+        assert current.version.name == new.version.name
+    holder.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_real_server_keeps_answering_through_a_publish(settings, content_dir):
+    """csguide serve on loopback, queries from two threads while a new version is published:
+    no request fails."""
+    run_ingest(settings)
+    port = _free_port()
+    env = os.environ | {
+        "CSGUIDE_DATA_DIR": str(settings.data_dir),
+        "CSGUIDE_CONTENT_DIR": str(settings.content_dir),
+    }
+    csguide = Path(sys.executable).with_name("csguide")
+    server = subprocess.Popen(
+        [csguide, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx2.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx2.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError(server.stderr.read().decode() if server.poll() else "not ready")
+        failures: list[str] = []
+        statuses: list[int] = []
+        stop = threading.Event()
+
+        def query() -> None:
+            with httpx2.Client(base_url=base, timeout=10) as http:
+                for n in range(400):  # bounded: at most 400 requests per thread
+                    if stop.is_set():
+                        return
+                    response = http.get("/v1/search", params={"q": ["klientu", "回电时间"][n % 2]})
+                    statuses.append(response.status_code)
+                    if response.status_code != 200:
+                        failures.append(response.text)
+
+        threads = [threading.Thread(target=query) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        write_article(content_dir, "lv/atzvanisana.txt", f"Atzvanīšana\n\n{NEW_TIP}\n")
+        version = run_ingest(settings).version
+        deadline = time.monotonic() + 10
+        while httpx2.get(f"{base}/readyz").json()["index_version"] != version:
+            assert time.monotonic() < deadline, "server did not switch"
+            time.sleep(0.05)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        assert statuses and not failures, failures[:3]
+        assert NEW_TIP in texts(httpx2.get, f"{base}/v1/search")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

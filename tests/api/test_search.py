@@ -1,0 +1,152 @@
+"""GET /v1/search: the contract, against the real index of the bundled content."""
+
+import pytest
+
+from tests.api.conftest import assert_problem
+
+RESULT_KEYS = {
+    "id",
+    "lang",
+    "title",
+    "context",
+    "text",
+    "highlight",
+    "score",
+    "position",
+    "source",
+    "translation",
+}
+
+
+def test_contract(client):
+    response = client.get("/v1/search", params={"q": "回电时间", "lang": "zh", "limit": 3})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {
+        "query",
+        "query_lang",
+        "lang",
+        "lang_source",
+        "total",
+        "limit",
+        "offset",
+        "results",
+    }
+    assert (body["query"], body["lang"], body["lang_source"]) == ("回电时间", "zh", "param")
+    assert body["limit"] == 3 and body["offset"] == 0 and body["total"] >= 3
+    top = body["results"][0]
+    assert set(top) == RESULT_KEYS
+    assert set(top["source"]) == {"lang", "article", "title", "text"}
+    assert set(top["translation"]) == {"provenance", "outdated", "model"}
+    assert top["title"] == "承诺回电时间"
+    assert "<mark>回电时间</mark>" in top["highlight"]
+
+
+def test_latvian_query_finds_the_chinese_callback_tip_in_latvian(client):
+    body = client.get("/v1/search", params={"q": "atzvanīšanas laiks"}).json()
+    assert (body["lang"], body["lang_source"]) == ("lv", "detected")
+    top = body["results"][0]
+    assert top["lang"] == "lv" and top["title"] == "Apsoliet atzvanīšanas laiku"
+    assert top["source"] == {
+        "lang": "zh",
+        "article": "zh/why-customer-service-matters",
+        "title": "承诺回电时间",
+        "text": top["source"]["text"],
+    }
+    assert top["translation"] == {"provenance": "editor", "outdated": False, "model": None}
+
+
+def test_english_query_finds_the_italian_third_ring_rule_in_english(client):
+    body = client.get("/v1/search", params={"q": "answer before the third ring"}).json()
+    assert body["lang"] == "en"
+    top = body["results"][0]
+    assert top["source"]["article"] == "it/customer-service-with-great-profits"
+    assert (
+        "<mark>answer</mark> the phone before the <mark>third</mark> <mark>ring</mark>"  # 'before': a stop word
+        in top["highlight"]
+    )
+
+
+def test_query_in_one_language_answered_in_another(client):
+    body = client.get(
+        "/v1/search",
+        params={"q": "answer before the third ring"},
+        headers={"Accept-Language": "it-IT,it;q=0.9,en;q=0.5"},
+    ).json()
+    assert (body["lang"], body["lang_source"], body["query_lang"]) == ("it", "header", "en")
+    top = body["results"][0]
+    assert top["lang"] == "it" and "prima che il terzo anello" in top["text"]
+
+
+@pytest.mark.parametrize("lang", ["lv", "it", "zh", "ru", "en"])
+def test_every_result_is_in_the_answered_language_once(client, lang):
+    body = client.get(
+        "/v1/search",
+        params={"q": "клиент cliente klients 客户 customer", "lang": lang, "limit": 50},
+    ).json()
+    assert body["total"] > 10
+    ids = [r["id"] for r in body["results"]]
+    assert len(ids) == len(set(ids))
+    for result in body["results"]:
+        assert result["lang"] == lang or result["translation"]["provenance"] == "none"
+
+
+def test_paging_is_stable(client):
+    params = {"q": "клиентов", "lang": "ru"}
+    whole = client.get("/v1/search", params={**params, "limit": 12}).json()["results"]
+    paged = [
+        r
+        for offset in (0, 4, 8)
+        for r in client.get("/v1/search", params={**params, "limit": 4, "offset": offset}).json()[
+            "results"
+        ]
+    ]
+    assert [r["id"] for r in paged] == [r["id"] for r in whole]
+
+
+def test_source_lang_filter(client):
+    body = client.get(
+        "/v1/search", params={"q": "customer", "lang": "en", "source_lang": "ru", "limit": 50}
+    ).json()
+    assert body["results"] and {r["source"]["lang"] for r in body["results"]} == {"ru"}
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"q": ""}, "query.q"),
+        ({"q": "   "}, "query.q"),
+        ({"q": "x" * 501}, "query.q"),
+        ({}, "query.q"),
+        ({"q": "ok", "lang": "de"}, "query.lang"),
+        ({"q": "ok", "lang": "not a tag!"}, "query.lang"),
+        ({"q": "ok", "limit": 0}, "query.limit"),
+        ({"q": "ok", "limit": 51}, "query.limit"),
+        ({"q": "ok", "limit": "many"}, "query.limit"),
+        ({"q": "ok", "offset": -1}, "query.offset"),
+        ({"q": "ok", "offset": 10_001}, "query.offset"),
+        ({"q": "ok", "source_lang": "xx"}, "query.source_lang"),
+    ],
+)
+def test_client_mistakes_are_422_problems_naming_the_field(client, params, field):
+    body = assert_problem(client.get("/v1/search", params=params), 422, "invalid-parameter")
+    assert field in {error["field"] for error in body["errors"]}
+    assert body["instance"] == "/v1/search"
+
+
+def test_bcp47_tags(client):
+    for tag, lang in (
+        ("lv-LV", "lv"),
+        ("zh-Hans", "zh"),
+        ("zh-TW", "zh"),
+        ("zh-CN", "zh"),
+        ("EN-gb", "en"),
+        ("ru_RU", "ru"),
+    ):
+        body = client.get("/v1/search", params={"q": "klientu", "lang": tag}).json()
+        assert (body["lang"], body["lang_source"]) == (lang, "param"), tag
+
+
+def test_wrong_method_and_unknown_route_are_problems(client):
+    assert_problem(client.post("/v1/search", params={"q": "x"}), 405, "method-not-allowed")
+    assert_problem(client.get("/v2/nothing"), 404, "not-found")
