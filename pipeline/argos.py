@@ -116,6 +116,8 @@ def install_package(archive: Path, models_dir: Path) -> ModelPackage:
     if not zipfile.is_zipfile(archive):
         raise ModelPackageError(f"{archive.name}: not an .argosmodel (zip) file")
     models_dir.mkdir(parents=True, exist_ok=True)
+    for leftover in [*models_dir.glob(".install-*"), *models_dir.glob(".old-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)  # from an install that was killed
     staging = models_dir / f".install-{uuid.uuid4().hex}"
     try:
         with zipfile.ZipFile(archive) as bundle:
@@ -236,6 +238,9 @@ class ArgosTranslator:
     model_calls: int = 0
     _packages: dict[tuple[str, str], ModelPackage] = field(default_factory=dict, init=False)
     _loaded: dict[Path, _Loaded] = field(default_factory=dict, init=False)
+    # First legs of pivot routes, kept for the translator's life: it→lv, it→ru and it→zh all
+    # start with the same it→en translation of the same texts.
+    _first_leg: dict[tuple[Path, str], str] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
@@ -262,8 +267,14 @@ class ArgosTranslator:
         route = self.route(source, target)
         if route is None:
             raise ModelPackageError(f"no model installed for {source}→{target}")
-        current = list(texts)
-        for package in route:
+        first, rest = route[0], route[1:]
+        if not rest:
+            return self._translate_with(first, list(texts))
+        todo = sorted({t for t in texts if (first.path, t) not in self._first_leg})
+        for text, output in zip(todo, self._translate_with(first, todo), strict=True):
+            self._first_leg[(first.path, text)] = output
+        current = [self._first_leg[(first.path, t)] for t in texts]
+        for package in rest:
             current = self._translate_with(package, current)
         return current
 
@@ -289,6 +300,8 @@ class ArgosTranslator:
 
     def _translate_with(self, package: ModelPackage, texts: list[str]) -> list[str]:
         """All sentences of all texts in length-sorted batches, then reassembled per text."""
+        if not texts:
+            return []
         models = self._models(package)
         sentences = [split_sentences(text) for text in texts]
         flat = [(i, j, s) for i, text in enumerate(sentences) for j, s in enumerate(text)]

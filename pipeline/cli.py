@@ -145,6 +145,8 @@ def _print_translation(report: IngestReport) -> None:
             out.print(f"  {pair}: {escape(model)}")
     for pair, count in sorted(translation.untranslated.items()):
         out.print(f"[yellow]untranslated[/] {pair}: {escape(describe_untranslated(pair, count))}")
+    for pair, reason in sorted(translation.failed.items()):
+        out.print(f"[red]model failed[/] {pair}: {escape(reason)}")
     for problem in translation.flagged:
         out.print(f"[yellow]flagged[/] {escape(problem.path)}: {escape(problem.reason)}")
 

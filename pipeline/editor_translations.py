@@ -21,6 +21,7 @@ it and deleted that line.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pipeline.languages import INDEX_LANGS, LANGUAGE_NAMES, Lang
 from pipeline.load import RejectedFile, TranslationCandidate, decode_article
 from pipeline.schema import Article, FileProblem, Tip
+from pipeline.segment import TIP_HASH_CHARS
 
-HASH_CHARS = 10
 _NAME = re.compile(r"^(?P<slug>\w[\w.-]*)\.(?P<target>[a-z]{2})\.yaml$")
 
 
@@ -114,7 +115,7 @@ def load_editor_translations(candidates: list[TranslationCandidate]) -> EditorTr
     result = EditorTranslations()
     for candidate in candidates:
         try:
-            document = load_translation_file(candidate.path, candidate.rel, candidate.lang)
+            document = parse_translation_file(candidate.path.name, candidate.raw, candidate.lang)
         except RejectedFile as exc:
             result.rejected.append(FileProblem(path=candidate.rel, reason=str(exc)))
             continue
@@ -126,30 +127,37 @@ def load_editor_translations(candidates: list[TranslationCandidate]) -> EditorTr
 
 def translation_path(article: Article, lang: str) -> str:
     """Where the translation of ``article`` into ``lang`` lives, relative to the content dir."""
-    return f"{article.path.removesuffix('.txt')}.{lang}.yaml"
+    return f"{article.path.rsplit('.', 1)[0]}.{lang}.yaml"
 
 
 def translation_file_target(path: Path) -> tuple[str, str] | None:
     """'why.lv.yaml' → ('why', 'lv'); None when the name is not a translation file's."""
-    match = _NAME.match(path.name)
+    match = _NAME.match(unicodedata.normalize("NFC", path.name))
     if not match or match["target"] not in INDEX_LANGS:
         return None
     return match["slug"], match["target"]
 
 
 def load_translation_file(path: Path, rel: str, source_lang: str) -> EditorTranslationFile:
-    """Parse and check one translation file; raises :class:`RejectedFile` with the reason."""
-    named = translation_file_target(path)
+    """Read, parse and check one translation file; raises :class:`RejectedFile`."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RejectedFile(f"unreadable: {exc.strerror or exc}") from exc
+    return parse_translation_file(path.name, raw, source_lang)
+
+
+def parse_translation_file(name: str, raw: bytes, source_lang: str) -> EditorTranslationFile:
+    """Parse and check one translation file's bytes; raises :class:`RejectedFile`."""
+    named = translation_file_target(Path(name))
     if named is None:
         raise RejectedFile("not a translation file name: use <slug>.<lang>.yaml")
     slug, target = named
     if target == source_lang:
         raise RejectedFile(f"translates into {target}, the article's own language")
     try:
-        data: Any = yaml.safe_load(decode_article(path.read_bytes()))
-    except OSError as exc:
-        raise RejectedFile(f"unreadable: {exc.strerror or exc}") from exc
-    except (yaml.YAMLError, ValueError) as exc:
+        data: Any = yaml.safe_load(decode_article(raw))
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:
         raise RejectedFile(f"not valid YAML: {str(exc).splitlines()[0]}") from exc
     if not isinstance(data, dict):
         raise RejectedFile("must be a YAML mapping with article, lang, title and tips")
@@ -189,7 +197,7 @@ def template(
     entries = []
     for tip in tips:
         entry: dict[str, object] = {
-            "source_hash": tip.hash[:HASH_CHARS],
+            "source_hash": tip.hash[:TIP_HASH_CHARS],
             "original_title": tip.title,
             "original": tip.text,
             "title": "",

@@ -7,8 +7,10 @@ replaces it.
 """
 
 import hashlib
+import logging
 import shutil
 import sqlite3
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,6 +45,8 @@ from pipeline.state import IngestState, ProcessedArticle, load_state, save_state
 from pipeline.translate import localise
 from pipeline.translation_memory import TranslationMemory
 from pipeline.translator import Translator
+
+logger = logging.getLogger("csguide.ingest")
 
 
 class Progress(Protocol):
@@ -95,6 +99,10 @@ def run_ingest(
     except (IngestBusy, PublishError, IndexValidationError, OSError, sqlite3.Error) as exc:
         report.status, report.exit_code = "failed", 2
         report.message = f"nothing published: {exc}"
+    except Exception as exc:  # a bug or a broken dependency: still a report, still exit 2
+        logger.exception("ingest failed")
+        report.status, report.exit_code = "failed", 2
+        report.message = f"nothing published: unexpected {type(exc).__name__}: {exc}"
     return report
 
 
@@ -157,7 +165,7 @@ class _Run:
                     "; the previous version keeps serving" if previous else ""
                 )
                 return
-            fingerprint = _fingerprint(records)
+            fingerprint = _fingerprint(records, entries)
             if (
                 previous is not None
                 and previous.manifest.fingerprint == fingerprint
@@ -251,7 +259,10 @@ def read_article(settings: Settings, article_id: str) -> tuple[Article, list[Tip
             raise LookupError(f"{problem.path} is rejected: {problem.reason}")
     for source in loaded.files:
         if source.id == article_id:
-            article = normalise_article(source).article
+            try:
+                article = normalise_article(source).article
+            except RejectedFile as exc:
+                raise LookupError(f"{source.path} is rejected: {exc}") from exc
             return article, segment_article(article)
     raise LookupError(f"no article {article_id!r} in {settings.content_dir}")
 
@@ -259,14 +270,19 @@ def read_article(settings: Settings, article_id: str) -> tuple[Article, list[Tip
 def article_id_for(path: str) -> str | None:
     """'lv/slug.txt' → 'lv/slug'; None for paths that cannot be articles."""
     parts = Path(path).parts
-    if len(parts) != 2 or parts[0] not in CONTENT_LANGS or not path.endswith(ARTICLE_SUFFIX):
+    if len(parts) != 2 or parts[0] not in CONTENT_LANGS:
         return None
-    return f"{parts[0]}/{Path(parts[1]).stem}"
+    if not path.lower().endswith(ARTICLE_SUFFIX):
+        return None
+    return f"{parts[0]}/{unicodedata.normalize('NFC', Path(parts[1]).stem)}"
 
 
-def _fingerprint(records: dict[str, list[TipRecord]]) -> str:
-    """Everything that goes into the indexes: equal fingerprints, equal indexes."""
+def _fingerprint(records: dict[str, list[TipRecord]], entries: list[ProcessedArticle]) -> str:
+    """Everything a version publishes (indexes and article list): equal fingerprints, equal
+    versions."""
     digest = hashlib.sha256(f"format {FORMAT_VERSION}\n".encode())
+    for entry in entries:
+        digest.update(_published_article(entry).model_dump_json().encode())
     for lang in sorted(records):
         for record in records[lang]:
             digest.update(f"{lang} ".encode())
@@ -290,6 +306,17 @@ def _count(report: IngestReport, tips: list[Tip], records: dict[str, list[TipRec
     }
 
 
+def _published_article(entry: ProcessedArticle) -> PublishedArticle:
+    return PublishedArticle(
+        id=entry.article.id,
+        lang=entry.article.lang,
+        path=entry.article.path,
+        title=entry.article.title,
+        meta=entry.article.meta,
+        tips=tuple(tip.id for tip in entry.tips),
+    )
+
+
 def _build_and_publish(
     settings: Settings,
     processed: dict[str, ProcessedArticle],
@@ -305,17 +332,7 @@ def _build_and_publish(
             progress.advance(lang)
             write_index(build_dir / INDEX_DIR / lang, lang, lang_records)
             validate_index(build_dir / INDEX_DIR / lang, lang, lang_records)
-        articles = [
-            PublishedArticle(
-                id=entry.article.id,
-                lang=entry.article.lang,
-                path=entry.article.path,
-                title=entry.article.title,
-                meta=entry.article.meta,
-                tips=tuple(tip.id for tip in entry.tips),
-            )
-            for _, entry in sorted(processed.items())
-        ]
+        articles = [_published_article(entry) for _, entry in sorted(processed.items())]
         (build_dir / ARTICLES_FILE).write_text(
             "[" + ",\n".join(a.model_dump_json() for a in articles) + "]\n", encoding="utf-8"
         )

@@ -5,6 +5,7 @@ names it and says why it was refused; one bad file never stops the others.
 """
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,7 @@ class TranslationCandidate:
     path: Path
     rel: str
     lang: ContentLang  # the language of the article it translates
+    raw: bytes  # read with the same checks as articles (size, symlinks)
 
 
 @dataclass
@@ -65,6 +67,7 @@ def load_content(content_dir: Path, max_bytes: int) -> LoadResult:
         )
         return result
     root = content_dir.resolve()
+    seen_ids: dict[str, str] = {}
     _warn_about_unknown_folders(content_dir, result)
     for lang in CONTENT_LANGS:
         lang_dir = content_dir / lang
@@ -79,11 +82,16 @@ def load_content(content_dir: Path, max_bytes: int) -> LoadResult:
             continue
         for path in _article_candidates(lang_dir, result, content_dir):
             rel = path.relative_to(content_dir).as_posix()
-            if path.suffix.lower() == TRANSLATION_SUFFIX and path.is_file():
-                result.translations.append(TranslationCandidate(path, rel, lang))
-                continue
             try:
-                result.files.append(_read_article(path, rel, lang, root, max_bytes, result))
+                if path.suffix.lower() == TRANSLATION_SUFFIX:
+                    raw = _checked_bytes(path, root, max_bytes)
+                    result.translations.append(TranslationCandidate(path, rel, lang, raw))
+                    continue
+                source = _read_article(path, rel, lang, root, max_bytes, result)
+                if source.id in seen_ids:
+                    raise RejectedFile(f"same article id {source.id} as {seen_ids[source.id]}")
+                seen_ids[source.id] = rel
+                result.files.append(source)
             except RejectedFile as exc:
                 result.rejected.append(FileProblem(path=rel, reason=str(exc)))
     return result
@@ -123,21 +131,13 @@ def _read_article(
             f"not an article: articles are {ARTICLE_SUFFIX} files, translations "
             f"<slug>.<lang>{TRANSLATION_SUFFIX}"
         )
-    slug = path.stem
+    slug = unicodedata.normalize("NFC", path.stem)  # macOS writes names decomposed
     if not _SLUG.match(slug):
         raise RejectedFile(
             "file name is not a usable slug: use letters, digits, '-', '_' or '.', e.g. "
             "'answer-within-three-rings.txt'"
         )
-    if path.is_symlink():
-        try:
-            target = path.resolve(strict=True)
-        except (OSError, RuntimeError) as exc:  # a loop, or pointing at nothing
-            raise RejectedFile("symlink leads nowhere (missing target or a loop)") from exc
-        if not target.is_relative_to(root):
-            raise RejectedFile("symlink leads outside the content folder")
-    raw = _read_bytes(path, max_bytes)
-    text = decode_article(raw)
+    text = decode_article(_checked_bytes(path, root, max_bytes))
     body, meta, meta_warnings = split_front_matter(text)
     for warning in meta_warnings:
         result.warnings.append(FileProblem(path=rel, reason=warning))
@@ -148,6 +148,18 @@ def _read_article(
     return SourceFile(
         id=f"{lang}/{slug}", lang=lang, path=rel, text=body, meta=meta, first_line=first_line
     )
+
+
+def _checked_bytes(path: Path, root: Path, max_bytes: int) -> bytes:
+    """The file's bytes, if it is a regular file inside the content folder, within the limit."""
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:  # a loop, or pointing at nothing
+            raise RejectedFile("symlink leads nowhere (missing target or a loop)") from exc
+        if not target.is_relative_to(root):
+            raise RejectedFile("symlink leads outside the content folder")
+    return _read_bytes(path, max_bytes)
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
@@ -203,6 +215,8 @@ def split_front_matter(text: str) -> tuple[str, ArticleMeta, list[str]]:
         raise RejectedFile(f"front matter is not valid YAML{where}") from exc
     except ValueError as exc:  # PyYAML's constructors, e.g. an impossible date 2010-02-30
         raise RejectedFile(f"front matter has an invalid value: {exc}") from exc
+    except RecursionError as exc:  # absurdly nested YAML
+        raise RejectedFile("front matter is nested too deeply") from exc
     if data is None:
         data = {}
     if not isinstance(data, dict):

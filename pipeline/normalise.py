@@ -100,6 +100,11 @@ def boilerplate_rule_for(lang: str, line: str) -> BoilerplateRule | None:
     return None
 
 
+# Soft hyphens and zero-width characters, pasted in from the web or word processors, are
+# invisible but split words for the tokenizers ("apkal\u00adpošana" would never match).
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+
+
 @dataclass(frozen=True)
 class Normalised:
     article: Article
@@ -111,7 +116,7 @@ def normalise_article(source: SourceFile) -> Normalised:
 
     Raises :class:`~pipeline.load.RejectedFile` when nothing but boilerplate is left.
     """
-    text = unicodedata.normalize("NFC", source.text)
+    text = unicodedata.normalize("NFC", source.text).translate(_INVISIBLE)
     kept: list[str] = []
     removed: list[str] = []
     for number, line in enumerate(text.split("\n"), start=source.first_line):

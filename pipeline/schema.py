@@ -128,6 +128,9 @@ class TranslationReport(BaseModel):
     flagged: list[FileProblem] = Field(
         default_factory=list, description="Machine translations that looked broken; not used."
     )
+    failed: dict[str, str] = Field(
+        default_factory=dict, description="Language pair → why its model failed to translate."
+    )
 
 
 IngestStatus = Literal["published", "up-to-date", "partial", "failed", "dry-run"]

@@ -20,6 +20,7 @@ from whoosh.qparser import (
     EveryPlugin,
     FieldsPlugin,
     MultifieldParser,
+    OperatorsPlugin,
     OrGroup,
     RangePlugin,
     SingleQuotePlugin,
@@ -75,6 +76,7 @@ class PublishedIndex:
             for lang in INDEX_LANGS
         }
         self._parsers = {lang: _parser_for(lang, ix) for lang, ix in self._indexes.items()}
+        analyzer_for("zh")("预热")  # load jieba's dictionary now, not in the first zh request
         self._local = threading.local()
         self._searchers: list[Searcher] = []  # every thread's, to close them all
         self._lock = threading.Lock()
@@ -205,8 +207,10 @@ def _parser_for(lang: str, ix: Index) -> MultifieldParser:
     parser = MultifieldParser(
         ["title", "text", *original_fields(lang)], ix.schema, group=OrGroup.factory(OR_SCALE)
     )
-    # Agents type words, not query syntax: no field:value, wildcards, ranges or boosts.
+    # Agents type words, not query syntax: no field:value, wildcards, ranges, boosts or
+    # AND/OR/NOT ("customer NOT service" must not exclude). Quoted phrases still work.
     for plugin in (
+        OperatorsPlugin,
         FieldsPlugin,
         WildcardPlugin,
         RangePlugin,

@@ -15,17 +15,17 @@ from dataclasses import dataclass
 
 from pipeline.schema import Article, Tip, TipKind
 
-_BULLET = re.compile(r"^\s*(?:[●•◦▪‣∙·]\s*|[-–—*]\s+)")
+# The em dash is left out: in Russian it opens dialogue lines, not list items.
+_BULLET = re.compile(r"^\s*(?:[●•◦▪‣∙·]\s*|[-–*]\s+)")
 _LETTERED = re.compile(r"^\s*\(?[a-zA-Zа-яА-ЯёЁ]\)\s+")
 _NUMBERED = re.compile(
-    r"^\s*\(?(?:\d{1,2}|[一二三四五六七八九十]{1,3})(?:[.)、．）]\s+|[、．）]\s*)"
+    r"^\s*\(?(?:\d{1,2}|[一二三四五六七八九十]{1,3})(?P<dot>\.)?(?:(?(dot)\s+|[)、．）]\s*))"
 )
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CLAUSE_PUNCTUATION = re.compile(r"[,;，；、。:：]")
-_TERMINAL = (".", "!", "?", "。", "！", "？", ":", "：", ";", "；", "…")
 
 #: Bump when the rules below change what tips an article gives; cached tips are then redone.
-SEGMENTER_VERSION = 1
+SEGMENTER_VERSION = 2
 
 #: A heading is short: at most this many words (scripts with spaces) or characters (CJK).
 MAX_HEADING_WORDS = 10
@@ -53,6 +53,9 @@ def list_marker_end(line: str) -> int:
     for pattern in (_BULLET, _LETTERED, _NUMBERED):
         match = pattern.match(line)
         if match:
+            following = line[match.end() : match.end() + 1]
+            if match.groupdict().get("dot") and following.islower():
+                return 0  # "15. martā" is a Latvian date; "15. Marts" or "1. Rispondere" a list
             return match.end()
     return 0
 
@@ -63,7 +66,11 @@ def is_heading_like(text: str) -> bool:
     if not text or len(text) > MAX_HEADING_CHARS or list_marker_end(text):
         return False
     if _CJK.search(text):
-        return len(text) <= MAX_HEADING_CJK_CHARS and not _CLAUSE_PUNCTUATION.search(text[:-1])
+        return (
+            len(text) <= MAX_HEADING_CJK_CHARS
+            and not _CLAUSE_PUNCTUATION.search(text[:-1])
+            and not text.endswith(("。", "！", "；", "…"))  # a sentence, not a heading
+        )
     first_letter = next((char for char in text if char.isalpha()), "")
     if first_letter.islower():
         return False  # the continuation of a wrapped line
@@ -112,34 +119,37 @@ def _single_heading_line(unit: _Unit) -> bool:
     return len(unit.lines) == 1 and is_heading_like(unit.lines[0])
 
 
-def _tip_id(article_id: str, text: str, taken: set[str]) -> str:
-    base = f"{article_id}/{hashlib.sha256(text.encode()).hexdigest()[:10]}"
-    candidate, n = base, 2
-    while candidate in taken:  # the same text twice in one article
-        candidate, n = f"{base}-{n}", n + 1
-    taken.add(candidate)
-    return candidate
+#: Tip ids end with this many hex digits of the text's sha256 (editor files quote them).
+TIP_HASH_CHARS = 10
+
+
+def _tip_id(article_id: str, digest: str, seen: dict[str, int]) -> str:
+    base = f"{article_id}/{digest[:TIP_HASH_CHARS]}"
+    seen[base] = seen.get(base, 0) + 1
+    return base if seen[base] == 1 else f"{base}-{seen[base]}"  # the same text again
 
 
 def segment_article(article: Article) -> list[Tip]:
     units = _units(article.body)
-    # A heading-like paragraph heads a section only if content follows it; a short closing
-    # line at the very end is content itself.
-    headings = [unit.kind == "paragraph" and is_heading_like(unit.text) for unit in units]
-    content_follows = [False] * len(units)
-    for index in range(len(units) - 2, -1, -1):
-        content_follows[index] = content_follows[index + 1] or not headings[index + 1]
+    # A heading-like paragraph heads a section only when content comes right after it; one
+    # followed by another short line, or standing last, is content itself, so nothing is lost.
+    texts = [unit.text for unit in units]
+    heading_like = [
+        unit.kind == "paragraph" and is_heading_like(t)
+        for unit, t in zip(units, texts, strict=True)
+    ]
     tips: list[Tip] = []
-    taken: set[str] = set()
+    seen: dict[str, int] = {}
     section = article.title
-    for unit, heading, followed in zip(units, headings, content_follows, strict=True):
-        text = unit.text
-        if heading and followed:
+    for index, (unit, text) in enumerate(zip(units, texts, strict=True)):
+        next_is_content = index + 1 < len(units) and not heading_like[index + 1]
+        if heading_like[index] and next_is_content:
             section = text.rstrip(".")
             continue
+        digest = hashlib.sha256(text.encode()).hexdigest()
         tips.append(
             Tip(
-                id=_tip_id(article.id, text, taken),
+                id=_tip_id(article.id, digest, seen),
                 article=article.id,
                 lang=article.lang,
                 position=len(tips),
@@ -147,7 +157,7 @@ def segment_article(article: Article) -> list[Tip]:
                 title=section,
                 context=article.title,
                 text=text,
-                hash=hashlib.sha256(text.encode()).hexdigest(),
+                hash=digest,
             )
         )
     return tips

@@ -120,8 +120,13 @@ def _machine_translations(
         report.segments_pending += len(todo)
         return usable
     calls_before = translator.model_calls
-    outputs = translator.translate(todo, source, target)
-    report.model_calls += translator.model_calls - calls_before
+    try:
+        outputs = translator.translate(todo, source, target)
+    except Exception as exc:  # a broken or half-installed model must not stop the ingest
+        report.failed[f"{source}→{target}"] = f"{model}: {type(exc).__name__}: {exc}"
+        return usable
+    finally:
+        report.model_calls += translator.model_calls - calls_before
     report.segments_translated += len(todo)
     made = [
         MemoryEntry(

@@ -70,7 +70,7 @@ def join_sentences(sentences: Sequence[str], target: str) -> str:
 _CHAR_WEIGHT = {"zh": 3.0}
 MAX_LENGTH_RATIO = 3.0
 MAX_REPEATS = 4
-_HAN = re.compile(r"[\u3400-\u9fff]")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def _weighted_length(text: str, lang: str) -> float:
@@ -80,8 +80,12 @@ def _weighted_length(text: str, lang: str) -> float:
     return float(len(text))
 
 
+_ZH_UNITS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\s\u3400-\u9fff\uf900-\ufaff]+")
+
+
 def _units(text: str, lang: str) -> list[str]:
-    return [c for c in text if not c.isspace()] if lang == "zh" else text.split()
+    """Words to look for loops in: Chinese characters one by one (numbers and Latin whole)."""
+    return _ZH_UNITS.findall(text) if lang == "zh" else text.split()
 
 
 def translation_problem(source: str, output: str, source_lang: str, target_lang: str) -> str | None:

@@ -4,6 +4,7 @@ from pipeline import ingest as ingest_module
 from pipeline.ingest import article_id_for, run_ingest
 from pipeline.publish import current_version, list_versions
 from pipeline.search import PublishedIndex
+from pipeline.settings import Settings
 from tests.helpers import write_article
 
 SEED_TIPS = {"it": 18, "lv": 5, "ru": 13, "zh": 27}
@@ -94,7 +95,7 @@ def test_nothing_usable_publishes_nothing_and_the_old_version_keeps_serving(sett
     for path in content_dir.rglob("*.txt"):
         path.write_bytes(b"\x00binary")
     report = run_ingest(settings)
-    assert report.exit_code in (1, 2)
+    assert (report.status, report.exit_code) == ("partial", 1)  # kept versions still publish
     assert current_version(settings.data_dir).name == first.version
     # the articles were good before: their last good versions stay published
     assert sorted(report.articles_kept) == sorted(
@@ -188,3 +189,52 @@ def test_article_id_for():
     assert article_id_for("lv/slug.txt") == "lv/slug"
     assert article_id_for("de/slug.txt") is None
     assert article_id_for("lv/sub/slug.txt") is None
+
+
+def test_a_front_matter_edit_alone_is_published(settings, content_dir):
+    write_article(
+        content_dir,
+        "it/regole.txt",
+        "---\ntags: [telefono]\nauthor: Anna\n---\nRegole\n\nRispondere sempre con calma e gentilezza.\n",
+    )
+    run_ingest(settings)
+    write_article(
+        content_dir,
+        "it/regole.txt",
+        "---\ntags: [telefono, cortesia]\nauthor: Marco\n---\nRegole\n\nRispondere sempre con calma e gentilezza.\n",
+    )
+    report = run_ingest(settings)
+    assert report.status == "published"
+    published = PublishedIndex.open_current(settings.data_dir)
+    assert published.articles["it/regole"].meta.author == "Marco"
+    published.close()
+
+
+def test_an_unexpected_failure_is_a_failed_report_not_a_crash(tmp_path, articles_only):
+    settings = Settings(data_dir=tmp_path / "var", content_dir=articles_only)  # needs MT
+
+    class Exploding:
+        engine, model_calls = "boom", 0
+
+        def model_for(self, source, target):
+            raise RuntimeError("metadata unreadable")
+
+        def translate(self, texts, source, target):
+            raise AssertionError("not reached")
+
+    report = run_ingest(settings, translator=Exploding())
+    assert (report.status, report.exit_code) == ("failed", 2)
+    assert "unexpected RuntimeError: metadata unreadable" in report.message
+
+
+def test_invisible_characters_do_not_split_words(settings, content_dir):
+    write_article(
+        content_dir,
+        "lv/neredzami.txt",
+        "Neredzami\n\nKlientu apkal\u00adpo\u200bšana ir svarīga ikvienam uzņēmumam.\n",
+    )
+    run_ingest(settings)
+    published = PublishedIndex.open_current(settings.data_dir)
+    texts = [h.text for h in published.search("apkalposana", "lv", limit=50).results]
+    assert "Klientu apkalpošana ir svarīga ikvienam uzņēmumam." in texts
+    published.close()

@@ -586,3 +586,33 @@ def test_language_folder_symlinked_outside_is_not_read(tmp_path):
     assert result.rejected == [
         FileProblem(path="lv", reason="folder is a symlink leading outside the content folder")
     ]
+
+
+def test_translation_files_get_the_article_checks(tmp_path):
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("article: lv/a\nlang: en\n")
+    write(tmp_path / "c", "lv/a.txt", "Virsraksts\n\nTeksts.\n")
+    (tmp_path / "c" / "lv" / "a.en.yaml").symlink_to(outside)
+    write(tmp_path / "c", "lv/a.it.yaml", "x" * 2000)
+    result = load(tmp_path / "c")
+    assert sorted((p.path, p.reason.split(":")[0]) for p in result.rejected) == [
+        ("lv/a.en.yaml", "symlink leads outside the content folder"),
+        ("lv/a.it.yaml", "too large"),
+    ]
+    assert result.translations == []
+
+
+def test_one_article_id_per_file_and_decomposed_names(tmp_path):
+    write(tmp_path, "it/regole.txt", "Titolo\n\nTesto.\n")
+    write(tmp_path, "it/regole.TXT", "Titolo\n\nTesto.\n")
+    write(tmp_path, "it/cafe\u0301.txt", "Titolo\n\nTesto.\n")  # as macOS writes "café"
+    result = load(tmp_path)
+    assert sorted(f.id for f in result.files) == ["it/café", "it/regole"]
+    (problem,) = result.rejected
+    assert "same article id it/regole" in problem.reason
+
+
+def test_deeply_nested_front_matter_is_rejected_not_raised(tmp_path):
+    write(tmp_path, "lv/deep.txt", "---\ntitle: " + "[" * 5000 + "\n---\nTeksts\n")
+    (problem,) = load_content(tmp_path, 1 << 20).rejected
+    assert problem.path == "lv/deep.txt" and "front matter" in problem.reason

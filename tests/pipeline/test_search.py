@@ -90,8 +90,8 @@ def test_stopword_only_query_finds_nothing(seed_index):
 
 def test_tip_lookup(seed_index):
     hit = seed_index.search("回电时间", "ru").results[0]
-    assert seed_index.tip(hit.id, "ru") == seed_index.tip(hit.id, "ru")
-    assert seed_index.tip(hit.id, "ru").id == hit.id
+    record = seed_index.tip(hit.id, "ru")
+    assert (record.id, record.lang, record.text) == (hit.id, "ru", hit.text)
     assert seed_index.tip("zh/nope/0000000000", "ru") is None
 
 
@@ -118,3 +118,9 @@ def test_highlight_merges_overlapping_chinese_words():
 def test_every_index_holds_every_tip(seed_index, lang):
     with_count = seed_index.version.manifest.languages[lang]
     assert with_count == 63
+
+
+def test_boolean_operators_are_plain_words(seed_index):
+    both = seed_index.search("customer service", "en").total
+    assert seed_index.search("customer NOT service", "en").total <= both
+    assert seed_index.search("NOT NOT", "en").total == 0

@@ -129,7 +129,8 @@ def test_short_last_line_is_content_not_a_heading():
         ("  • пункт", 4),
         ("●要点", 1),
         ("1) uno", 3),
-        ("2. due", 3),
+        ("2. Due", 3),
+        ("2. due", 0),
         ("- dash item", 2),
         ("一、第一", 2),
         ("-5% sconto", 0),
@@ -171,3 +172,35 @@ def test_seed_files_exist_under_descriptive_slugs():
     if shared.is_dir():  # beside the repo on developer machines and in CI
         seeds = sorted(p.read_bytes() for p in shared.glob("*.txt"))
         assert seeds == sorted((BUNDLED_CONTENT / n).read_bytes() for n in names)
+
+
+def test_consecutive_short_sentences_are_all_kept():
+    body = "要像重视自己的时间一样重视客户的时间。\n针对所有客户问题承诺一个明确的回电时间。\n准时回电，即使还没有答案。"
+    assert [t.text for t in segment_article(article(body, lang="zh"))] == body.split("\n")
+
+
+def test_a_short_line_before_another_short_line_is_content():
+    tips = segment_article(
+        article("Sii gentile.\n\nRispondi subito.\n\nUn testo lungo, con virgole.")
+    )
+    assert [(t.title, t.text) for t in tips] == [
+        ("Titolo", "Sii gentile."),
+        ("Rispondi subito", "Un testo lungo, con virgole."),
+    ]
+
+
+def test_dates_and_dialogue_are_not_list_items():
+    tips = segment_article(
+        article(
+            "15. martā klientu centrs strādās ilgāk.\n\n— Labdien, kā varu palīdzēt?", lang="lv"
+        )
+    )
+    assert [(t.kind, t.text) for t in tips] == [
+        ("paragraph", "15. martā klientu centrs strādās ilgāk."),
+        ("paragraph", "— Labdien, kā varu palīdzēt?"),
+    ]
+
+
+def test_many_repeats_of_one_text_get_numbered_ids():
+    tips = segment_article(article("\n".join(["- Sorridi."] * 5)))
+    assert [t.id.rsplit("/", 1)[1][10:] for t in tips] == ["", "-2", "-3", "-4", "-5"]

@@ -255,3 +255,19 @@ def test_dry_run_calls_no_model(plain):
     assert fake.model_calls == 0
     assert report.translation.segments_pending > 200
     assert not plain.data_dir.exists()
+
+
+def test_a_failing_model_leaves_its_pair_untranslated_and_says_why(plain):
+    def fail_for_zh(text, source, target):
+        if target == "zh":
+            raise RuntimeError("File model.bin is incomplete")
+        return f"[{target}] {text}"
+
+    report = run_ingest(
+        plain, translator=FakeTranslator(pairs=[("lv", "zh"), ("lv", "en")], render=fail_for_zh)
+    )
+    assert report.exit_code == 0
+    assert report.translation.failed == {
+        "lv→zh": "fake:lv-zh@1: RuntimeError: File model.bin is incomplete"
+    }
+    assert report.languages["zh"]["machine"] == 0 and report.languages["en"]["machine"] == 5

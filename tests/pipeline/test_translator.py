@@ -64,3 +64,12 @@ def test_join_sentences_by_target_script():
 )
 def test_translation_problem(source, output, src, tgt, problem):
     assert translation_problem(source, output, src, tgt) == problem
+
+
+def test_numbers_in_chinese_output_are_not_loops():
+    assert (
+        translation_problem(
+            "Perdiamo 10000 clienti ogni anno.", "我们每年失去10000名客户。", "it", "zh"
+        )
+        is None
+    )
