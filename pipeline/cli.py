@@ -15,6 +15,7 @@ from rich.table import Table
 
 from pipeline.argos import ModelPackageError, install_online, install_package, installed_packages
 from pipeline.editor_translations import load_translation_file, template, translation_path
+from pipeline.files import atomic_write_text
 from pipeline.ingest import read_article, run_ingest
 from pipeline.languages import INDEX_LANGS, LANGUAGE_NAMES
 from pipeline.load import RejectedFile
@@ -277,7 +278,7 @@ def translations_new(
         except RejectedFile as exc:
             err.print(f"[red]error[/]: {path} is not valid ({exc}); fix or move it first")
             raise typer.Exit(2) from None
-    path.write_text(template(article, tips, lang, existing), encoding="utf-8")
+    atomic_write_text(path, template(article, tips, lang, existing))  # editors' work: no torn file
     out.print(f"wrote {path} ({len(tips)} tips)")
 
 

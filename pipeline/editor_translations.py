@@ -89,17 +89,26 @@ class EditorTranslations:
 
 
 def match_tips(document: EditorTranslationFile, tips: list[Tip]) -> dict[str, EditorTranslation]:
-    """Entries by source hash; an entry whose original changed still serves, flagged outdated,
-    when it stands in the same position as the changed tip."""
-    by_hash = {entry.source_hash: entry for entry in document.tips}
-    current = {tip.hash[: len(h)] for tip in tips for h in by_hash}
+    """Entries by source hash. An entry whose original changed still serves, flagged outdated,
+    in the same position as the changed tip, but only while the article has as many tips as
+    the file has entries: once tips are added or removed, positions no longer say which
+    translation belongs to which tip, and the changed tips wait for an editor."""
+    by_prefix = {entry.source_hash: entry for entry in document.tips}
+    lengths = sorted({len(h) for h in by_prefix})
+
+    def entry_for(tip: Tip) -> EditorTip | None:
+        return next((by_prefix[tip.hash[:n]] for n in lengths if tip.hash[:n] in by_prefix), None)
+
+    found = {tip.id: entry_for(tip) for tip in tips}
+    used = {entry.source_hash for entry in found.values() if entry is not None}
+    same_shape = len(tips) == len(document.tips)
     matched: dict[str, EditorTranslation] = {}
     for tip in tips:
-        entry = next((e for h, e in by_hash.items() if tip.hash.startswith(h)), None)
+        entry = found[tip.id]
         outdated = False
-        if entry is None and tip.position < len(document.tips):
+        if entry is None and same_shape:
             candidate = document.tips[tip.position]
-            if candidate.source_hash not in current:  # its original is gone: it was edited
+            if candidate.source_hash not in used:  # its original is gone: it was edited
                 entry, outdated = candidate, True
         if entry is not None and entry.text.strip():
             matched[tip.id] = EditorTranslation(

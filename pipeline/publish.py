@@ -26,6 +26,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from pipeline.files import atomic_write_text, fsync_dir
+
 CURRENT_FILE = "CURRENT"
 VERSIONS_DIR = "versions"
 MANIFEST_FILE = "manifest.json"
@@ -117,7 +119,7 @@ def publish(data_dir: Path, build_dir: Path, name: str, keep: int) -> PublishedV
     target = versions_dir(data_dir) / name
     _fsync_tree(build_dir)
     os.rename(build_dir, target)  # atomic on one filesystem; target must not exist
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     version = read_version(data_dir, name)
     if version is None:
         raise PublishError(f"version {name} has no readable manifest")
@@ -127,14 +129,7 @@ def publish(data_dir: Path, build_dir: Path, name: str, keep: int) -> PublishedV
 
 
 def _point_current_at(data_dir: Path, name: str) -> None:
-    pointer = data_dir / CURRENT_FILE
-    temporary = data_dir / f".{CURRENT_FILE}.{uuid.uuid4().hex}"
-    with temporary.open("w", encoding="utf-8") as handle:
-        handle.write(name + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, pointer)
-    _fsync_dir(data_dir)
+    atomic_write_text(data_dir / CURRENT_FILE, name + "\n")
 
 
 def rollback(data_dir: Path) -> PublishedVersion:
@@ -165,7 +160,7 @@ def remove_leftover_builds(data_dir: Path) -> list[str]:
     leftovers = [entry for entry in root.iterdir() if entry.name.startswith(_BUILD_PREFIX)]
     for entry in leftovers:
         shutil.rmtree(entry, ignore_errors=True)
-    for stray in data_dir.glob(f".{CURRENT_FILE}.*"):
+    for stray in [*data_dir.glob(f".{CURRENT_FILE}.*"), *data_dir.glob("state/.*.tmp")]:
         stray.unlink(missing_ok=True)
     return [entry.name for entry in leftovers]
 
@@ -199,14 +194,6 @@ def ingest_lock(data_dir: Path) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _fsync_tree(path: Path) -> None:
     for root, _dirs, files in os.walk(path):
         for name in files:
@@ -215,4 +202,4 @@ def _fsync_tree(path: Path) -> None:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-        _fsync_dir(Path(root))
+        fsync_dir(Path(root))

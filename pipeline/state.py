@@ -1,15 +1,16 @@
 """What earlier ingests already did, so unchanged articles are not processed again.
 
-The state is a cache keyed by article id and the hash of the article's normalised text; it is
-only ever a shortcut, so a missing or unreadable state file just means a full ingest.
+The state is keyed by article id and the hash of the article's normalised text. It is a
+shortcut for processing (a missing or unreadable state file means a full ingest), and it is
+where the last good version of an article is found when its file is later rejected: without
+the state such an article drops out of the next version instead.
 """
 
-import os
-import uuid
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from pipeline.files import atomic_write_text
 from pipeline.schema import Article, Tip
 
 STATE_FILE = Path("state") / "articles.json"
@@ -33,8 +34,4 @@ def load_state(data_dir: Path) -> IngestState:
 
 
 def save_state(data_dir: Path, state: IngestState) -> None:
-    path = data_dir / STATE_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    temporary.write_text(state.model_dump_json(), encoding="utf-8")
-    os.replace(temporary, path)
+    atomic_write_text(data_dir / STATE_FILE, state.model_dump_json())

@@ -271,3 +271,26 @@ def test_a_failing_model_leaves_its_pair_untranslated_and_says_why(plain):
         "lv→zh": "fake:lv-zh@1: RuntimeError: File model.bin is incomplete"
     }
     assert report.languages["zh"]["machine"] == 0 and report.languages["en"]["machine"] == 5
+
+
+def test_positions_do_not_pair_translations_once_tips_are_added_or_removed(plain):
+    run_ingest(plain, translator=FakeTranslator(pairs=[]))
+    source = lv_tips(plain)
+    entries = [
+        {"source_hash": r.id[-10:], "title": "T", "text": f"EN {r.position}"} for r in source
+    ]
+    write_editor_file(plain, "lv/good-vs-excellent-customer-service", "en", entries)
+    path = plain.content_dir / "lv/good-vs-excellent-customer-service.txt"
+    text = path.read_text()
+    # the editor deletes the intro paragraph and rewrites the last one
+    intro = source[0].source.text
+    path.write_text(
+        text.replace(intro + "\n", "").replace("ir arī ārkārtējs.", "ir ārkārtīgi svarīgi.")
+    )
+    run_ingest(plain, translator=FakeTranslator(pairs=[]))
+    en = records(plain, "en")
+    now = lv_tips(plain)
+    assert len(now) == 4
+    assert [en[r.id].text for r in now[:3]] == ["EN 1", "EN 2", "EN 3"]  # matched by hash
+    rewritten = en[now[3].id]
+    assert rewritten.translation.provenance == "none"  # not the intro's "EN 0", flagged or not
