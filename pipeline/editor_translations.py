@@ -30,7 +30,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.languages import INDEX_LANGS, LANGUAGE_NAMES, Lang
-from pipeline.load import RejectedFile, TranslationCandidate, decode_article
+from pipeline.load import RejectedFile, TranslationCandidate, decode_article, first_error
 from pipeline.schema import Article, FileProblem, Tip
 from pipeline.segment import TIP_HASH_CHARS
 
@@ -173,9 +173,7 @@ def parse_translation_file(name: str, raw: bytes, source_lang: str) -> EditorTra
     try:
         document = EditorTranslationFile.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise RejectedFile(f"field '{where}': {first['msg']}") from exc
+        raise RejectedFile(first_error(exc)) from exc
     expected = f"{source_lang}/{slug}"
     if document.article != expected:
         raise RejectedFile(f"article is '{document.article}', but the file name says '{expected}'")

@@ -39,7 +39,14 @@ class SourceFile:
 
 
 class RejectedFile(Exception):
-    """Raised inside this module for a file that cannot be used; carries the reason."""
+    """Raised for a file that cannot be used; carries the reason shown to editors."""
+
+
+def first_error(exc: ValidationError) -> str:
+    """The first validation error as an editor reads it: "field 'tips.0.title': …"."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"field '{where}': {first['msg']}"
 
 
 @dataclass(frozen=True)
@@ -229,9 +236,7 @@ def split_front_matter(text: str) -> tuple[str, ArticleMeta, list[str]]:
     try:
         meta = ArticleMeta.model_validate(fields)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = ".".join(str(part) for part in first["loc"])
-        raise RejectedFile(f"front matter field '{name}': {first['msg']}") from exc
+        raise RejectedFile(f"front matter {first_error(exc)}") from exc
     warnings = (
         [f"front matter keys ignored: {', '.join(unknown)} (known: {', '.join(sorted(known))})"]
         if unknown
