@@ -6,7 +6,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api.errors import install_problem_handlers
 from api.metrics import Metrics, install_metrics
 from api.published import PublishedIndexHolder
-from api.routes import articles, health, languages, search, tips
+from api.routes import articles, health, languages, search, tips, widget
 from api.security import RateLimiter
 from pipeline.settings import Settings, get_settings
 
@@ -35,6 +35,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["X-API-Key", "Accept-Language"],
             max_age=600,
         )
-    for module in (search, tips, articles, languages, health):
+    for module in (search, tips, articles, languages, health, widget):
         app.include_router(module.router)
     return app

@@ -1,6 +1,15 @@
 """Paths and small builders shared by tests."""
 
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx2
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED_CONTENT = REPO / "content"
@@ -15,3 +24,42 @@ def write_article(content_dir: Path, rel: str, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def running_server(settings, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """`csguide serve` (the installed command) on a free loopback port; yields its base URL."""
+    port = free_port()
+    env = os.environ | {
+        "CSGUIDE_DATA_DIR": str(settings.data_dir),
+        "CSGUIDE_CONTENT_DIR": str(settings.content_dir),
+        **(extra_env or {}),
+    }
+    csguide = Path(sys.executable).with_name("csguide")
+    process = subprocess.Popen(
+        [csguide, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx2.TransportError:
+                time.sleep(0.1)
+        else:
+            process.terminate()
+            raise AssertionError(f"csguide serve did not start: {process.stderr.read().decode()}")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

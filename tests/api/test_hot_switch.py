@@ -1,12 +1,7 @@
 """A running server switches to a newly published index version without a restart."""
 
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx2
 from fastapi.testclient import TestClient
@@ -15,7 +10,7 @@ from api.main import create_app
 from api.published import PublishedIndexHolder
 from pipeline.ingest import run_ingest
 from pipeline.publish import rollback
-from tests.helpers import write_article
+from tests.helpers import running_server, write_article
 
 NEW_TIP = "Zvaniet klientam atpakaļ tajā pašā dienā, pat ja atbildes vēl nav."
 
@@ -56,38 +51,11 @@ def test_a_request_in_flight_finishes_on_its_version(settings, content_dir):
     holder.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_real_server_keeps_answering_through_a_publish(settings, content_dir):
     """csguide serve on loopback, queries from two threads while a new version is published:
     no request fails."""
     run_ingest(settings)
-    port = _free_port()
-    env = os.environ | {
-        "CSGUIDE_DATA_DIR": str(settings.data_dir),
-        "CSGUIDE_CONTENT_DIR": str(settings.content_dir),
-    }
-    csguide = Path(sys.executable).with_name("csguide")
-    server = subprocess.Popen(
-        [csguide, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx2.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError(server.stderr.read().decode() if server.poll() else "not ready")
+    with running_server(settings) as base:
         failures: list[str] = []
         statuses: list[int] = []
         stop = threading.Event()
@@ -116,6 +84,3 @@ def test_real_server_keeps_answering_through_a_publish(settings, content_dir):
             thread.join()
         assert statuses and not failures, failures[:3]
         assert NEW_TIP in texts(httpx2.get, f"{base}/v1/search")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)

@@ -1,0 +1,150 @@
+"""The <csguide-search> widget in a real browser: Debian's headless Chromium, driven by
+Playwright, against `csguide serve` on loopback with the bundled content."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.helpers import REPO, running_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "test-artifacts"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="module")
+def server(seed_settings):
+    with running_server(seed_settings) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMIUM.exists(), (
+        "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
+    )
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    page = browser.new_page(viewport={"width": 900, "height": 1000})
+    page.console_errors = []
+    page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    yield page
+    page.close()
+
+
+def test_latvian_search_and_the_chinese_original(server, page):
+    page.goto(f"{server}/?lang=lv")
+    widget = page.locator("csguide-search")
+    search = widget.locator("input")
+    assert search.get_attribute("aria-label") == "Meklēt klientu apkalpošanas padomus"
+    search.type("atzvanīšanas laiks", delay=20)  # typed: search as you type, debounced
+    results = widget.locator("li[role=option]")
+    results.first.wait_for()
+    first = results.first
+    assert first.locator("h3").inner_text() == "Apsoliet atzvanīšanas laiku"
+    assert first.get_attribute("lang") == "lv"
+    assert first.locator("mark").first.inner_text().lower() in {"atzvanīšanas", "laiku"}
+    assert "Oriģinālvaloda: 中文" in first.locator(".meta").inner_text()
+    assert widget.locator("[role=status]").inner_text().startswith("Atrasti")
+    toggle = first.locator("button.toggle")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    original = first.locator(".original")
+    assert original.is_visible()
+    assert original.locator("h4").inner_text() == "承诺回电时间"
+    assert original.inner_text().count("要像重视自己的时间一样重视客户的时间") == 1
+    assert "zh/why-customer-service-matters" in original.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-lv.png"), full_page=True)
+    assert page.console_errors == []
+
+
+def test_keyboard_navigation_and_enter(server, page):
+    page.goto(f"{server}/?lang=en")
+    search = page.locator("csguide-search input")
+    search.fill("answer before the third ring")
+    search.press("Enter")
+    results = page.locator("csguide-search li[role=option]")
+    results.first.wait_for()
+    assert "third ring" in results.first.inner_text()
+    search.press("ArrowDown")
+    assert results.first.get_attribute("aria-selected") == "true"
+    page.keyboard.press("ArrowDown")
+    assert results.nth(1).get_attribute("aria-selected") == "true"
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Enter")  # opens the first tip's original (Italian)
+    assert results.first.locator(".original").is_visible()
+    assert "terzo anello" in results.first.locator(".original").inner_text()
+    assert page.console_errors == []
+
+
+def test_an_api_error_reads_as_a_sentence(seed_settings, browser):
+    """An intranet page whose widget lacks the API key the server requires."""
+    key_entry = '[{"name": "intranet", "sha256": "' + "0" * 64 + '"}]'
+    with running_server(seed_settings, {"CSGUIDE_API_KEYS": key_entry}) as base:
+        page = browser.new_page()
+        page.goto(f"{base}/?lang=it")
+        page.locator("csguide-search input").fill("servizio clienti")
+        page.locator("csguide-search input").press("Enter")
+        alert = page.locator("csguide-search [role=alert]")
+        alert.wait_for()
+        assert alert.inner_text() == (
+            "Il servizio dei consigli non ha accettato la chiave di accesso di questa pagina."
+        )
+        assert page.locator("csguide-search li[role=option]").count() == 0
+        page.close()
+
+
+def test_empty_results_and_unreachable_service(server, page):
+    page.goto(f"{server}/?lang=ru")
+    page.locator("csguide-search input").fill("qqqzzzxxx")
+    page.locator("csguide-search input").press("Enter")
+    status = page.locator("csguide-search [role=status]")
+    status.filter(has_text="советов не найдено").wait_for()
+    page.locator("csguide-search").evaluate(
+        "el => el.setAttribute('api-base', 'http://127.0.0.1:9')"
+    )
+    page.locator("csguide-search input").fill("жалоба")
+    page.locator("csguide-search input").press("Enter")
+    alert = page.locator("csguide-search [role=alert]")
+    alert.wait_for()
+    assert alert.inner_text().startswith("Не удалось связаться с сервисом советов")
+
+
+def test_language_defaults_to_the_page_then_the_browser(server, browser):
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{server}/")  # no lang attribute on the widget; the demo page says <html lang="en">
+    assert page.locator("csguide-search button[type=submit]").inner_text() == "Search"
+    page.evaluate("document.documentElement.removeAttribute('lang')")
+    page.locator("csguide-search").evaluate("el => el.applyStrings()")
+    assert page.locator("csguide-search button[type=submit]").inner_text() == "搜索"
+    context.close()
+
+
+def test_narrow_screens(server, browser):
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    page.goto(f"{server}/?lang=zh")
+    page.locator("csguide-search input").fill("回电时间")
+    page.locator("csguide-search li[role=option]").first.wait_for()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360  # nothing overflows sideways
+    page.screenshot(path=str(ARTIFACTS / "widget-zh-narrow.png"), full_page=True)
+    page.close()
