@@ -8,20 +8,23 @@ replaces it.
 
 import hashlib
 import logging
+import multiprocessing
 import shutil
 import sqlite3
 import unicodedata
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from pipeline.analysis import analyzer_for
 from pipeline.argos import ArgosTranslator
-from pipeline.editor_translations import load_editor_translations
+from pipeline.editor_translations import EditorTranslations, load_editor_translations
 from pipeline.index import FORMAT_VERSION, IndexValidationError, validate_index, write_index
 from pipeline.langcheck import check_language
-from pipeline.languages import CONTENT_LANGS
+from pipeline.languages import CONTENT_LANGS, INDEX_LANGS
 from pipeline.load import ARTICLE_SUFFIX, RejectedFile, SourceFile, load_content
 from pipeline.normalise import normalise_article
 from pipeline.publish import (
@@ -145,6 +148,23 @@ class _Run:
                 )
 
         entries = [processed[article_id] for article_id in sorted(processed)]
+        inputs = _inputs_fingerprint(entries, editor, self.translator)
+        if (
+            previous is not None
+            and entries
+            and previous.manifest.inputs == inputs
+            and not self.force
+        ):
+            # Nothing the last version was built from has changed: no record to rebuild.
+            _count_from_manifest(report, entries, previous.manifest)
+            report.status = "up-to-date"
+            report.message = f"nothing changed since version {previous.name}"
+            if report.articles_processed and not dry_run:  # e.g. only the segmenter cache moved
+                save_state(
+                    data_dir, IngestState(segmenter_version=SEGMENTER_VERSION, articles=processed)
+                )
+            self._finish()
+            return
         memory = self._open_memory()
         try:
             self.progress.phase("translate", 1)
@@ -178,7 +198,7 @@ class _Run:
                 report.message = "dry run: a new version would be published"
             else:
                 report.version = _build_and_publish(
-                    settings, processed, records, fingerprint, self.progress
+                    settings, processed, records, fingerprint, inputs, self.progress
                 )
                 report.status = "published"
                 report.message = f"published version {report.version}"
@@ -191,6 +211,10 @@ class _Run:
         finally:
             if memory is not None:
                 memory.close()
+        self._finish()
+
+    def _finish(self) -> None:
+        report = self.report
         if report.rejected:
             report.exit_code = 1
             if report.status != "dry-run":
@@ -291,19 +315,48 @@ def _fingerprint(records: dict[str, list[TipRecord]], entries: list[ProcessedArt
     return digest.hexdigest()
 
 
+def _inputs_fingerprint(
+    entries: list[ProcessedArticle], editor: EditorTranslations, translator: Translator
+) -> str:
+    digest = hashlib.sha256(f"format {FORMAT_VERSION} segmenter {SEGMENTER_VERSION}\n".encode())
+    for entry in entries:
+        meta = entry.article.meta.model_dump_json()
+        digest.update(f"{entry.article.id} {entry.article.hash} {meta}\n".encode())
+    for key in sorted(editor.files):
+        digest.update(f"{key} ".encode() + editor.files[key].model_dump_json().encode() + b"\n")
+    for source in CONTENT_LANGS:
+        for target in INDEX_LANGS:
+            if source != target:
+                digest.update(
+                    f"{source}>{target}={translator.model_for(source, target)}\n".encode()
+                )
+    return digest.hexdigest()
+
+
+def _count_from_manifest(
+    report: IngestReport, entries: list[ProcessedArticle], manifest: Manifest
+) -> None:
+    tips = [tip for entry in entries for tip in entry.tips]
+    report.tips = len(tips)
+    report.tips_by_source_lang = dict(sorted(Counter(tip.lang for tip in tips).items()))
+    report.languages = manifest.provenance
+
+
 def _count(report: IngestReport, tips: list[Tip], records: dict[str, list[TipRecord]]) -> None:
     report.tips = len(tips)
     report.tips_by_source_lang = dict(sorted(Counter(tip.lang for tip in tips).items()))
-    report.languages = {
-        lang: {
-            **{
-                provenance: sum(1 for r in lang_records if r.translation.provenance == provenance)
-                for provenance in ("original", "editor", "machine", "none")
-            },
+    report.languages = _provenance_counts(records)
+
+
+def _provenance_counts(records: dict[str, list[TipRecord]]) -> dict[str, dict[str, int]]:
+    counts = {}
+    for lang, lang_records in records.items():
+        by_provenance = Counter(r.translation.provenance for r in lang_records)
+        counts[lang] = {
+            **{p: by_provenance.get(p, 0) for p in ("original", "editor", "machine", "none")},
             "outdated": sum(1 for r in lang_records if r.translation.outdated),
         }
-        for lang, lang_records in records.items()
-    }
+    return counts
 
 
 def _published_article(entry: ProcessedArticle) -> PublishedArticle:
@@ -317,21 +370,54 @@ def _published_article(entry: ProcessedArticle) -> PublishedArticle:
     )
 
 
+# Records handed to forked index builders without pickling them (set just before the fork).
+_PENDING: dict[str, list[TipRecord]] = {}
+
+
+def _build_one(lang: str, directory: Path) -> str:
+    write_index(directory, lang, _PENDING[lang])
+    validate_index(directory, lang, _PENDING[lang])
+    return lang
+
+
+def _write_indexes(
+    build_dir: Path, records: dict[str, list[TipRecord]], processes: int, progress: Progress
+) -> None:
+    """Build and validate every language's index; whoosh is pure Python, so on several cores
+    they are built in parallel processes (forked, so they share the loaded analyzers)."""
+    progress.phase("indexes", len(records))
+    if processes <= 1 or len(records) <= 1:
+        for lang, lang_records in records.items():
+            write_index(build_dir / INDEX_DIR / lang, lang, lang_records)
+            validate_index(build_dir / INDEX_DIR / lang, lang, lang_records)
+            progress.advance(lang)
+        return
+    analyzer_for("zh")("预热")  # load jieba once, before forking, for every builder
+    _PENDING.update(records)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+            futures = [
+                pool.submit(_build_one, lang, build_dir / INDEX_DIR / lang) for lang in records
+            ]
+            for future in as_completed(futures):
+                progress.advance(future.result())
+    finally:
+        _PENDING.clear()
+
+
 def _build_and_publish(
     settings: Settings,
     processed: dict[str, ProcessedArticle],
     records: dict[str, list[TipRecord]],
     fingerprint: str,
+    inputs: str,
     progress: Progress,
 ) -> str:
     data_dir = settings.data_dir
     build_dir = new_build_dir(data_dir)
     try:
-        progress.phase("indexes", len(records))
-        for lang, lang_records in records.items():
-            progress.advance(lang)
-            write_index(build_dir / INDEX_DIR / lang, lang, lang_records)
-            validate_index(build_dir / INDEX_DIR / lang, lang, lang_records)
+        _write_indexes(build_dir, records, settings.index_processes, progress)
         articles = [_published_article(entry) for _, entry in sorted(processed.items())]
         (build_dir / ARTICLES_FILE).write_text(
             "[" + ",\n".join(a.model_dump_json() for a in articles) + "]\n", encoding="utf-8"
@@ -342,9 +428,11 @@ def _build_and_publish(
             created=datetime.now(UTC),
             format_version=FORMAT_VERSION,
             fingerprint=fingerprint,
+            inputs=inputs,
             articles=len(articles),
             tips=sum(len(a.tips) for a in articles),
             languages={lang: len(lang_records) for lang, lang_records in records.items()},
+            provenance=_provenance_counts(records),
         )
         (build_dir / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
         return publish(data_dir, build_dir, name, settings.keep_versions).name

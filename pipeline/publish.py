@@ -43,9 +43,13 @@ class Manifest(BaseModel):
     created: datetime
     format_version: int
     fingerprint: str
+    #: Hash of what the version was built from (articles, editor files, model routes): when it
+    #: is unchanged, a re-ingest stops before building any record.
+    inputs: str = ""
     articles: int
     tips: int
     languages: dict[str, int]
+    provenance: dict[str, dict[str, int]] = {}
 
 
 @dataclass(frozen=True)

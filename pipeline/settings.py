@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     keep_versions: int = Field(
         3, ge=2, description="Published index versions kept on disk (for rollback)."
     )
+    index_workers: int = Field(
+        0, ge=0, description="Processes building the language indexes; 0: one per core (max 5)."
+    )
     models_dir: Path | None = Field(
         None, description="Installed translation models; default: <data dir>/models."
     )
@@ -74,6 +77,10 @@ class Settings(BaseSettings):
     @property
     def translation_memory_path(self) -> Path:
         return self.data_dir / "translation-memory.sqlite"
+
+    @property
+    def index_processes(self) -> int:
+        return self.index_workers or max(1, min(os.cpu_count() or 1, 5))
 
     @property
     def threads(self) -> int:
