@@ -45,8 +45,12 @@ lint: $(DEV_STAMP)
 test: lint browser
 	$(BIN)/pytest -q
 
-# Benchmarks are measured, not asserted: not part of `make test`.
+# Benchmarks are measured, not asserted: not part of `make test`. wrk (Debian) drives the load.
 bench: $(DEV_STAMP)
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
+	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.translation --eos-bias 2
 	$(BIN)/python -m bench.translation --eos-bias 1
 

@@ -1,7 +1,7 @@
 """Dependencies injected into the routes: settings, the published index, the caller's key, the
 answer language."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
@@ -13,12 +13,15 @@ from api.security import RateLimiter, find_key, retry_after_header
 from pipeline.search import NotPublished, PublishedIndex
 from pipeline.settings import ApiKey, Settings
 
+# Dependencies are async where they do not block: a sync one costs a threadpool hop per
+# request. The routes themselves stay sync: whoosh searches are CPU work for the threadpool.
 
-def get_settings(request: Request) -> Settings:
+
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_index(request: Request) -> Iterator[PublishedIndex]:
+async def get_index(request: Request) -> AsyncIterator[PublishedIndex]:
     holder: PublishedIndexHolder = request.app.state.holder
     try:
         with holder.use() as index:
@@ -32,7 +35,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 IndexDep = Annotated[PublishedIndex, Depends(get_index)]
 
 
-def get_api_key(
+async def get_api_key(
     request: Request,
     settings: SettingsDep,
     x_api_key: Annotated[

@@ -1,10 +1,10 @@
 """Prometheus metrics: requests and latency per route, and the index version served."""
 
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Searches take milliseconds: buckets from 1 ms to 2.5 s.
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -32,8 +32,12 @@ class Metrics:
             ("version",),
             registry=self.registry,
         )
+        self._version: str | None = None
 
     def set_version(self, version: str | None) -> None:
+        if version == self._version:
+            return
+        self._version = version
         self.index_version.clear()
         if version:
             self.index_version.labels(version=version).set(1)
@@ -42,15 +46,34 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-def install_metrics(app: FastAPI, metrics: Metrics) -> None:
-    @app.middleware("http")
-    async def measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+class MetricsMiddleware:
+    """Plain ASGI middleware (Starlette's BaseHTTPMiddleware costs about a millisecond a
+    request): counts and times every HTTP request by its route template."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         start = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
-        metrics.latency.labels(template).observe(time.perf_counter() - start)
-        metrics.requests.labels(template, request.method, str(response.status_code)).inc()
-        return response
+        status = 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            template = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.latency.labels(template).observe(time.perf_counter() - start)
+            self.metrics.requests.labels(template, scope["method"], str(status)).inc()
+
+
+def install_metrics(app: FastAPI, metrics: Metrics) -> None:
+    app.add_middleware(MetricsMiddleware, metrics=metrics)

@@ -24,7 +24,7 @@ from pipeline.languages import CONTENT_LANGS
 from pipeline.schema import TipRecord
 
 #: Bump when fields or analyzers change: a new format makes the next ingest rebuild everything.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 TITLE_BOOST = 2.0
 ORIGINAL_BOOST = 0.5
@@ -50,14 +50,16 @@ def schema_for(lang: str) -> Schema:
         "source_lang": ID(stored=True),
         "provenance": ID(stored=True),
         "position": NUMERIC(stored=True, sortable=True),
-        "title": TEXT(analyzer=analyzer_for(lang), field_boost=TITLE_BOOST),
-        "text": TEXT(analyzer=analyzer_for(lang)),
+        # Term frequencies only, no positions: agents type words, not phrases, and postings
+        # without positions are smaller and faster to score.
+        "title": TEXT(analyzer=analyzer_for(lang), field_boost=TITLE_BOOST, phrase=False),
+        "text": TEXT(analyzer=analyzer_for(lang), phrase=False),
         "record": STORED(),
     }
     for source_lang in CONTENT_LANGS:
         if source_lang != lang:
             fields[original_field(source_lang)] = TEXT(
-                analyzer=analyzer_for(source_lang), field_boost=ORIGINAL_BOOST
+                analyzer=analyzer_for(source_lang), field_boost=ORIGINAL_BOOST, phrase=False
             )
     return Schema(**fields)
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Response
 
 from api.deps import IndexDep, KeyDep, LangParam, SettingsDep, answer_language
 from api.errors import FieldError, Problem, ProblemError
@@ -49,7 +49,7 @@ def search(
         str | None, Query(description="Only tips originally written in this language.")
     ] = None,
     accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> SearchResponse:
+) -> Response:
     query = q.strip()
     problems = []
     if not query:
@@ -94,7 +94,7 @@ def search(
         source_lang=source_lang,
         query_lang=query_lang,
     )
-    return SearchResponse(
+    body = SearchResponse(
         query=query,
         query_lang=query_lang,
         lang=negotiated.lang,
@@ -104,3 +104,6 @@ def search(
         offset=offset,
         results=page.results,
     )
+    # Already a validated model: serialise it directly instead of having FastAPI validate it
+    # against response_model a second time (the schema still documents the response).
+    return Response(body.model_dump_json(), media_type="application/json")

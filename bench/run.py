@@ -1,0 +1,284 @@
+"""The performance benchmark: every figure of the performance issue, measured in one run.
+
+    .venv/bin/python -m bench.run [--per-lang 250] [--scale 4] [--seconds 10] [--workers 1]
+
+For the default corpus (``--per-lang`` articles per content language, recombined from the
+bundled articles' sentences by bench/corpus.py) and for one ``--scale`` times larger:
+
+* cold ingest, and warm re-ingest with nothing changed (and its model calls);
+* ``/v1/search`` and ``/healthz`` throughput side by side, and search p50/p99 latency, with
+  8 concurrent connections (wrk, on loopback, each run bounded to ``--seconds``) over
+  thousands of distinct 1–3-word queries in all five languages drawn from the corpus;
+* the server's resident memory with all five indexes loaded;
+* the search/healthz ratio with ``--workers`` 1 and 2 (multi-worker scaling).
+
+Then batched vs one-by-one translation on the tiny test model (bench/translation.py). Absolute
+times drift on a shared machine: the ratios, measured side by side, are the figures.
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx2
+
+from bench.corpus import generate
+from pipeline.analysis import analyzer_for
+from pipeline.ingest import run_ingest
+from pipeline.search import PublishedIndex
+from pipeline.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+WRK_SCRIPT = """
+local queries = {}
+for line in io.lines(os.getenv("CSGUIDE_QUERIES")) do queries[#queries + 1] = line end
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", "/v1/search?" .. queries[(counter % #queries) + 1])
+end
+"""
+
+
+@dataclass
+class Figures:
+    label: str
+    articles: int = 0
+    tips: int = 0
+    cold_s: float = 0.0
+    warm_s: float = 0.0
+    warm_model_calls: int = 0
+    rss_mib: float = 0.0
+    search: dict[int, dict[str, float]] = field(default_factory=dict)  # workers → figures
+
+
+def vocabulary(data_dir: Path, per_lang: int = 400, seed: int = 0) -> list[tuple[str, str]]:
+    """Distinct 1–3-word queries (lang, query), drawn from each language index's own texts."""
+    rng = random.Random(seed)
+    index = PublishedIndex.open_current(data_dir)
+    queries: list[tuple[str, str]] = []
+    for lang in ("lv", "it", "zh", "ru", "en"):
+        words: set[str] = set()
+        for document in index.searcher(lang).documents():
+            record = json.loads(document["record"])
+            if record["lang"] != lang:
+                continue
+            text = record["text"]
+            for token in analyzer_for(lang)(text, chars=True, mode="index"):
+                original = text[token.startchar : token.endchar]
+                if len(original) > 2 or lang == "zh":
+                    words.add(original)
+            if len(words) > 3000:
+                break
+        if not words:  # the synthetic corpus has no English texts: use the bundled ones
+            words = set(
+                re.findall(
+                    r"[A-Za-z]{4,}",
+                    " ".join(
+                        p.read_text(encoding="utf-8")
+                        for p in (REPO / "content").glob("*/*.en.yaml")
+                    ),
+                )
+            )
+        pool = sorted(words)
+        seen: set[str] = set()
+        while len(seen) < per_lang and len(seen) < len(pool):
+            query = " ".join(rng.sample(pool, rng.randint(1, min(3, len(pool)))))
+            if lang == "zh":
+                query = query.replace(" ", "")
+            if query not in seen:
+                seen.add(query)
+                queries.append((lang, query))
+    index.close()
+    return queries
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def server(data_dir: Path, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    env = os.environ | {"CSGUIDE_DATA_DIR": str(data_dir)}
+    process = subprocess.Popen(
+        [
+            Path(sys.executable).with_name("csguide"),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx2.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx2.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("server did not start")
+        yield base, process
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children (uvicorn workers)."""
+    total = 0
+    pids = [pid] + [
+        int(p)
+        for p in subprocess.run(
+            ["pgrep", "-P", str(pid)], capture_output=True, text=True
+        ).stdout.split()
+    ]
+    for each in pids:
+        for line in Path(f"/proc/{each}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def wrk(
+    url: str, seconds: int, script: Path | None = None, queries: Path | None = None
+) -> dict[str, float]:
+    command = ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    if script:
+        command += ["-s", str(script)]
+    env = os.environ | ({"CSGUIDE_QUERIES": str(queries)} if queries else {})
+    output = subprocess.run(
+        [*command, url], capture_output=True, text=True, env=env, check=True
+    ).stdout
+    figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
+    for percent in ("50", "99"):
+        value, unit = re.search(rf"\s{percent}%\s+([\d.]+)(us|ms|s)", output).groups()
+        figures[f"p{percent}_ms"] = float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    figures["errors"] = float(errors.group(1)) if errors else 0.0
+    return figures
+
+
+def measure(label: str, per_lang: int, seconds: int, workers: list[int], scratch: Path) -> Figures:
+    figures = Figures(label)
+    content, data = scratch / label / "content", scratch / label / "var"
+    figures.articles = generate(content, per_lang)
+    settings = Settings(content_dir=content, data_dir=data)
+    start = time.perf_counter()
+    cold = run_ingest(settings)
+    figures.cold_s = time.perf_counter() - start
+    assert cold.exit_code == 0, cold.message
+    figures.tips = cold.tips
+    start = time.perf_counter()
+    warm = run_ingest(settings)
+    figures.warm_s = time.perf_counter() - start
+    figures.warm_model_calls = warm.translation.model_calls
+    queries = vocabulary(data)
+    query_file = scratch / label / "queries.txt"
+    query_file.write_text(
+        "\n".join(
+            str(httpx2.QueryParams({"q": q, "lang": lang, "limit": 10})) for lang, q in queries
+        )
+        + "\n"
+    )
+    script = scratch / "search.lua"
+    script.write_text(WRK_SCRIPT)
+    for count in workers:
+        with server(data, count) as (base, process):
+            wrk(f"{base}/", 2, script, query_file)  # warm-up: every index, searcher, cache
+            search = wrk(f"{base}/", seconds, script, query_file)
+            health = wrk(f"{base}/healthz", seconds)
+            if count == workers[0]:
+                figures.rss_mib = rss_mib(process.pid)
+            figures.search[count] = {
+                "search_rps": search["rps"],
+                "healthz_rps": health["rps"],
+                "ratio": search["rps"] / health["rps"],
+                "p50_ms": search["p50_ms"],
+                "p99_ms": search["p99_ms"],
+                "errors": search["errors"],
+                "queries": len(queries),
+            }
+    return figures
+
+
+def report(results: list[Figures], workers: list[int]) -> None:
+    small, large = results[0], results[-1]
+    rows = [
+        ("articles", "{:.0f}", lambda f: f.articles),
+        ("tips", "{:.0f}", lambda f: f.tips),
+        ("cold ingest (s)", "{:.1f}", lambda f: f.cold_s),
+        ("warm re-ingest (s)", "{:.2f}", lambda f: f.warm_s),
+        ("warm / cold", "{:.1%}", lambda f: f.warm_s / f.cold_s),
+        ("warm model calls", "{:.0f}", lambda f: f.warm_model_calls),
+        (f"server RSS, {workers[0]} worker (MiB)", "{:.0f}", lambda f: f.rss_mib),
+    ]
+    for count in workers:
+        rows += [
+            (
+                f"search req/s ({count} worker)",
+                "{:.0f}",
+                lambda f, c=count: f.search[c]["search_rps"],
+            ),
+            (
+                f"healthz req/s ({count} worker)",
+                "{:.0f}",
+                lambda f, c=count: f.search[c]["healthz_rps"],
+            ),
+            (f"search/healthz ({count} worker)", "{:.2f}", lambda f, c=count: f.search[c]["ratio"]),
+            (f"search p50 ms ({count} worker)", "{:.1f}", lambda f, c=count: f.search[c]["p50_ms"]),
+            (f"search p99 ms ({count} worker)", "{:.1f}", lambda f, c=count: f.search[c]["p99_ms"]),
+            (f"non-2xx ({count} worker)", "{:.0f}", lambda f, c=count: f.search[c]["errors"]),
+        ]
+    print(f"\n{'figure':<32} {small.label:>12} {large.label:>12} {'change':>8}")
+    for name, fmt, get in rows:
+        a, b = get(small), get(large)
+        change = f"{b / a:.2f}×" if a else "—"
+        print(f"{name:<32} {fmt.format(a):>12} {fmt.format(b):>12} {change:>8}")
+    print(
+        f"queries: {small.search[workers[0]]['queries']} distinct 1–3-word queries in lv, it, "
+        f"zh, ru, en; 8 connections (wrk -t2 -c8)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-lang", type=int, default=250)
+    parser.add_argument("--scale", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="csguide-bench-") as tmp:
+        scratch = Path(tmp)
+        results = []
+        for label, per_lang in (
+            ("default", args.per_lang),
+            (f"{args.scale}x", args.per_lang * args.scale),
+        ):
+            print(f"measuring {label}: {per_lang} articles per language …", flush=True)
+            results.append(measure(label, per_lang, args.seconds, args.workers, scratch))
+        report(results, args.workers)
+
+
+if __name__ == "__main__":
+    main()
