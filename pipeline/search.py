@@ -243,7 +243,7 @@ def _terms_by_field(query: Query) -> dict[str, set[str]]:
     return terms
 
 
-@lru_cache(maxsize=20_000)
+@lru_cache(maxsize=2_000)
 def _token_spans(text: str, lang: str) -> tuple[tuple[str, int, int], ...]:
     """(index term, start, end) of every word of a tip's text: the same for every query, so
     kept for the tips that come up again and again."""

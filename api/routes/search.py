@@ -1,14 +1,18 @@
 """GET /v1/search: the best tips for a query, in the caller's language."""
 
+import asyncio
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.deps import IndexDep, KeyDep, LangParam, SettingsDep, answer_language
 from api.errors import FieldError, Problem, ProblemError
 from api.language import detect_query_language
 from api.schemas import SearchResponse
 from pipeline.languages import INDEX_LANGS
+from pipeline.search import PublishedIndex
+from pipeline.settings import ApiKey, Settings
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
@@ -29,7 +33,8 @@ _QUERY_EXAMPLES = {
     responses={422: {"model": Problem}, 401: {"model": Problem}, 429: {"model": Problem}},
     summary="Search tips",
 )
-def search(
+async def search(
+    request: Request,
     index: IndexDep,
     settings: SettingsDep,
     key: KeyDep,
@@ -70,6 +75,26 @@ def search(
             title="Invalid parameter",
             errors=problems,
         )
+    pool = request.app.state.search_pool
+    return await asyncio.get_running_loop().run_in_executor(
+        pool,
+        partial(
+            _answer, index, settings, key, query, lang, limit, offset, source_lang, accept_language
+        ),
+    )
+
+
+def _answer(
+    index: PublishedIndex,
+    settings: Settings,
+    key: ApiKey | None,
+    query: str,
+    lang: str | None,
+    limit: int,
+    offset: int,
+    source_lang: str | None,
+    accept_language: str | None,
+) -> Response:
     negotiated = answer_language(
         lang=lang,
         key=key,
