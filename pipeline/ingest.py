@@ -6,10 +6,14 @@ reason, and the previously published version keeps serving unless a complete, va
 replaces it.
 """
 
+import ctypes
+import ctypes.util
 import hashlib
 import logging
 import multiprocessing
+import os
 import shutil
+import signal
 import sqlite3
 import unicodedata
 from collections import Counter
@@ -29,6 +33,7 @@ from pipeline.load import ARTICLE_SUFFIX, RejectedFile, SourceFile, load_content
 from pipeline.normalise import normalise_article
 from pipeline.publish import (
     ARTICLES_FILE,
+    HELD_LOCK_FDS,
     INDEX_DIR,
     MANIFEST_FILE,
     IngestBusy,
@@ -374,6 +379,24 @@ def _published_article(entry: ProcessedArticle) -> PublishedArticle:
 _PENDING: dict[str, list[TipRecord]] = {}
 
 
+def _builder_started() -> None:
+    """In each forked index builder: let go of the parent's ingest lock, and die with the
+    parent, so a killed ingest leaves neither a held lock nor orphans burning CPU."""
+    for fd in HELD_LOCK_FDS:
+        os.close(fd)
+    HELD_LOCK_FDS.clear()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the lock fd is closed all the same
+        pass
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
 def _build_one(lang: str, directory: Path) -> str:
     write_index(directory, lang, _PENDING[lang])
     validate_index(directory, lang, _PENDING[lang])
@@ -396,7 +419,9 @@ def _write_indexes(
     _PENDING.update(records)
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=processes, mp_context=context, initializer=_builder_started
+        ) as pool:
             futures = [
                 pool.submit(_build_one, lang, build_dir / INDEX_DIR / lang) for lang in records
             ]

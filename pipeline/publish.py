@@ -169,6 +169,11 @@ def remove_leftover_builds(data_dir: Path) -> list[str]:
     return [entry.name for entry in leftovers]
 
 
+#: File descriptors of locks this process holds; processes forked while holding one must close
+#: their copy, or a lock would outlive a killed ingest in its orphaned helpers.
+HELD_LOCK_FDS: set[int] = set()
+
+
 @contextmanager
 def ingest_lock(data_dir: Path) -> Iterator[None]:
     """Hold the data dir's ingest lock; a second ingest gets :class:`IngestBusy` at once.
@@ -190,9 +195,11 @@ def ingest_lock(data_dir: Path) -> Iterator[None]:
         handle.truncate()
         handle.write(f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%d %H:%M:%SZ}")
         handle.flush()
+        HELD_LOCK_FDS.add(handle.fileno())
         try:
             yield
         finally:
+            HELD_LOCK_FDS.discard(handle.fileno())
             handle.seek(0)
             handle.truncate()
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -216,6 +216,12 @@ class PublishedIndex:
         stored = self.searcher(lang).document(id=tip_id)
         return TipRecord.model_validate_json(stored["record"]) if stored else None
 
+    def __enter__(self) -> "PublishedIndex":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
