@@ -136,3 +136,20 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(
             request, 500, "internal-error", "The server failed to answer; it has been logged."
         )
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI document say what the API does: every 4xx/5xx is a Problem served as
+    application/problem+json (FastAPI documents its own validation error as application/json)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for status, response in operation.get("responses", {}).items():
+                if status[:1] in ("4", "5"):
+                    response["content"] = {PROBLEM_JSON: {"schema": problem}}
+                    if status == "422":
+                        response["description"] = "Invalid parameter"
+    return schema

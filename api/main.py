@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api.errors import install_problem_handlers
+from api.errors import document_problems, install_problem_handlers
 from api.metrics import Metrics, install_metrics
 from api.published import PublishedIndexHolder
 from api.routes import articles, health, languages, search, tips, widget
@@ -44,4 +44,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     for module in (search, tips, articles, languages, health, widget):
         app.include_router(module.router)
+    _document_problems(app)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    build = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
