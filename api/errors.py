@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("csguide.api")
@@ -153,3 +154,33 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
                     if status == "422":
                         response["description"] = "Invalid parameter"
     return schema
+
+
+class HeaderSizeLimit:
+    """Refuse requests whose headers add up to more than ``limit`` bytes (431, as a problem).
+
+    The HTTP parser's own limit only applies while a header block is still arriving; one that
+    arrives whole passes it, so the app checks the total as well.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            size = sum(len(name) + len(value) for name, value in scope["headers"])
+            if size > self.limit:
+                body = Problem(
+                    type="/problems/headers-too-large",
+                    title="Request Header Fields Too Large",
+                    status=431,
+                    detail=f"request headers total {size} bytes; the limit is {self.limit}",
+                    instance=scope.get("path"),
+                )
+                response = JSONResponse(
+                    body.model_dump(exclude_none=True), status_code=431, media_type=PROBLEM_JSON
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -5,12 +5,15 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api.errors import document_problems, install_problem_handlers
+from api.errors import HeaderSizeLimit, document_problems, install_problem_handlers
 from api.metrics import Metrics, install_metrics
 from api.published import PublishedIndexHolder
 from api.routes import articles, health, languages, search, tips, widget
 from api.security import RateLimiter
 from pipeline.settings import Settings, get_settings
+
+#: Total size of a request's headers; an intranet client never needs more.
+MAX_HEADER_BYTES = 16 * 1024
 
 DESCRIPTION = """
 Customer-service tips from editors' articles in Latvian, Italian, Chinese and Russian,
@@ -34,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_problem_handlers(app)
     install_metrics(app, app.state.metrics)
+    app.add_middleware(HeaderSizeLimit, limit=MAX_HEADER_BYTES)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -392,8 +392,13 @@ def serve(
         workers=workers,
         log_level="info",
         access_log=False,
+        # Header blocks past 16 KiB are refused by the HTTP parser before reaching the app
+        # (an intranet client never needs more; a flood of big headers costs memory).
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,  # the app checks whole ones too
     )
 
+
+MAX_HEADER_BYTES = 16 * 1024
 
 keys_app = typer.Typer(help="API keys for callers of the HTTP API.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")

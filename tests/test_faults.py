@@ -1,5 +1,17 @@
-"""Faults against the real pipeline and the real command: an ingest killed with SIGKILL at
-any point, and two ingests at once. Nothing published is lost; the next ingest completes."""
+"""Faults, against the real pipeline, the real `csguide` command and a real server.
+
+- every kind of bad article file at once, beside good ones and valid variants;
+- an ingest killed with SIGKILL at any moment, and two ingests at once;
+- oversized request headers.
+
+Covered beside the code they exercise, also against the real app or server:
+- 0 failed queries while a new version is published under load: tests/api/test_hot_switch.py;
+- generated requests for every operation: tests/api/test_schema_fuzz.py;
+- 401, 429 with Retry-After, CORS allow-list: tests/api/test_security.py;
+- query length, limit/offset bounds, ids that cannot reach files: tests/api/test_search.py and
+  tests/api/test_resources.py;
+- versions and rollback: tests/pipeline/test_cli.py and tests/api/test_hot_switch.py.
+"""
 
 import os
 import signal
@@ -94,3 +106,96 @@ def test_a_second_ingest_is_refused_while_the_first_runs(tmp_path, big_content):
         out, _ = first.communicate(timeout=120)
     assert first.returncode == 0, out
     assert len(list_versions(settings.data_dir)) == 1  # one version, not two half ones
+
+
+def test_oversized_headers_are_refused_by_the_real_server(seed_settings):
+    import socket
+
+    from tests.helpers import running_server
+
+    with running_server(seed_settings) as base:
+        host, port = base.removeprefix("http://").split(":")
+
+        def status_for(header_bytes: int) -> int:
+            with socket.create_connection((host, int(port)), timeout=10) as sock:
+                sock.sendall(
+                    b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: "
+                    + b"a" * header_bytes
+                    + b"\r\n\r\n"
+                )
+                return int(sock.recv(64).split(b" ")[1])
+
+        assert status_for(8_000) == 200
+        assert 400 <= status_for(70_000) < 500  # refused, never a 5xx
+        assert status_for(100) == 200  # and the server is still serving
+
+
+def test_every_kind_of_bad_file_is_named_and_the_good_ones_land(tmp_path, content_dir):
+    """All at once, through the real command: each bad file named with its reason, the good
+    ones (and valid variants) published, exit status 1."""
+    import json
+
+    from tests.helpers import write_article
+
+    settings = Settings(data_dir=tmp_path / "var", content_dir=content_dir)
+    before = run_ingest(settings).version
+    russian = (content_dir / "ru/customer-service-what-to-know.txt").read_text(encoding="utf-8")
+    write_article(
+        content_dir, "it/latin1.txt", "Città\n\nIl servizio è importante.".encode("latin-1")
+    )
+    write_article(content_dir, "lv/binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    write_article(content_dir, "zh/empty.txt", b"")
+    write_article(content_dir, "ru/blank.txt", "  \n\t\n")
+    write_article(
+        content_dir,
+        "it/only-boilerplate.txt",
+        "Sunday, November 21, 2010\n\nNo comments:\n\nPost a Comment\n",
+    )
+    write_article(content_dir, "it/russian-in-italian.txt", russian)
+    write_article(content_dir, "lv/huge.txt", "Virsraksts\n\n" + "klientu apkalpošana " * 60_000)
+    os.mkfifo(content_dir / "zh/fifo.txt")
+    outside = tmp_path / "secret.txt"
+    outside.write_text("Slepens\n\nNekad nepublicēt šo tekstu.\n", encoding="utf-8")
+    (content_dir / "lv/link.txt").symlink_to(outside)
+    # valid variants beside them
+    write_article(
+        content_dir,
+        "it/bom-crlf.txt",
+        b"\xef\xbb\xbfTitolo\r\n\r\nRispondere sempre con cortesia e pazienza.\r\n",
+    )
+    write_article(
+        content_dir,
+        "zh/traditional.txt",
+        "回電\n\n對每一位客戶承諾明確的回電時間，並且準時回電。\n",
+    )
+    write_article(
+        content_dir,
+        "ru/front-matter.txt",
+        "---\ntags: [звонки]\n---\nЗвонки\n\nПерезванивайте клиенту в обещанное время.\n",
+    )
+
+    env = os.environ | {
+        "CSGUIDE_DATA_DIR": str(settings.data_dir),
+        "CSGUIDE_CONTENT_DIR": str(content_dir),
+    }
+    done = subprocess.run(
+        [CSGUIDE, "ingest", "--json"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    reasons = {problem["path"]: problem["reason"] for problem in report["rejected"]}
+    assert reasons["it/latin1.txt"].startswith("not valid UTF-8: byte 0xe0 at offset 4")
+    assert reasons["lv/binary.txt"].startswith("binary file")
+    assert reasons["zh/empty.txt"] == "empty file"
+    assert reasons["ru/blank.txt"] == "empty file"
+    assert reasons["it/only-boilerplate.txt"] == "nothing left after removing boilerplate"
+    assert "looks like Русский (ru" in reasons["it/russian-in-italian.txt"]
+    assert reasons["lv/huge.txt"].startswith("too large")
+    assert reasons["zh/fifo.txt"] == "not a regular file"
+    assert reasons["lv/link.txt"] == "symlink leads outside the content folder"
+    assert len(reasons) == 9
+    assert report["status"] == "partial" and report["version"] != before
+    with PublishedIndex(current_version(settings.data_dir)) as published:
+        assert {"it/bom-crlf", "zh/traditional", "ru/front-matter"} <= set(published.articles)
+        assert published.search("回电时间", "zh").total > 0
+        assert published.search("nepublicēt", "lv").total == 0  # the outside file never lands
