@@ -113,3 +113,16 @@ def answer_language(
             title="Invalid parameter",
             errors=[FieldError(field="query.lang", message=str(exc))],
         ) from None
+
+
+async def get_answer_language(
+    settings: SettingsDep,
+    key: KeyDep,
+    lang: LangParam = None,
+    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Negotiated:
+    """The answer language of a request without a query to detect (tips, articles)."""
+    return answer_language(lang=lang, key=key, accept_language=accept_language, settings=settings)
+
+
+AnswerLangDep = Annotated[Negotiated, Depends(get_answer_language)]

@@ -67,12 +67,27 @@ def problem_response(
     headers: dict[str, str] | None = None,
     errors: list[FieldError] | None = None,
 ) -> JSONResponse:
+    return problem_json(
+        status, kind, detail, request.url.path, title=title, headers=headers, errors=errors
+    )
+
+
+def problem_json(
+    status: int,
+    kind: str,
+    detail: str,
+    instance: str | None,
+    *,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    errors: list[FieldError] | None = None,
+) -> JSONResponse:
     body = Problem(
         type=f"/problems/{kind}",
         title=title or HTTPStatus(status).phrase,
         status=status,
         detail=detail,
-        instance=request.url.path,
+        instance=instance,
         errors=errors,
     )
     return JSONResponse(
@@ -171,16 +186,8 @@ class HeaderSizeLimit:
         if scope["type"] == "http":
             size = sum(len(name) + len(value) for name, value in scope["headers"])
             if size > self.limit:
-                body = Problem(
-                    type="/problems/headers-too-large",
-                    title="Request Header Fields Too Large",
-                    status=431,
-                    detail=f"request headers total {size} bytes; the limit is {self.limit}",
-                    instance=scope.get("path"),
-                )
-                response = JSONResponse(
-                    body.model_dump(exclude_none=True), status_code=431, media_type=PROBLEM_JSON
-                )
+                detail = f"request headers total {size} bytes; the limit is {self.limit}"
+                response = problem_json(431, "headers-too-large", detail, scope.get("path"))
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -22,11 +22,8 @@ import os
 import random
 import re
 import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +34,7 @@ from pipeline.analysis import analyzer_for
 from pipeline.ingest import run_ingest
 from pipeline.search import PublishedIndex
 from pipeline.settings import Settings
+from tests.helpers import server_process
 
 REPO = Path(__file__).resolve().parents[1]
 WRK_SCRIPT = """
@@ -103,47 +101,6 @@ def vocabulary(data_dir: Path, per_lang: int = 400, seed: int = 0) -> list[tuple
     return queries
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def server(data_dir: Path, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
-    env = os.environ | {"CSGUIDE_DATA_DIR": str(data_dir)}
-    process = subprocess.Popen(
-        [
-            Path(sys.executable).with_name("csguide"),
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx2.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("server did not start")
-        yield base, process
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
 def rss_mib(pid: int) -> float:
     """Resident memory of a process and its children (uvicorn workers)."""
     total = 0
@@ -204,7 +161,7 @@ def measure(label: str, per_lang: int, seconds: int, workers: list[int], scratch
     script = scratch / "search.lua"
     script.write_text(WRK_SCRIPT)
     for count in workers:
-        with server(data, count) as (base, process):
+        with server_process({"CSGUIDE_DATA_DIR": str(data)}, count, "/readyz") as (base, process):
             wrk(f"{base}/", 2, script, query_file)  # warm-up: every index, searcher, cache
             search = wrk(f"{base}/", seconds, script, query_file)
             health = wrk(f"{base}/healthz", seconds)

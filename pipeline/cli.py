@@ -21,7 +21,7 @@ from pipeline.languages import INDEX_LANGS, LANGUAGE_NAMES
 from pipeline.load import RejectedFile
 from pipeline.publish import PublishError, current_version, ingest_lock, list_versions, rollback
 from pipeline.schema import IngestReport
-from pipeline.search import MAX_QUERY_CHARS, NotPublished, PublishedIndex
+from pipeline.search import NotPublished, PublishedIndex
 from pipeline.settings import get_settings
 from pipeline.translate import describe_untranslated
 
@@ -188,8 +188,9 @@ def search(
     """Search the published tips, best first, in the language given with --lang."""
     _check_lang(lang, "--lang")
     _check_lang(source_lang, "--source-lang")
-    if not query.strip() or len(query) > MAX_QUERY_CHARS:
-        err.print(f"[red]error[/]: the query must have 1 to {MAX_QUERY_CHARS} characters")
+    max_chars = get_settings().max_query_chars
+    if not query.strip() or len(query) > max_chars:
+        err.print(f"[red]error[/]: the query must have 1 to {max_chars} characters")
         raise typer.Exit(2)
     try:
         published = PublishedIndex.open_current(get_settings().data_dir)

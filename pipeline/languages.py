@@ -17,7 +17,3 @@ LANGUAGE_NAMES: Final[dict[str, str]] = {
     "ru": "Русский",
     "en": "English",
 }
-
-
-def is_index_lang(code: str) -> bool:
-    return code in INDEX_LANGS

@@ -24,7 +24,6 @@ from pipeline.languages import INDEX_LANGS
 from pipeline.publish import ARTICLES_FILE, PublishedVersion, current_version
 from pipeline.schema import PublishedArticle, SearchHit, TipRecord
 
-MAX_QUERY_CHARS = 500
 #: Per-term document bitsets kept per index version (for counting matches).
 TERM_BITS_CACHE = 20_000
 

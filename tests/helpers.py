@@ -33,33 +33,43 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(settings, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """`csguide serve` (the installed command) on a free loopback port; yields its base URL."""
+def server_process(
+    env: dict[str, str], workers: int = 1, ready_path: str = "/healthz"
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`csguide serve` (the installed command) on a free loopback port with ``env`` added to
+    the environment; yields its base URL and process, and stops it when the block ends."""
     port = free_port()
-    env = os.environ | {
-        "CSGUIDE_DATA_DIR": str(settings.data_dir),
-        "CSGUIDE_CONTENT_DIR": str(settings.content_dir),
-        **(extra_env or {}),
-    }
     csguide = Path(sys.executable).with_name("csguide")
     process = subprocess.Popen(
-        [csguide, "serve", "--port", str(port)],
-        env=env,
+        [csguide, "serve", "--port", str(port), "--workers", str(workers)],
+        env=os.environ | env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
+        for _ in range(300):
             try:
-                if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
+                if httpx2.get(f"{base}{ready_path}", timeout=2).status_code == 200:
                     break
             except httpx2.TransportError:
                 time.sleep(0.1)
         else:
             process.terminate()
             raise AssertionError(f"csguide serve did not start: {process.stderr.read().decode()}")
-        yield base
+        yield base, process
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=20)
+
+
+@contextmanager
+def running_server(settings, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """`csguide serve` over ``settings``' data and content dirs; yields its base URL."""
+    env = {
+        "CSGUIDE_DATA_DIR": str(settings.data_dir),
+        "CSGUIDE_CONTENT_DIR": str(settings.content_dir),
+        **(extra_env or {}),
+    }
+    with server_process(env) as (base, _process):
+        yield base

@@ -1,10 +1,8 @@
 """GET /v1/articles and /v1/articles/{id}: the published articles, with their tips."""
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Header
-
-from api.deps import IndexDep, KeyDep, LangParam, SettingsDep, answer_language
+from api.deps import AnswerLangDep, IndexDep
 from api.errors import Problem, ProblemError
 from api.schemas import ArticleList, ArticleResponse, ArticleSummary
 from pipeline.schema import PublishedArticle
@@ -22,14 +20,8 @@ def _title_in(index: PublishedIndex, article: PublishedArticle, lang: str) -> st
 @router.get("/articles", response_model=ArticleList, summary="All articles")
 def list_articles(
     index: IndexDep,
-    settings: SettingsDep,
-    key: KeyDep,
-    lang: LangParam = None,
-    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+    negotiated: AnswerLangDep,
 ) -> ArticleList:
-    negotiated = answer_language(
-        lang=lang, key=key, accept_language=accept_language, settings=settings
-    )
     articles = [
         ArticleSummary(
             id=article.id,
@@ -52,17 +44,11 @@ def list_articles(
 def get_article(
     article_id: str,
     index: IndexDep,
-    settings: SettingsDep,
-    key: KeyDep,
-    lang: LangParam = None,
-    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+    negotiated: AnswerLangDep,
 ) -> ArticleResponse:
     article = index.articles.get(article_id)
     if article is None:
         raise ProblemError(404, "not-found", f"no article with id {article_id!r}")
-    negotiated = answer_language(
-        lang=lang, key=key, accept_language=accept_language, settings=settings
-    )
     records = [index.tip(tip_id, negotiated.lang) for tip_id in article.tips]
     return ArticleResponse(
         id=article.id,

@@ -1,10 +1,8 @@
 """GET /v1/tips/{id}: one tip, in the caller's language, with the languages it exists in."""
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Header
-
-from api.deps import IndexDep, KeyDep, LangParam, SettingsDep, answer_language
+from api.deps import AnswerLangDep, IndexDep
 from api.errors import Problem, ProblemError
 from api.schemas import TipLanguage, TipResponse
 from pipeline.languages import INDEX_LANGS
@@ -21,14 +19,8 @@ router = APIRouter(prefix="/v1", tags=["tips"])
 def get_tip(
     tip_id: str,
     index: IndexDep,
-    settings: SettingsDep,
-    key: KeyDep,
-    lang: LangParam = None,
-    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+    negotiated: AnswerLangDep,
 ) -> TipResponse:
-    negotiated = answer_language(
-        lang=lang, key=key, accept_language=accept_language, settings=settings
-    )
     records = {code: index.tip(tip_id, code) for code in INDEX_LANGS}
     record = records[negotiated.lang]
     if record is None:
