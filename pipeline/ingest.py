@@ -415,7 +415,7 @@ def _write_indexes(
             validate_index(build_dir / INDEX_DIR / lang, lang, lang_records)
             progress.advance(lang)
         return
-    analyzer_for("zh")("预热")  # load jieba once, before forking, for every builder
+    list(analyzer_for("zh")("预热"))  # load jieba once, before forking, for every builder
     _PENDING.update(records)
     try:
         context = multiprocessing.get_context("fork")

@@ -1,8 +1,9 @@
 """The read side of a published version: search a language's index, fetch tips and articles.
 
 One :class:`PublishedIndex` is opened per published version and shared; it holds the whoosh
-indexes and one query parser per language, so a search does no set-up work. Whoosh searchers
-are not made for concurrent use, so each thread gets its own, kept for the version's lifetime.
+indexes, each field's analyzer and one :class:`~pipeline.ranking.Ranker` per language, so a
+search does no set-up work. Whoosh searchers are not made for concurrent use, so each thread
+gets its own, kept for the version's lifetime.
 """
 
 import html
@@ -15,17 +16,17 @@ from pathlib import Path
 from pydantic import TypeAdapter
 from whoosh import index as whoosh_index
 from whoosh.index import Index
-from whoosh.query import NullQuery, Or, Query, Term
-from whoosh.searching import Results, Searcher
+from whoosh.searching import Searcher
 
 from pipeline.analysis import analyzer_for
 from pipeline.index import original_field, original_fields
 from pipeline.languages import INDEX_LANGS
 from pipeline.publish import ARTICLES_FILE, PublishedVersion, current_version
+from pipeline.ranking import Ranker
 from pipeline.schema import PublishedArticle, SearchHit, TipRecord
 
-#: Per-term document bitsets kept per index version (for counting matches).
-TERM_BITS_CACHE = 20_000
+#: Tips kept read and validated per version (a few KB each).
+RECORD_CACHE = 4_096
 
 _ARTICLES = TypeAdapter(list[PublishedArticle])
 
@@ -70,12 +71,19 @@ class PublishedIndex:
             ]
             for lang, ix in self._indexes.items()
         }
-        analyzer_for("zh")("预热")  # load jieba's dictionary now, not in the first zh request
+        # Load jieba's dictionary now, not in the first Chinese request (analyzers are lazy
+        # generators: only consuming the tokens runs them).
+        list(analyzer_for("zh")("预热"))
         self._local = threading.local()
         self._searchers: list[Searcher] = []  # every thread's, to close them all
-        self._term_bits: dict[tuple[str, str, str], int] = {}
         self._lock = threading.Lock()
         self._closed = False
+        # Stored records are read and validated once per version: the tips that come up, come
+        # up again and again (whatever the query), and reading one costs more than ranking.
+        self._record = lru_cache(maxsize=RECORD_CACHE)(self._read_record)
+        self._rankers = {
+            lang: Ranker(lambda lang=lang: self.searcher(lang)) for lang in self._indexes
+        }
         self.articles: dict[str, PublishedArticle] = {
             article.id: article
             for article in _ARTICLES.validate_json((version.path / ARTICLES_FILE).read_bytes())
@@ -123,20 +131,18 @@ class PublishedIndex:
             for provenance in ("original", "editor", "machine", "none")
         }
 
-    def parse(self, query: str, lang: str) -> Query:
-        """The query as whoosh runs it: every word, analyzed for each field, OR-ed together.
+    def terms(self, query: str, lang: str) -> list[tuple[str, str]]:
+        """The query as it is matched: every word, analyzed for each field, OR-ed together.
 
         Agents type words, not syntax, so no query parser is involved (whoosh's took a
         millisecond a search): field:value, wildcards, AND/OR/NOT and quotes are just words.
         """
-        terms: list[Query] = []
-        seen: set[tuple[str, str]] = set()
+        terms: dict[tuple[str, str], None] = {}  # ordered and distinct
         for field, analyzer in self._fields[lang]:
             for token in analyzer(query, mode="query"):
-                if not token.stopped and (field, token.text) not in seen:
-                    seen.add((field, token.text))
-                    terms.append(Term(field, token.text))
-        return Or(terms) if terms else NullQuery
+                if not token.stopped:
+                    terms[(field, token.text)] = None
+        return list(terms)
 
     def search(
         self,
@@ -159,57 +165,32 @@ class PublishedIndex:
             if code not in self._indexes:
                 raise ValueError(f"unsupported language {code!r}")
         search_lang = query_lang or lang
-        parsed = self.parse(query, search_lang)
-        restrict = Term("source_lang", source_lang) if source_lang else None
-        results = _top(self.searcher(search_lang), parsed, offset + limit, restrict)
-        total = self._count(search_lang, parsed, source_lang)
-        terms = _terms_by_field(parsed if search_lang == lang else self.parse(query, lang))
+        terms = self.terms(query, search_lang)
+        ranked = self._rankers[search_lang].rank(
+            terms,
+            offset + limit,
+            within=("source_lang", source_lang) if source_lang else None,
+        )
+        marked = _terms_by_field(terms if search_lang == lang else self.terms(query, lang))
         hits = []
-        for hit in results[offset : offset + limit]:
-            record = (
-                TipRecord.model_validate_json(hit["record"])
-                if search_lang == lang
-                else self.tip(hit["id"], lang)
-            )
-            if record is None:
-                continue
+        for docnum, score in zip(ranked.docnums[offset:], ranked.scores[offset:], strict=True):
+            record = self._record(search_lang, docnum)
+            if search_lang != lang:
+                record = self.tip(record.id, lang)
+                if record is None:
+                    continue
             field = "text" if record.lang == lang else original_field(record.lang)
             hits.append(
                 SearchHit(
                     **record.model_dump(),
-                    score=round(hit.score, 4),
-                    highlight=highlight(record.text, record.lang, terms.get(field, set())),
+                    score=round(score, 4),
+                    highlight=highlight(record.text, record.lang, marked.get(field, set())),
                 )
             )
-        return SearchPage(query, lang, total, limit, offset, hits)
+        return SearchPage(query, lang, ranked.total, limit, offset, hits)
 
-    def _count(self, lang: str, parsed: Query, source_lang: str | None) -> int:
-        """How many tips match: the union of the query's terms' documents, as bitsets.
-
-        Queries are plain OR of terms, so this is exact; it replaces whoosh's count, which
-        walks every matching document again and took a third of a search's time.
-        """
-        bits = 0
-        for field, text in parsed.iter_all_terms():
-            bits |= self._bits(lang, field, text if isinstance(text, str) else text.decode())
-        if source_lang:
-            bits &= self._bits(lang, "source_lang", source_lang)
-        return bits.bit_count()
-
-    def _bits(self, lang: str, field: str, text: str) -> int:
-        key = (lang, field, text)
-        cached = self._term_bits.get(key)
-        if cached is None:
-            reader = self.searcher(lang).reader()
-            mask = bytearray(reader.doc_count_all() // 8 + 1)
-            if (field, text) in reader:
-                for docnum in reader.postings(field, text).all_ids():
-                    mask[docnum >> 3] |= 1 << (docnum & 7)
-            cached = int.from_bytes(mask, "little")
-            if len(self._term_bits) >= TERM_BITS_CACHE:
-                self._term_bits.clear()  # a version lives for hours; start the cache afresh
-            self._term_bits[key] = cached
-        return cached
+    def _read_record(self, lang: str, docnum: int) -> TipRecord:
+        return TipRecord.model_validate_json(self.searcher(lang).stored_fields(docnum)["record"])
 
     def tip(self, tip_id: str, lang: str) -> TipRecord | None:
         stored = self.searcher(lang).document(id=tip_id)
@@ -231,21 +212,11 @@ class PublishedIndex:
             ix.close()
 
 
-def _top(searcher: Searcher, query: Query, limit: int, restrict: Query | None) -> Results:
-    """The top ``limit`` matches, counted in full.
-
-    Whoosh's collector skips blocks and sub-queries that cannot reach the current top
-    (MaxScore). That is exact for plain OR, which is why the parser uses no scaled OR group:
-    its coordination bonus is not in the bounds, and pruning then dropped tips from pages.
-    """
-    return searcher.search(query, limit=limit, filter=restrict)
-
-
-def _terms_by_field(query: Query) -> dict[str, set[str]]:
-    terms: dict[str, set[str]] = {}
-    for field, text in query.iter_all_terms():
-        terms.setdefault(field, set()).add(text if isinstance(text, str) else text.decode())
-    return terms
+def _terms_by_field(terms: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+    by_field: dict[str, set[str]] = {}
+    for field, text in terms:
+        by_field.setdefault(field, set()).add(text)
+    return by_field
 
 
 @lru_cache(maxsize=2_000)

@@ -1,0 +1,104 @@
+"""The numpy ranking against whoosh's own search: same scores, same order, same totals."""
+
+import random
+from collections.abc import Iterator
+
+import pytest
+from whoosh.query import Or, Term
+
+from bench.corpus import generate
+from pipeline.ingest import run_ingest
+from pipeline.languages import CONTENT_LANGS, INDEX_LANGS
+from pipeline.ranking import Ranker
+from pipeline.search import PublishedIndex
+from pipeline.settings import Settings
+
+SCORED_FIELDS = ("title", "text")
+
+
+@pytest.fixture(scope="module")
+def repetitive_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PublishedIndex]:
+    """A few hundred tips recombined from the same sentences: many equal scores (ties)."""
+    root = tmp_path_factory.mktemp("repetitive")
+    generate(root / "content", 6)
+    settings = Settings(content_dir=root / "content", data_dir=root / "var")
+    assert run_ingest(settings).exit_code == 0
+    with PublishedIndex.open_current(settings.data_dir) as index:
+        yield index
+
+
+def _vocabulary(index: PublishedIndex, lang: str) -> list[tuple[str, str]]:
+    reader = index.searcher(lang).reader()
+    fields = [f for f in reader.indexed_field_names() if f in SCORED_FIELDS or "orig_" in f]
+    return [(field, text.decode()) for field in fields for text in reader.lexicon(field)]
+
+
+def _whoosh(index: PublishedIndex, lang: str, terms, limit: int, within=None):
+    results = index.searcher(lang).search(
+        Or([Term(field, text) for field, text in terms]),
+        limit=limit,
+        filter=Term(*within) if within else None,
+    )
+    return [(hit.docnum, hit.score) for hit in results], len(results)
+
+
+def _normalised(pairs):
+    """(docnum, score) best first, scores rounded so that a last-bit difference from another
+    summation order does not reorder documents whose scores are equal."""
+    return sorted(
+        ((round(score, 9), docnum) for docnum, score in pairs), key=lambda p: (-p[0], p[1])
+    )
+
+
+@pytest.mark.parametrize("lang", INDEX_LANGS)
+@pytest.mark.parametrize("index_name", ["seed_index", "repetitive_index"])
+def test_same_ranking_as_whoosh(request, index_name, lang):
+    index: PublishedIndex = request.getfixturevalue(index_name)
+    ranker = Ranker(lambda: index.searcher(lang))
+    vocabulary = _vocabulary(index, lang)
+    rng = random.Random(f"{index_name}-{lang}")
+    ties = 0
+    for round_number in range(120):
+        terms = rng.sample(vocabulary, rng.randint(1, 6))
+        limit = rng.choice([1, 3, 10, 50, 1000])
+        within = None
+        if round_number % 4 == 0:
+            within = ("source_lang", rng.choice(CONTENT_LANGS))
+        expected, expected_total = _whoosh(index, lang, terms, limit, within)
+        ranked = ranker.rank(terms, limit, within=within)
+        assert ranked.total == expected_total, terms
+        got = list(zip(ranked.docnums, ranked.scores, strict=True))
+        assert _normalised(got) == _normalised(expected), terms
+        assert [d for d, _ in got] == [d for _, d in _normalised(got)]  # best first, ties by docnum
+        scores = [s for _, s in got]
+        ties += len(scores) - len(set(scores))
+    if index_name == "repetitive_index":
+        assert ties > 0  # the comparison did cover equal scores
+
+
+def test_unknown_terms_and_empty_queries(seed_index):
+    ranker = Ranker(lambda: seed_index.searcher("en"))
+    assert ranker.rank([], 10).total == 0
+    assert ranker.rank([("text", "zzzzunknown")], 10).docnums == []
+    assert ranker.rank([("text", "zzzzunknown")], 10, within=("source_lang", "lv")).total == 0
+
+
+def test_bounded_cache_gives_the_same_answers(seed_index):
+    """With room for a few terms only, evicted terms are recomputed, never wrong."""
+    lang = "it"
+    roomy = Ranker(lambda: seed_index.searcher(lang))
+    tight = Ranker(lambda: seed_index.searcher(lang), max_postings=40)
+    vocabulary = _vocabulary(seed_index, lang)
+    rng = random.Random(7)
+    for _ in range(60):
+        terms = rng.sample(vocabulary, 3)
+        assert tight.rank(terms, 10) == roomy.rank(terms, 10)
+        assert tight.cached_postings <= 40 or tight.cached_terms == 1
+
+
+def test_search_uses_the_ranking(seed_index: PublishedIndex):
+    """The page's scores and total are the ranker's, for the query's analyzed terms."""
+    page = seed_index.search("klientu apkalposana", "lv", limit=5)
+    expected, total = _whoosh(seed_index, "lv", seed_index.terms("klientu apkalposana", "lv"), 5)
+    assert page.total == total
+    assert [hit.score for hit in page.results] == [round(score, 4) for _, score in expected]
