@@ -1,7 +1,5 @@
 """The csguide HTTP API: ``create_app()`` builds it (``csguide serve`` runs it with uvicorn)."""
 
-from concurrent.futures import ThreadPoolExecutor
-
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -30,11 +28,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.holder = PublishedIndexHolder(settings.data_dir)
     app.state.metrics = Metrics()
     app.state.limiter = RateLimiter()
-    # Searches are CPU-bound Python: a few threads do as much as forty, without forty sets of
-    # whoosh searchers and caches (server memory 712 -> 302 MiB at 12,665 tips).
-    app.state.search_pool = ThreadPoolExecutor(
-        max_workers=settings.search_threads, thread_name_prefix="search"
-    )
     install_problem_handlers(app)
     install_metrics(app, app.state.metrics)
     app.add_middleware(HeaderSizeLimit, limit=MAX_HEADER_BYTES)

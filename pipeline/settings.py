@@ -66,9 +66,6 @@ class Settings(BaseSettings):
         default_factory=list, description="JSON list of origins allowed to call the API."
     )
     max_query_chars: int = Field(500, ge=1, description="Longer queries are refused.")
-    search_threads: int = Field(
-        2, ge=1, le=32, description="Threads running searches in each server process."
-    )
     detect_min_confidence: float = Field(
         0.5, ge=0, le=1, description="Below this, a query's detected language is not used."
     )
