@@ -21,10 +21,12 @@ from whoosh.query import Term
 
 from pipeline.analysis import analyzer_for
 from pipeline.languages import CONTENT_LANGS
+from pipeline.ranking import IMPACTS_DIR, ImpactTable
 from pipeline.schema import TipRecord
 
-#: Bump when fields or analyzers change: a new format makes the next ingest rebuild everything.
-FORMAT_VERSION = 2
+#: Bump when fields, analyzers or the files beside the index change: a new format makes the
+#: next ingest rebuild everything.
+FORMAT_VERSION = 3
 
 TITLE_BOOST = 2.0
 ORIGINAL_BOOST = 0.5
@@ -95,7 +97,11 @@ def write_index(directory: Path, lang: str, records: Sequence[TipRecord]) -> Non
         writer.cancel()
         raise
     writer.commit()
-    ix.close()
+    try:
+        with ix.searcher() as searcher:
+            ImpactTable.compute(searcher).save(directory / IMPACTS_DIR)
+    finally:
+        ix.close()
 
 
 def validate_index(directory: Path, lang: str, records: Sequence[TipRecord]) -> None:
@@ -117,5 +123,8 @@ def validate_index(directory: Path, lang: str, records: Sequence[TipRecord]) -> 
                     raise IndexValidationError(f"{lang} index does not return tip {probe.id}")
                 if not searcher.search(Term("id", probe.id), limit=1):
                     raise IndexValidationError(f"{lang} index cannot search for tip {probe.id}")
+            table = ImpactTable.load(directory / IMPACTS_DIR)
+            if table is None or not table.offsets[-1] == table.ids.size == table.scores.size:
+                raise IndexValidationError(f"{lang} index has no complete ranking scores")
     finally:
         ix.close()

@@ -1,29 +1,127 @@
-"""Ranking: whoosh's BM25F scores, summed term by term over numpy arrays.
+"""Ranking: whoosh's BM25F scores, precomputed per term and summed over numpy arrays.
 
 Whoosh scores document by document in pure Python, several method calls per posting; a
 common word in a corpus of short tips has thousands of postings, so one search cost
 milliseconds of CPU, and that decided the API's throughput. But a term's BM25F share of a
 document's score depends on the term and the document only, never on the rest of the query.
-So each term's shares are computed once per index version, from whoosh's own postings, field
-lengths, statistics and formula (:func:`whoosh.scoring.bm25`), and kept as two arrays; a query
-is then a sum of a few arrays and a partial sort. Scores and order equal whoosh's own search
-(``tests/pipeline/test_ranking.py`` compares them), ties broken by document number as whoosh does.
+So the index stage computes every term's shares once, from whoosh's own postings, field
+lengths, statistics and formula (:func:`whoosh.scoring.bm25`), and stores them beside the
+whoosh index (:data:`IMPACTS_DIR`); the server maps them read-only (shared by its worker
+processes) and a query is a sum of a few array slices and a partial sort. Scores and order
+equal whoosh's own search (``tests/pipeline/test_ranking.py`` compares them), ties broken by
+document number as whoosh does.
 """
 
-import threading
-from collections import OrderedDict
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from whoosh.scoring import BM25F, bm25
 from whoosh.searching import Searcher
 
-#: Postings whose scores are kept per index (8 bytes of id and score each: about 32 MB).
-IMPACT_CACHE_POSTINGS = 4_000_000
+#: The precomputed scores, a directory inside each language's index directory.
+IMPACTS_DIR = "impacts"
+_TERMS, _OFFSETS, _IDS, _SCORES = "terms.json", "offsets.npy", "ids.npy", "scores.npy"
 
-_EMPTY_IDS = np.zeros(0, dtype=np.int32)
-_EMPTY_SCORES = np.zeros(0, dtype=np.float64)
+#: A word of a query as one analyzer made it, and the fields that analyzer indexed (a tip's
+#: title and text are analyzed alike, so one word is looked up in both).
+QueryTerm = tuple[tuple[str, ...], str]
+
+_NO_IDS = np.zeros(0, dtype=np.int32)
+_NO_SCORES = np.zeros(0, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class ImpactTable:
+    """Every (field, term) of an index with the documents that hold it and its BM25F score in
+    each: for the term in ``slots[(field, term)] == i``, ``ids[offsets[i]:offsets[i + 1]]``
+    and the same slice of ``scores``."""
+
+    slots: dict[tuple[str, str], int]
+    offsets: np.ndarray  # int64, one more than there are terms
+    ids: np.ndarray  # int32, ascending within a term
+    scores: np.ndarray  # float64
+
+    def get(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        slot = self.slots.get((field, text))
+        if slot is None:
+            return _NO_IDS, _NO_SCORES
+        start, end = self.offsets[slot], self.offsets[slot + 1]
+        return self.ids[start:end], self.scores[start:end]
+
+    @classmethod
+    def compute(cls, searcher: Searcher) -> "ImpactTable":
+        """Every scored field's terms, scored as whoosh's BM25F scores them in ``searcher``."""
+        weighting = searcher.weighting
+        if not isinstance(weighting, BM25F):
+            raise TypeError(f"ranking implements BM25F, the index uses {weighting!r}")
+        reader = searcher.reader()
+        doc_count = reader.doc_count_all()
+        slots: dict[tuple[str, str], int] = {}
+        counts: list[int] = []
+        id_parts: list[np.ndarray] = []
+        score_parts: list[np.ndarray] = []
+        for field in sorted(reader.indexed_field_names()):
+            if not searcher.schema[field].scorable:
+                continue  # keyword fields (id, source_lang …) are filters, never scored
+            lengths = np.array(
+                [reader.doc_field_length(docnum, field, 1) or 1 for docnum in range(doc_count)],
+                dtype=np.float64,
+            )
+            for raw in reader.lexicon(field):
+                text = raw.decode("utf-8")
+                ids, weights = _postings(reader, field, text)
+                # whoosh's own scorer for this term holds the statistics its formula takes
+                scorer = weighting.scorer(searcher, field, text)
+                scores = bm25(scorer.idf, weights, lengths[ids], scorer.avgfl, scorer.B, scorer.K1)
+                slots[(field, text)] = len(counts)
+                counts.append(ids.size)
+                id_parts.append(ids)
+                score_parts.append(np.asarray(scores, dtype=np.float64))
+        offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        return cls(
+            slots,
+            offsets,
+            np.concatenate(id_parts) if id_parts else _NO_IDS,
+            np.concatenate(score_parts) if score_parts else _NO_SCORES,
+        )
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir()
+        terms = [None] * len(self.slots)
+        for key, slot in self.slots.items():
+            terms[slot] = key
+        (directory / _TERMS).write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
+        np.save(directory / _OFFSETS, self.offsets)
+        np.save(directory / _IDS, self.ids)
+        np.save(directory / _SCORES, self.scores)
+
+    @classmethod
+    def load(cls, directory: Path) -> "ImpactTable | None":
+        """The table saved in ``directory``, memory-mapped; None when there is none."""
+        if not (directory / _TERMS).is_file():
+            return None
+        terms = json.loads((directory / _TERMS).read_text(encoding="utf-8"))
+        # Plain array views of the mapped files: slicing a np.memmap costs several times more.
+        return cls(
+            {(field, text): slot for slot, (field, text) in enumerate(terms)},
+            np.load(directory / _OFFSETS),
+            np.asarray(np.load(directory / _IDS, mmap_mode="r")),
+            np.asarray(np.load(directory / _SCORES, mmap_mode="r")),
+        )
+
+
+def _postings(reader: object, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    postings = reader.postings(field, text)  # type: ignore[attr-defined]
+    ids, weights = [], []
+    while postings.is_active():
+        ids.append(postings.id())
+        weights.append(postings.weight())
+        postings.next()
+    return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -36,47 +134,35 @@ class Ranked:
 
 
 class Ranker:
-    """Ranks one whoosh index's documents for plain OR queries of (field, term) pairs."""
+    """Ranks one whoosh index's documents for plain OR queries."""
 
-    def __init__(
-        self, searcher: Callable[[], Searcher], max_postings: int = IMPACT_CACHE_POSTINGS
-    ) -> None:
+    def __init__(self, searcher: Callable[[], Searcher], table: ImpactTable | None = None) -> None:
         self._searcher = searcher  # the calling thread's searcher (whoosh's are not shared)
-        self._max_postings = max_postings
-        first = searcher()
-        weighting = first.weighting
-        if not isinstance(weighting, BM25F):
-            raise TypeError(f"ranking implements BM25F, the index uses {weighting!r}")
-        self._weighting = weighting
-        self.doc_count = first.doc_count_all()
-        self._lengths: dict[str, np.ndarray] = {}
-        self._impacts: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._cached_postings = 0
-        self._lock = threading.Lock()
+        self.table = table if table is not None else ImpactTable.compute(searcher())
+        self.doc_count = searcher().doc_count_all()
+        self._masks: dict[tuple[str, str], np.ndarray] = {}
 
-    @property
-    def cached_terms(self) -> int:
-        return len(self._impacts)
-
-    @property
-    def cached_postings(self) -> int:
-        return self._cached_postings
+    @classmethod
+    def open(cls, searcher: Callable[[], Searcher], index_dir: Path) -> "Ranker":
+        """The ranker for an index, from the scores saved beside it (computed now for an
+        index built before they were saved)."""
+        return cls(searcher, ImpactTable.load(index_dir / IMPACTS_DIR))
 
     def rank(
-        self, terms: Sequence[tuple[str, str]], limit: int, within: tuple[str, str] | None = None
+        self, terms: Sequence[QueryTerm], limit: int, within: tuple[str, str] | None = None
     ) -> Ranked:
-        """The ``limit`` best documents matching any of ``terms`` (each term scored once).
+        """The ``limit`` best documents matching any of ``terms`` in any of their fields: whoosh's
+        plain OR of every (field, word) pair, each scored once.
 
         ``within``, a (field, term) pair, keeps only the documents that have that term.
         """
         totals = np.zeros(self.doc_count, dtype=np.float64)
-        for field, text in terms:
-            ids, scores = self.impacts(field, text)
-            totals[ids] += scores  # a term's ids are distinct, so plain fancy indexing adds
+        for fields, text in terms:
+            for field in fields:
+                ids, scores = self.table.get(field, text)
+                totals[ids] += scores  # a term's ids are distinct: plain fancy indexing adds
         if within is not None:
-            keep = np.zeros(self.doc_count, dtype=bool)
-            keep[self.impacts(*within)[0]] = True
-            totals[~keep] = 0.0
+            totals[~self._mask(*within)] = 0.0
         matched = np.flatnonzero(totals)  # every share is positive: nonzero means matched
         total = int(matched.size)
         if total > limit:
@@ -88,63 +174,13 @@ class Ranker:
         best = matched[order]
         return Ranked(best.tolist(), totals[best].tolist(), total)
 
-    def impacts(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """The documents that contain ``text`` in ``field``, and the term's score in each."""
-        key = (field, text)
-        with self._lock:
-            cached = self._impacts.get(key)
-            if cached is not None:
-                self._impacts.move_to_end(key)
-                return cached
-        computed = self._compute(field, text)
-        with self._lock:
-            if key not in self._impacts:
-                self._impacts[key] = computed
-                self._cached_postings += computed[0].size
-                while self._cached_postings > self._max_postings and len(self._impacts) > 1:
-                    _, (old_ids, _) = self._impacts.popitem(last=False)
-                    self._cached_postings -= old_ids.size
-        return computed
-
-    def _compute(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        searcher = self._searcher()
-        reader = searcher.reader()
-        if (field, text) not in reader:
-            return _EMPTY_IDS, _EMPTY_SCORES
-        postings = reader.postings(field, text)
-        ids, weights = [], []
-        while postings.is_active():
-            ids.append(postings.id())
-            weights.append(postings.weight())
-            postings.next()
-        id_array = np.array(ids, dtype=np.int32)
-        weight_array = np.array(weights, dtype=np.float64)
-        if not searcher.schema[field].scorable:  # a keyword field: whoosh scores its weight
-            return id_array, weight_array
-        # whoosh's own scorer for this term holds the statistics its formula takes
-        scorer = self._weighting.scorer(searcher, field, text)
-        scores = bm25(
-            scorer.idf,
-            weight_array,
-            self._field_lengths(field)[id_array],
-            scorer.avgfl,
-            scorer.B,
-            scorer.K1,
-        )
-        return id_array, np.asarray(scores, dtype=np.float64)
-
-    def _field_lengths(self, field: str) -> np.ndarray:
-        """Every document's length of ``field`` as whoosh's scorer reads it (1 when absent)."""
-        lengths = self._lengths.get(field)
-        if lengths is None:
+    def _mask(self, field: str, text: str) -> np.ndarray:
+        """Which documents hold ``text`` in the keyword field ``field`` (a few values only)."""
+        mask = self._masks.get((field, text))
+        if mask is None:
+            mask = np.zeros(self.doc_count, dtype=bool)
             reader = self._searcher().reader()
-            lengths = np.fromiter(
-                (
-                    reader.doc_field_length(docnum, field, 1) or 1
-                    for docnum in range(self.doc_count)
-                ),
-                dtype=np.float64,
-                count=self.doc_count,
-            )
-            self._lengths[field] = lengths
-        return lengths
+            if (field, text) in reader:
+                mask[list(reader.postings(field, text).all_ids())] = True
+            self._masks[(field, text)] = mask
+        return mask

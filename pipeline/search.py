@@ -15,14 +15,15 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 from whoosh import index as whoosh_index
+from whoosh.analysis import Analyzer
 from whoosh.index import Index
 from whoosh.searching import Searcher
 
 from pipeline.analysis import analyzer_for
-from pipeline.index import original_field, original_fields
-from pipeline.languages import INDEX_LANGS
+from pipeline.index import original_field
+from pipeline.languages import CONTENT_LANGS, INDEX_LANGS
 from pipeline.publish import ARTICLES_FILE, PublishedVersion, current_version
-from pipeline.ranking import Ranker
+from pipeline.ranking import QueryTerm, Ranker
 from pipeline.schema import PublishedArticle, SearchHit, TipRecord
 
 #: Tips kept read and validated per version (a few KB each).
@@ -64,10 +65,16 @@ class PublishedIndex:
             lang: whoosh_index.open_dir(str(version.index_dir(lang)), readonly=True)
             for lang in INDEX_LANGS
         }
-        self._fields = {
+        # The fields each analyzer indexed: the tip's own title and text, and each original
+        # language's field, so that a query is analyzed once per language, not per field.
+        self._fields: dict[str, list[tuple[Analyzer, tuple[str, ...]]]] = {
             lang: [
-                (field, ix.schema[field].analyzer)
-                for field in ("title", "text", *original_fields(lang))
+                (analyzer_for(lang), ("title", "text")),
+                *(
+                    (analyzer_for(source), (original_field(source),))
+                    for source in CONTENT_LANGS
+                    if original_field(source) in ix.schema
+                ),
             ]
             for lang, ix in self._indexes.items()
         }
@@ -82,7 +89,8 @@ class PublishedIndex:
         # up again and again (whatever the query), and reading one costs more than ranking.
         self._record = lru_cache(maxsize=RECORD_CACHE)(self._read_record)
         self._rankers = {
-            lang: Ranker(lambda lang=lang: self.searcher(lang)) for lang in self._indexes
+            lang: Ranker.open(lambda lang=lang: self.searcher(lang), version.index_dir(lang))
+            for lang in self._indexes
         }
         self.articles: dict[str, PublishedArticle] = {
             article.id: article
@@ -110,6 +118,9 @@ class PublishedIndex:
                 self._searchers.append(searcher)
         return searcher
 
+    def ranker(self, lang: str) -> Ranker:
+        return self._rankers[lang]
+
     def vocabulary_share(self, query: str, lang: str) -> float:
         """Share of the query's words that ``lang``'s own texts contain (0 to 1)."""
         terms = [t.text for t in analyzer_for(lang)(query) if not t.stopped]
@@ -131,17 +142,17 @@ class PublishedIndex:
             for provenance in ("original", "editor", "machine", "none")
         }
 
-    def terms(self, query: str, lang: str) -> list[tuple[str, str]]:
+    def terms(self, query: str, lang: str) -> list[QueryTerm]:
         """The query as it is matched: every word, analyzed for each field, OR-ed together.
 
         Agents type words, not syntax, so no query parser is involved (whoosh's took a
         millisecond a search): field:value, wildcards, AND/OR/NOT and quotes are just words.
         """
-        terms: dict[tuple[str, str], None] = {}  # ordered and distinct
-        for field, analyzer in self._fields[lang]:
+        terms: dict[QueryTerm, None] = {}  # ordered and distinct
+        for analyzer, fields in self._fields[lang]:
             for token in analyzer(query, mode="query"):
                 if not token.stopped:
-                    terms[(field, token.text)] = None
+                    terms[(fields, token.text)] = None
         return list(terms)
 
     def search(
@@ -181,8 +192,10 @@ class PublishedIndex:
                     continue
             field = "text" if record.lang == lang else original_field(record.lang)
             hits.append(
-                SearchHit(
-                    **record.model_dump(),
+                # The record is validated (and frozen) already: its fields are reused as they
+                # are, not dumped and validated again for every hit.
+                SearchHit.model_construct(
+                    **dict(record),
                     score=round(score, 4),
                     highlight=highlight(record.text, record.lang, marked.get(field, set())),
                 )
@@ -193,8 +206,8 @@ class PublishedIndex:
         return TipRecord.model_validate_json(self.searcher(lang).stored_fields(docnum)["record"])
 
     def tip(self, tip_id: str, lang: str) -> TipRecord | None:
-        stored = self.searcher(lang).document(id=tip_id)
-        return TipRecord.model_validate_json(stored["record"]) if stored else None
+        docnum = self.searcher(lang).document_number(id=tip_id)
+        return None if docnum is None else self._record(lang, docnum)
 
     def __enter__(self) -> "PublishedIndex":
         return self
@@ -212,10 +225,11 @@ class PublishedIndex:
             ix.close()
 
 
-def _terms_by_field(terms: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+def _terms_by_field(terms: Iterable[QueryTerm]) -> dict[str, set[str]]:
     by_field: dict[str, set[str]] = {}
-    for field, text in terms:
-        by_field.setdefault(field, set()).add(text)
+    for fields, text in terms:
+        for field in fields:
+            by_field.setdefault(field, set()).add(text)
     return by_field
 
 

@@ -3,13 +3,14 @@
 import random
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from whoosh.query import Or, Term
 
 from bench.corpus import generate
 from pipeline.ingest import run_ingest
 from pipeline.languages import CONTENT_LANGS, INDEX_LANGS
-from pipeline.ranking import Ranker
+from pipeline.ranking import IMPACTS_DIR, ImpactTable, QueryTerm, Ranker
 from pipeline.search import PublishedIndex
 from pipeline.settings import Settings
 
@@ -27,15 +28,18 @@ def repetitive_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Publi
         yield index
 
 
-def _vocabulary(index: PublishedIndex, lang: str) -> list[tuple[str, str]]:
+def _vocabulary(index: PublishedIndex, lang: str) -> list[QueryTerm]:
+    """Words of every scored field, each looked up in its field, or in title and text at once."""
     reader = index.searcher(lang).reader()
     fields = [f for f in reader.indexed_field_names() if f in SCORED_FIELDS or "orig_" in f]
-    return [(field, text.decode()) for field in fields for text in reader.lexicon(field)]
+    single = [((field,), text.decode()) for field in fields for text in reader.lexicon(field)]
+    both = [(SCORED_FIELDS, text) for fields, text in single if fields == ("text",)]
+    return single + both
 
 
 def _whoosh(index: PublishedIndex, lang: str, terms, limit: int, within=None):
     results = index.searcher(lang).search(
-        Or([Term(field, text) for field, text in terms]),
+        Or([Term(field, text) for fields, text in terms for field in fields]),
         limit=limit,
         filter=Term(*within) if within else None,
     )
@@ -54,7 +58,7 @@ def _normalised(pairs):
 @pytest.mark.parametrize("index_name", ["seed_index", "repetitive_index"])
 def test_same_ranking_as_whoosh(request, index_name, lang):
     index: PublishedIndex = request.getfixturevalue(index_name)
-    ranker = Ranker(lambda: index.searcher(lang))
+    ranker = index.ranker(lang)  # as published: the scores the index stage saved
     vocabulary = _vocabulary(index, lang)
     rng = random.Random(f"{index_name}-{lang}")
     ties = 0
@@ -79,21 +83,28 @@ def test_same_ranking_as_whoosh(request, index_name, lang):
 def test_unknown_terms_and_empty_queries(seed_index):
     ranker = Ranker(lambda: seed_index.searcher("en"))
     assert ranker.rank([], 10).total == 0
-    assert ranker.rank([("text", "zzzzunknown")], 10).docnums == []
-    assert ranker.rank([("text", "zzzzunknown")], 10, within=("source_lang", "lv")).total == 0
+    unknown = [(("title", "text"), "zzzzunknown")]
+    assert ranker.rank(unknown, 10).docnums == []
+    assert ranker.rank(unknown, 10, within=("source_lang", "lv")).total == 0
 
 
-def test_bounded_cache_gives_the_same_answers(seed_index):
-    """With room for a few terms only, evicted terms are recomputed, never wrong."""
+def test_saved_scores_are_the_computed_ones(seed_index, seed_settings):
+    """The index stage saved every term's scores; an index without them (built before they
+    were saved) gets them computed when it is opened, with the same answers."""
     lang = "it"
-    roomy = Ranker(lambda: seed_index.searcher(lang))
-    tight = Ranker(lambda: seed_index.searcher(lang), max_postings=40)
-    vocabulary = _vocabulary(seed_index, lang)
+    saved = ImpactTable.load(seed_index.version.index_dir(lang) / IMPACTS_DIR)
+    assert saved is not None
+    assert isinstance(saved.ids.base, np.memmap)  # mapped: shared by the server's processes
+    computed = ImpactTable.compute(seed_index.searcher(lang))
+    assert saved.slots == computed.slots
+    assert np.array_equal(saved.offsets, computed.offsets)
+    assert np.array_equal(saved.ids, computed.ids)
+    assert np.array_equal(saved.scores, computed.scores)
+    without = Ranker(lambda: seed_index.searcher(lang))
     rng = random.Random(7)
-    for _ in range(60):
-        terms = rng.sample(vocabulary, 3)
-        assert tight.rank(terms, 10) == roomy.rank(terms, 10)
-        assert tight.cached_postings <= 40 or tight.cached_terms == 1
+    for _ in range(30):
+        terms = rng.sample(_vocabulary(seed_index, lang), 3)
+        assert without.rank(terms, 10) == seed_index.ranker(lang).rank(terms, 10)
 
 
 def test_search_uses_the_ranking(seed_index: PublishedIndex):
