@@ -378,6 +378,8 @@ def serve(
     """Serve the HTTP API (and, once published, switch to new index versions by itself)."""
     import uvicorn
 
+    from api.server import NoDelayH11Protocol
+
     settings = get_settings()
     if current_version(settings.data_dir) is None:
         err.print(
@@ -393,6 +395,7 @@ def serve(
         workers=workers,
         log_level="info",
         access_log=False,
+        http=NoDelayH11Protocol,
         # Header blocks past 16 KiB are refused by the HTTP parser before reaching the app
         # (an intranet client never needs more; a flood of big headers costs memory).
         h11_max_incomplete_event_size=MAX_HEADER_BYTES,  # the app checks whole ones too
