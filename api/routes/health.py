@@ -10,7 +10,7 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", response_model=Health, summary="The process is up")
-def healthz() -> Health:
+async def healthz() -> Health:
     return Health()
 
 
@@ -20,7 +20,7 @@ def healthz() -> Health:
     responses={503: {"model": Problem}},
     summary="An index is loaded and served",
 )
-def readyz(index: IndexDep) -> Readiness:
+async def readyz(index: IndexDep) -> Readiness:
     manifest = index.version.manifest
     return Readiness(
         index_version=index.version.name, articles=manifest.articles, tips=manifest.tips
