@@ -126,12 +126,8 @@ class PublishedIndex:
         terms = [t.text for t in analyzer_for(lang)(query) if not t.stopped]
         if not terms:
             return 0.0
-        reader = self.searcher(lang).reader()
-        known = sum(
-            1
-            for term in terms
-            if reader.doc_frequency("text", term) or reader.doc_frequency("title", term)
-        )
+        indexed = self._rankers[lang].table.slots  # every (field, term) with a posting
+        known = sum(1 for term in terms if ("text", term) in indexed or ("title", term) in indexed)
         return known / len(terms)
 
     def counts(self, lang: str) -> dict[str, int]:
