@@ -90,3 +90,17 @@ def test_short_query_accuracy_on_the_labelled_set(seed_index):
         f"answer language with default en {answered}/{len(rows)} = {answered / len(rows):.1%}"
     )
     assert correct / len(rows) >= 0.95
+
+
+@pytest.mark.parametrize(
+    ("query", "lang", "method"),
+    [
+        ("klientu apkalposana", "lv", "lexicon"),  # only the Latvian index knows both words
+        ("complaint handling", "en", "lexicon"),
+        ("problema", "it", "statistics"),  # Latvian and Italian texts both have it
+    ],
+)
+def test_the_lexicon_decides_when_one_index_alone_knows_the_words(seed_index, query, lang, method):
+    lexicon = lambda code, text: seed_index.vocabulary_share(text, code)  # noqa: E731
+    detection = detect_query_language(query, lexicon)
+    assert (detection.lang, detection.method) == (lang, method)
