@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from api.cache import ResponseCache
 from api.errors import HeaderSizeLimit, document_problems, install_problem_handlers
 from api.metrics import Metrics, install_metrics
 from api.published import PublishedIndexHolder
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.holder = PublishedIndexHolder(settings.data_dir)
     app.state.metrics = Metrics()
     app.state.limiter = RateLimiter()
+    app.state.search_cache = ResponseCache(settings.search_cache)
     install_problem_handlers(app)
     install_metrics(app, app.state.metrics)
     app.add_middleware(HeaderSizeLimit, limit=MAX_HEADER_BYTES)

@@ -66,6 +66,11 @@ class Settings(BaseSettings):
         default_factory=list, description="JSON list of origins allowed to call the API."
     )
     max_query_chars: int = Field(500, ge=1, description="Longer queries are refused.")
+    search_cache: int = Field(
+        1024,
+        ge=0,
+        description="Search responses kept per server process for repeated queries (0: off).",
+    )
     detect_min_confidence: float = Field(
         0.5, ge=0, le=1, description="Below this, a query's detected language is not used."
     )

@@ -2,8 +2,9 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
+from api.cache import ResponseCache
 from api.deps import IndexDep, KeyDep, LangParam, SettingsDep, answer_language
 from api.errors import FieldError, Problem, ProblemError
 from api.language import detect_query_language
@@ -32,6 +33,7 @@ _QUERY_EXAMPLES = {
     summary="Search tips",
 )
 async def search(
+    request: Request,
     index: IndexDep,
     settings: SettingsDep,
     key: KeyDep,
@@ -75,7 +77,16 @@ async def search(
     # Answered on the event loop: a search is about a millisecond of CPU under the GIL, so a
     # thread pool only added hand-offs and GIL contention (measured: 296 -> 376 req/s, p99
     # 71 -> 38 ms). Several cores are used with `csguide serve --workers N`.
-    return _answer(index, settings, key, query, lang, limit, offset, source_lang, accept_language)
+    cache: ResponseCache = request.app.state.search_cache
+    inputs = (index.version.name, query, lang, key.lang if key else None, accept_language)
+    cache_key = (*inputs, limit, offset, source_lang)
+    body = cache.get(cache_key)
+    if body is None:
+        body = _answer(
+            index, settings, key, query, lang, limit, offset, source_lang, accept_language
+        )
+        cache.put(cache_key, body)
+    return Response(body, media_type="application/json")
 
 
 def _answer(
@@ -88,7 +99,7 @@ def _answer(
     offset: int,
     source_lang: str | None,
     accept_language: str | None,
-) -> Response:
+) -> bytes:
     negotiated = answer_language(
         lang=lang,
         key=key,
@@ -125,4 +136,4 @@ def _answer(
     )
     # Already a validated model: serialise it directly instead of having FastAPI validate it
     # against response_model a second time (the schema still documents the response).
-    return Response(body.model_dump_json(), media_type="application/json")
+    return body.model_dump_json().encode()

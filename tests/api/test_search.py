@@ -1,7 +1,9 @@
 """GET /v1/search: the contract, against the real index of the bundled content."""
 
 import pytest
+from fastapi.testclient import TestClient
 
+from api.main import create_app
 from tests.api.conftest import assert_problem
 
 RESULT_KEYS = {
@@ -150,3 +152,30 @@ def test_bcp47_tags(client):
 def test_wrong_method_and_unknown_route_are_problems(client):
     assert_problem(client.post("/v1/search", params={"q": "x"}), 405, "method-not-allowed")
     assert_problem(client.get("/v2/nothing"), 404, "not-found")
+
+
+def test_repeated_queries_come_from_the_response_cache(seed_settings):
+    """Each distinct request is answered once; what decides the answer is in the key."""
+    app = create_app(seed_settings.model_copy(update={"search_cache": 8}))
+    with TestClient(app) as client:
+        cache = app.state.search_cache
+        first = client.get("/v1/search", params={"q": "klientu", "lang": "lv"})
+        again = client.get("/v1/search", params={"q": "klientu", "lang": "lv"})
+        assert again.content == first.content and len(cache) == 1
+        italian = client.get(
+            "/v1/search", params={"q": "klientu"}, headers={"Accept-Language": "it"}
+        )
+        assert italian.json()["lang"] == "it" and len(cache) == 2  # the header is in the key
+        for limit in range(1, 12):  # more distinct requests than the cache holds
+            client.get("/v1/search", params={"q": "klientu", "lang": "lv", "limit": limit})
+        assert len(cache) == 8
+
+
+def test_response_cache_off(seed_settings):
+    app = create_app(seed_settings.model_copy(update={"search_cache": 0}))
+    with TestClient(app) as client:
+        first = client.get("/v1/search", params={"q": "klientu", "lang": "lv"})
+        assert client.get("/v1/search", params={"q": "klientu", "lang": "lv"}).json() == (
+            first.json()
+        )
+        assert len(app.state.search_cache) == 0

@@ -1,0 +1,38 @@
+"""Search responses kept for repeated queries (``CSGUIDE_SEARCH_CACHE`` entries, 0: off).
+
+Keys hold the index version's name with every input that decides a response, so a newly
+published version (or a rollback) is never answered from an older one's entries: they just
+age out.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+
+
+class ResponseCache:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Hashable) -> bytes | None:
+        if not self.size:
+            return None
+        with self._lock:
+            body = self._entries.get(key)
+            if body is not None:
+                self._entries.move_to_end(key)
+            return body
+
+    def put(self, key: Hashable, body: bytes) -> None:
+        if not self.size:
+            return
+        with self._lock:
+            self._entries[key] = body
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
