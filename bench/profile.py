@@ -1,0 +1,114 @@
+"""Where a search request's time goes: py-spy samples a loaded server, grouped by stage.
+
+    .venv/bin/python -m bench.profile [--per-lang 250] [--seconds 10]
+
+Builds the default synthetic corpus, serves it with one worker and the response cache off,
+drives it with wrk over the bench queries, and samples the server with py-spy meanwhile. Then
+the same with the cache on and every query already cached, which leaves the cost of the route
+itself (parameters, dependencies, response) without detection, ranking or serialisation.
+Each line is the share of samples whose stack passes through that stage.
+"""
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import httpx2
+
+from bench.corpus import generate
+from bench.run import WRK_SCRIPT, vocabulary, wrk
+from pipeline.ingest import run_ingest
+from pipeline.settings import Settings
+from tests.helpers import server_process
+
+#: Stage → a frame that marks it (py-spy's raw format: "function (path:line)").
+STAGES = {
+    "FastAPI dependencies and parameters": "solve_dependencies (",
+    "sending the response (h11, middlewares)": "send_and_note (",
+    "query language detection": "detect_query_language (",
+    "  of which langdetect": "_statistics (",
+    "search (pipeline/search.py)": "PublishedIndex.search (",
+    "  query analysis": "PublishedIndex.terms (",
+    "  ranking (numpy)": "Ranker.rank (",
+    "  highlighting": "highlight (",
+    "  tip records": "PublishedIndex._read_record (",
+    "  hits in the caller's language (cross-language)": "PublishedIndex.tip (",
+    "  building hits": "model_construct (",
+    "response serialisation (pydantic)": "model_dump_json (",
+}
+
+
+def sample(pid: int, seconds: int) -> dict[str, float]:
+    """Shares of py-spy samples (of the busy ones) whose stack passes through each stage."""
+    with tempfile.NamedTemporaryFile(suffix=".txt") as out:
+        subprocess.run(
+            [
+                Path(sys.executable).with_name("py-spy"),
+                "record",
+                "--pid",
+                str(pid),
+                "--duration",
+                str(seconds),
+                "--rate",
+                "200",
+                "--format",
+                "raw",
+                "--output",
+                out.name,
+            ],
+            check=True,
+            capture_output=True,
+        )
+        stacks = [line.rsplit(" ", 1) for line in Path(out.name).read_text().splitlines()]
+    total = sum(int(count) for _, count in stacks) or 1
+    return {
+        stage: sum(int(count) for stack, count in stacks if marker in stack) / total
+        for stage, marker in STAGES.items()
+    }
+
+
+def profile(data: Path, queries: Path, script: Path, seconds: int, cache: bool) -> None:
+    env = {"CSGUIDE_DATA_DIR": str(data), "CSGUIDE_SEARCH_CACHE": "100000" if cache else "0"}
+    with server_process(env, 1, "/readyz") as (base, process):
+        wrk(f"{base}/", seconds if cache else 2, script, queries)  # warm-up (fills the cache)
+        load = threading.Thread(target=wrk, args=(f"{base}/", seconds + 2, script, queries))
+        load.start()
+        shares = sample(process.pid, seconds)
+        load.join()
+    print(f"\nresponse cache {'on, every query cached' if cache else 'off'}:")
+    for stage, share in shares.items():
+        if share or not stage.startswith("  "):
+            print(f"  {share:6.1%}  {stage}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-lang", type=int, default=250)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="csguide-profile-") as tmp:
+        scratch = Path(tmp)
+        generate(scratch / "content", args.per_lang)
+        settings = Settings(content_dir=scratch / "content", data_dir=scratch / "var")
+        report = run_ingest(settings)
+        assert report.exit_code == 0, report.message
+        queries = scratch / "queries.txt"
+        queries.write_text(
+            "\n".join(
+                str(httpx2.QueryParams({"q": q, "lang": lang, "limit": 10}))
+                for lang, q in vocabulary(settings.data_dir)
+            )
+            + "\n"
+        )
+        script = scratch / "search.lua"
+        script.write_text(WRK_SCRIPT)
+        print(f"py-spy, {args.seconds} s at 200 Hz, one worker, wrk -t2 -c8 over the bench queries")
+        profile(settings.data_dir, queries, script, args.seconds, cache=False)
+        profile(settings.data_dir, queries, script, args.seconds, cache=True)
+
+
+if __name__ == "__main__":
+    main()
