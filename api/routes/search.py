@@ -74,14 +74,22 @@ async def search(
             title="Invalid parameter",
             errors=problems,
         )
-    # Answered on the event loop: a search is about a millisecond of CPU under the GIL, so a
-    # thread pool only added hand-offs and GIL contention (measured: 296 -> 376 req/s, p99
-    # 71 -> 38 ms). Several cores are used with `csguide serve --workers N`.
     cache: ResponseCache = request.app.state.search_cache
-    inputs = (index.version.name, query, lang, key.lang if key else None, accept_language)
-    cache_key = (*inputs, limit, offset, source_lang)
+    cache_key = (
+        index.version.name,
+        query,
+        lang,
+        key.lang if key else None,
+        accept_language,
+        limit,
+        offset,
+        source_lang,
+    )
     body = cache.get(cache_key)
     if body is None:
+        # Answered on the event loop: a search is about a millisecond of CPU under the GIL, so
+        # a thread pool only added hand-offs and GIL contention (measured: 296 -> 376 req/s,
+        # p99 71 -> 38 ms). Several cores are used with `csguide serve --workers N`.
         body = _answer(
             index, settings, key, query, lang, limit, offset, source_lang, accept_language
         )
