@@ -12,16 +12,18 @@ Whoosh-Reloaded rather than Whoosh 2.7.4: the same ``import whoosh`` API, but ma
 free of the invalid-escape warnings 2.7.4 raises on current Pythons.
 """
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
 from whoosh import index
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
-from whoosh.query import Term
+from whoosh.query import Or, Term
+from whoosh.searching import Searcher
 
 from pipeline.analysis import analyzer_for
 from pipeline.languages import CONTENT_LANGS
-from pipeline.ranking import IMPACTS_DIR, ImpactTable
+from pipeline.ranking import IMPACTS_DIR, DamagedImpacts, ImpactTable, Ranker
 from pipeline.schema import TipRecord
 
 #: Bump when fields, analyzers or the files beside the index change: a new format makes the
@@ -38,11 +40,6 @@ class IndexValidationError(Exception):
 
 def original_field(lang: str) -> str:
     return f"orig_{lang}"
-
-
-def original_fields(index_lang: str) -> list[str]:
-    """The ``orig_*`` fields of the index for ``index_lang`` (its own language needs none)."""
-    return [original_field(lang) for lang in CONTENT_LANGS if lang != index_lang]
 
 
 def schema_for(lang: str) -> Schema:
@@ -127,8 +124,37 @@ def validate_index(directory: Path, lang: str, records: Sequence[TipRecord]) -> 
                     raise IndexValidationError(f"{lang} index does not return tip {probe.id}")
                 if not searcher.search(Term("id", probe.id), limit=1):
                     raise IndexValidationError(f"{lang} index cannot search for tip {probe.id}")
-            table = ImpactTable.load(directory / IMPACTS_DIR)
-            if table is None or not table.offsets[-1] == table.ids.size == table.scores.size:
-                raise IndexValidationError(f"{lang} index has no complete ranking scores")
+            _validate_ranking(directory, lang, searcher, records)
     finally:
         ix.close()
+
+
+def _validate_ranking(
+    directory: Path, lang: str, searcher: Searcher, records: Sequence[TipRecord]
+) -> None:
+    """The saved scores are whole and rank the probe tip's own words as whoosh does."""
+    try:
+        table = ImpactTable.load(directory / IMPACTS_DIR, searcher.doc_count_all())
+    except DamagedImpacts as exc:
+        raise IndexValidationError(f"{lang} index ranking scores: {exc}") from exc
+    if table is None:
+        raise IndexValidationError(f"{lang} index has no ranking scores")
+    if not records:
+        return
+    probe = records[len(records) // 2]
+    terms = [
+        (("title", "text"), token.text)
+        for token in searcher.schema["text"].analyzer(f"{probe.title} {probe.text}")
+        if not token.stopped
+    ][:8]
+    ranked = Ranker(lambda: searcher, table).rank(terms, 10)
+    expected = searcher.search(
+        Or([Term(field, text) for fields, text in terms for field in fields]), limit=10
+    )
+    wanted = [hit.score for hit in expected]
+    if (
+        ranked.total != len(expected)
+        or len(ranked.scores) != len(wanted)
+        or not all(map(math.isclose, ranked.scores, wanted))
+    ):
+        raise IndexValidationError(f"{lang} index ranking scores disagree with the index")

@@ -13,11 +13,14 @@ document number as whoosh does.
 """
 
 import json
+import os
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from whoosh import index as whoosh_index
 from whoosh.scoring import BM25F, bm25
 from whoosh.searching import Searcher
 
@@ -31,6 +34,10 @@ QueryTerm = tuple[tuple[str, ...], str]
 
 _NO_IDS = np.zeros(0, dtype=np.int32)
 _NO_SCORES = np.zeros(0, dtype=np.float64)
+
+
+class DamagedImpacts(Exception):
+    """The saved scores of an index are missing parts or do not fit together."""
 
 
 @dataclass(frozen=True)
@@ -100,18 +107,52 @@ class ImpactTable:
         np.save(directory / _SCORES, self.scores)
 
     @classmethod
-    def load(cls, directory: Path) -> "ImpactTable | None":
-        """The table saved in ``directory``, memory-mapped; None when there is none."""
-        if not (directory / _TERMS).is_file():
+    def load(cls, directory: Path, doc_count: int) -> "ImpactTable | None":
+        """The table saved in ``directory``, memory-mapped; None when there is none.
+
+        Raises :class:`DamagedImpacts` when the files are there but do not fit together or
+        name documents the index (of ``doc_count`` documents) does not have.
+        """
+        if not directory.is_dir():
             return None
-        terms = json.loads((directory / _TERMS).read_text(encoding="utf-8"))
-        # Plain array views of the mapped files: slicing a np.memmap costs several times more.
-        return cls(
-            {(field, text): slot for slot, (field, text) in enumerate(terms)},
-            np.load(directory / _OFFSETS),
-            np.asarray(np.load(directory / _IDS, mmap_mode="r")),
-            np.asarray(np.load(directory / _SCORES, mmap_mode="r")),
-        )
+        try:
+            terms = json.loads((directory / _TERMS).read_text(encoding="utf-8"))
+            offsets = np.load(directory / _OFFSETS)
+            # Plain array views of the mapped files: slicing a np.memmap costs several times
+            # more.
+            ids = np.asarray(np.load(directory / _IDS, mmap_mode="r"))
+            scores = np.asarray(np.load(directory / _SCORES, mmap_mode="r"))
+            slots = {(field, text): slot for slot, (field, text) in enumerate(terms)}
+        except (OSError, ValueError, TypeError) as exc:
+            raise DamagedImpacts(f"{directory}: {exc}") from exc
+        if not (
+            offsets.ndim == ids.ndim == scores.ndim == 1
+            and len(slots) == len(terms) == offsets.size - 1
+            and offsets[0] == 0
+            and bool(np.all(np.diff(offsets) >= 0))
+            and offsets[-1] == ids.size == scores.size
+            and (ids.size == 0 or 0 <= int(ids.min()) <= int(ids.max()) < doc_count)
+        ):
+            raise DamagedImpacts(f"{directory}: the saved ranking scores do not fit together")
+        return cls(slots, offsets, ids, scores)
+
+
+def save_missing(index_dir: Path) -> bool:
+    """Compute and save the scores of an index built before they were saved (a rollback
+    target), so that a server switching to it does not compute them while it serves."""
+    target = index_dir / IMPACTS_DIR
+    if target.is_dir():
+        return False
+    scratch = index_dir / f".{IMPACTS_DIR}-{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    ix = whoosh_index.open_dir(str(index_dir), readonly=True)
+    try:
+        with ix.searcher() as searcher:
+            ImpactTable.compute(searcher).save(scratch)
+    finally:
+        ix.close()
+    scratch.rename(target)  # whole or absent, for a server opening the version meanwhile
+    return True
 
 
 def _postings(reader: object, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -146,7 +187,8 @@ class Ranker:
     def open(cls, searcher: Callable[[], Searcher], index_dir: Path) -> "Ranker":
         """The ranker for an index, from the scores saved beside it (computed now for an
         index built before they were saved)."""
-        return cls(searcher, ImpactTable.load(index_dir / IMPACTS_DIR))
+        table = ImpactTable.load(index_dir / IMPACTS_DIR, searcher().doc_count_all())
+        return cls(searcher, table)
 
     def rank(
         self, terms: Sequence[QueryTerm], limit: int, within: tuple[str, str] | None = None

@@ -1,16 +1,29 @@
 """The numpy ranking against whoosh's own search: same scores, same order, same totals."""
 
+import json
 import random
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
+from whoosh import index as whoosh_index
 from whoosh.query import Or, Term
 
 from bench.corpus import generate
+from pipeline.index import IndexValidationError, validate_index
 from pipeline.ingest import run_ingest
 from pipeline.languages import CONTENT_LANGS, INDEX_LANGS
-from pipeline.ranking import IMPACTS_DIR, ImpactTable, QueryTerm, Ranker
+from pipeline.ranking import (
+    IMPACTS_DIR,
+    DamagedImpacts,
+    ImpactTable,
+    QueryTerm,
+    Ranker,
+    save_missing,
+)
+from pipeline.schema import TipRecord
 from pipeline.search import PublishedIndex
 from pipeline.settings import Settings
 
@@ -92,7 +105,8 @@ def test_saved_scores_are_the_computed_ones(seed_index, seed_settings):
     """The index stage saved every term's scores; an index without them (built before they
     were saved) gets them computed when it is opened, with the same answers."""
     lang = "it"
-    saved = ImpactTable.load(seed_index.version.index_dir(lang) / IMPACTS_DIR)
+    index_dir = seed_index.version.index_dir(lang)
+    saved = ImpactTable.load(index_dir / IMPACTS_DIR, seed_index.ranker(lang).doc_count)
     assert saved is not None
     assert isinstance(saved.ids.base, np.memmap)  # mapped: shared by the server's processes
     computed = ImpactTable.compute(seed_index.searcher(lang))
@@ -113,3 +127,70 @@ def test_search_uses_the_ranking(seed_index: PublishedIndex):
     expected, total = _whoosh(seed_index, "lv", seed_index.terms("klientu apkalposana", "lv"), 5)
     assert page.total == total
     assert [hit.score for hit in page.results] == [round(score, 4) for _, score in expected]
+
+
+def _copy_of_index(seed_index: PublishedIndex, lang: str, tmp_path: Path):
+    """A copy of one language's published index and the records it holds."""
+    copy = tmp_path / lang
+    shutil.copytree(seed_index.version.index_dir(lang), copy)
+    records = [
+        TipRecord.model_validate_json(stored["record"])
+        for stored in seed_index.searcher(lang).all_stored_fields()
+    ]
+    return copy, records
+
+
+def _halve_terms(impacts: Path) -> None:
+    terms = json.loads((impacts / "terms.json").read_text(encoding="utf-8"))
+    (impacts / "terms.json").write_text(json.dumps(terms[: len(terms) // 2]), encoding="utf-8")
+
+
+def _ids_out_of_range(impacts: Path) -> None:
+    np.save(impacts / "ids.npy", np.load(impacts / "ids.npy") + 10_000)
+
+
+def _truncate_scores(impacts: Path) -> None:
+    data = (impacts / "scores.npy").read_bytes()
+    (impacts / "scores.npy").write_bytes(data[: len(data) // 2])
+
+
+def _double_scores(impacts: Path) -> None:
+    np.save(impacts / "scores.npy", np.load(impacts / "scores.npy") * 2)
+
+
+@pytest.mark.parametrize(
+    ("damage", "structural"),
+    [
+        (_halve_terms, True),
+        (_ids_out_of_range, True),
+        (_truncate_scores, True),
+        (_double_scores, False),
+    ],
+)
+def test_damaged_scores_fail_validation(seed_index, tmp_path, damage, structural):
+    """Damaged tables are refused when loaded; wrong scores by the validation's comparison
+    with whoosh's own ranking of a tip's words."""
+    lang = "it"
+    copy, records = _copy_of_index(seed_index, lang, tmp_path)
+    validate_index(copy, lang, records)  # the undamaged copy passes
+    damage(copy / IMPACTS_DIR)
+    if structural:
+        with pytest.raises(DamagedImpacts):
+            ImpactTable.load(copy / IMPACTS_DIR, len(records))
+    with pytest.raises(IndexValidationError, match=f"{lang} index ranking scores"):
+        validate_index(copy, lang, records)
+
+
+def test_missing_scores_are_saved_for_an_older_version(seed_index, tmp_path):
+    """An index built before the scores were saved (a rollback target) gets them saved, and
+    a ranker opened on it before that computes the same ones."""
+    lang = "ru"
+    copy, records = _copy_of_index(seed_index, lang, tmp_path)
+    shutil.rmtree(copy / IMPACTS_DIR)
+    with whoosh_index.open_dir(str(copy), readonly=True).searcher() as searcher:
+        assert Ranker.open(lambda: searcher, copy).table.slots == (
+            seed_index.ranker(lang).table.slots
+        )
+    assert save_missing(copy) is True
+    assert save_missing(copy) is False  # already there
+    validate_index(copy, lang, records)
