@@ -19,7 +19,15 @@ from pipeline.files import atomic_write_text
 from pipeline.ingest import read_article, run_ingest
 from pipeline.languages import INDEX_LANGS, LANGUAGE_NAMES
 from pipeline.load import RejectedFile
-from pipeline.publish import PublishError, current_version, ingest_lock, list_versions, rollback
+from pipeline.publish import (
+    PublishedVersion,
+    PublishError,
+    current_version,
+    ingest_lock,
+    list_versions,
+    rollback,
+)
+from pipeline.ranking import save_missing
 from pipeline.schema import IngestReport
 from pipeline.search import NotPublished, PublishedIndex
 from pipeline.settings import get_settings
@@ -236,13 +244,20 @@ def versions() -> None:
         )
 
 
+def _save_missing_scores(version: PublishedVersion) -> None:
+    """A version built before ranking scores were saved gets them now, not in the server."""
+    for lang in INDEX_LANGS:
+        if save_missing(version.index_dir(lang)):
+            out.print(f"saved the ranking scores of {version.name}'s {lang} index")
+
+
 @index_app.command("rollback")
 def rollback_command() -> None:
     """Serve the previous published version again."""
     data_dir = get_settings().data_dir
     try:
         with ingest_lock(data_dir):
-            version = rollback(data_dir)
+            version = rollback(data_dir, prepare=_save_missing_scores)
     except PublishError as exc:
         err.print(f"[red]error[/]: {exc}")
         raise typer.Exit(2) from None

@@ -18,7 +18,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -136,12 +136,17 @@ def _point_current_at(data_dir: Path, name: str) -> None:
     atomic_write_text(data_dir / CURRENT_FILE, name + "\n")
 
 
-def rollback(data_dir: Path) -> PublishedVersion:
-    """Serve the newest version older than the current one."""
+def rollback(
+    data_dir: Path, prepare: Callable[[PublishedVersion], None] | None = None
+) -> PublishedVersion:
+    """Serve the newest version older than the current one, after ``prepare`` (if given) has
+    run on it."""
     current = current_version(data_dir)
     older = [v for v in list_versions(data_dir) if current is None or v.name < current.name]
     if not older:
         raise PublishError("no earlier version to roll back to")
+    if prepare is not None:
+        prepare(older[-1])
     _point_current_at(data_dir, older[-1].name)
     return older[-1]
 

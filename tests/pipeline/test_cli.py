@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -111,8 +112,13 @@ def test_index_versions_and_rollback(env, content_dir):
     runner.invoke(app, ["ingest"])
     listing = runner.invoke(app, ["index", "versions"]).output.splitlines()
     assert len(listing) == 2 and listing[1].startswith("* 000002-")
+    first = next(env.data_dir.glob("versions/000001-*"))
+    for impacts in first.glob("index/*/impacts"):  # as a version built before they were saved
+        shutil.rmtree(impacts)
     result = runner.invoke(app, ["index", "rollback"])
     assert result.exit_code == 0 and "now serving 000001-" in result.output
+    assert "saved the ranking scores" in result.output
+    assert len(list(first.glob("index/*/impacts"))) == 5
     assert runner.invoke(app, ["index", "versions"]).output.splitlines()[0].startswith("* 000001-")
 
 
