@@ -3,9 +3,11 @@
 Each request leases the current :class:`PublishedIndex`; when ``CURRENT`` names another version
 (a new ingest, or a rollback) the next request opens that version and later requests get it,
 while requests still holding the old one finish on it. The old one closes when its last lease
-ends. Nothing is reopened per request: a check costs one ``stat`` of ``CURRENT``.
+ends. Nothing is reopened per request: a check costs one ``stat`` of ``CURRENT``. A version
+that cannot be opened is logged and the one being served stays.
 """
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +17,8 @@ from pathlib import Path
 
 from pipeline.publish import CURRENT_FILE, current_version
 from pipeline.search import NotPublished, PublishedIndex
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -33,6 +37,7 @@ class PublishedIndexHolder:
         self._checked_at = 0.0
         self._lock = threading.Lock()
         self._switch_lock = threading.Lock()
+        self.open_error: str | None = None  # why the version CURRENT names could not be opened
 
     @property
     def version(self) -> str | None:
@@ -58,7 +63,14 @@ class PublishedIndexHolder:
             if version is None or (current and current.index.version.name == version.name):
                 self._pointer_stamp = stamp
                 return
-            fresh = _Lease(PublishedIndex(version))
+            try:
+                fresh = _Lease(PublishedIndex(version))
+            except Exception as exc:  # a damaged version must not take down a working one
+                self._pointer_stamp = stamp  # not retried per request; a new publish retries
+                self.open_error = f"index version {version.name} cannot be opened: {exc}"
+                logger.error("%s; still serving %s", self.open_error, self.version)
+                return
+            self.open_error = None
             with self._lock:
                 old, self._lease = self._lease, fresh
                 self._pointer_stamp = stamp
@@ -74,7 +86,7 @@ class PublishedIndexHolder:
         with self._lock:
             lease = self._lease
             if lease is None:
-                raise NotPublished(f"no index is published in {self.data_dir}")
+                raise NotPublished(self.open_error or f"no index is published in {self.data_dir}")
             lease.users += 1
         try:
             yield lease.index

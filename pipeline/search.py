@@ -67,11 +67,12 @@ class PublishedIndex:
         }
         # The fields each analyzer indexed: the tip's own title and text, and each original
         # language's field, so that a query is analyzed once per language, not per field.
+        # The analyzers are the index's own (from its schema), as it was built.
         self._fields: dict[str, list[tuple[Analyzer, tuple[str, ...]]]] = {
             lang: [
-                (analyzer_for(lang), ("title", "text")),
+                (ix.schema["text"].analyzer, ("title", "text")),
                 *(
-                    (analyzer_for(source), (original_field(source),))
+                    (ix.schema[original_field(source)].analyzer, (original_field(source),))
                     for source in CONTENT_LANGS
                     if original_field(source) in ix.schema
                 ),
@@ -219,6 +220,11 @@ class PublishedIndex:
             self._searchers.clear()
         for ix in self._indexes.values():
             ix.close()
+        # Let go of the mapped score files and cached records now: the rankers' searcher
+        # callbacks and the record cache refer back to this object, so without this they
+        # would wait for a full garbage collection.
+        self._rankers.clear()
+        self._record.cache_clear()
 
 
 def _terms_by_field(terms: Iterable[QueryTerm]) -> dict[str, set[str]]:

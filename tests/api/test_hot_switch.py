@@ -84,3 +84,20 @@ def test_real_server_keeps_answering_through_a_publish(settings, content_dir):
             thread.join()
         assert statuses and not failures, failures[:3]
         assert NEW_TIP in texts(httpx2.get, f"{base}/v1/search")
+
+
+def test_a_version_that_cannot_be_opened_leaves_the_current_one_serving(
+    settings, content_dir, caplog
+):
+    first = run_ingest(settings).version
+    app = create_app(settings)
+    app.state.holder.check_interval = 0
+    with TestClient(app) as client:
+        assert client.get("/readyz").json()["index_version"] == first
+        write_article(content_dir, "lv/atzvanisana.txt", f"Atzvanīšana\n\n{NEW_TIP}\n")
+        second = run_ingest(settings).version
+        scores = settings.data_dir / "versions" / second / "index" / "lv" / "impacts" / "scores.npy"
+        scores.write_bytes(scores.read_bytes()[:100])  # damaged after publishing
+        assert client.get("/readyz").json()["index_version"] == first
+        assert client.get("/v1/search", params={"q": "klientu", "lang": "lv"}).status_code == 200
+        assert f"index version {second} cannot be opened" in caplog.text
