@@ -14,7 +14,7 @@ from pipeline.search import NotPublished, PublishedIndex
 from pipeline.settings import ApiKey, Settings
 
 # Dependencies are async where they do not block: a sync one costs a threadpool hop per
-# request. The routes themselves stay sync: whoosh searches are CPU work for the threadpool.
+# request.
 
 
 async def get_settings(request: Request) -> Settings:

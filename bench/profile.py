@@ -41,10 +41,14 @@ STAGES = {
 }
 
 
+class ProfileRefused(Exception):
+    pass
+
+
 def sample(pid: int, seconds: int) -> dict[str, float]:
     """Shares of py-spy samples (of the busy ones) whose stack passes through each stage."""
     with tempfile.NamedTemporaryFile(suffix=".txt") as out:
-        subprocess.run(
+        spy = subprocess.run(
             [
                 Path(sys.executable).with_name("py-spy"),
                 "record",
@@ -59,9 +63,11 @@ def sample(pid: int, seconds: int) -> dict[str, float]:
                 "--output",
                 out.name,
             ],
-            check=True,
             capture_output=True,
+            text=True,
         )
+        if spy.returncode:  # e.g. not allowed to trace (ptrace_scope) when not root
+            raise ProfileRefused(spy.stderr.strip() or f"py-spy exited with {spy.returncode}")
         stacks = [line.rsplit(" ", 1) for line in Path(out.name).read_text().splitlines()]
     total = sum(int(count) for _, count in stacks) or 1
     return {
@@ -76,8 +82,10 @@ def profile(data: Path, queries: Path, script: Path, seconds: int, cache: bool) 
         wrk(f"{base}/", seconds if cache else 2, script, queries)  # warm-up (fills the cache)
         load = threading.Thread(target=wrk, args=(f"{base}/", seconds + 2, script, queries))
         load.start()
-        shares = sample(process.pid, seconds)
-        load.join()
+        try:
+            shares = sample(process.pid, seconds)
+        finally:
+            load.join()
     print(f"\nresponse cache {'on, every query cached' if cache else 'off'}:")
     for stage, share in shares.items():
         if share or not stage.startswith("  "):
@@ -106,8 +114,12 @@ def main() -> None:
         script = scratch / "search.lua"
         script.write_text(WRK_SCRIPT)
         print(f"py-spy, {args.seconds} s at 200 Hz, one worker, wrk -t2 -c8 over the bench queries")
-        profile(settings.data_dir, queries, script, args.seconds, cache=False)
-        profile(settings.data_dir, queries, script, args.seconds, cache=True)
+        try:
+            profile(settings.data_dir, queries, script, args.seconds, cache=False)
+            profile(settings.data_dir, queries, script, args.seconds, cache=True)
+        except ProfileRefused as exc:
+            print(f"no profile: py-spy could not sample the server ({exc}); run as root, or")
+            print("allow tracing (sysctl kernel.yama.ptrace_scope=0), to get it")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.security import hash_key
+from pipeline.settings import ApiKey
 from tests.api.conftest import assert_problem
 
 RESULT_KEYS = {
@@ -155,19 +157,42 @@ def test_wrong_method_and_unknown_route_are_problems(client):
 
 
 def test_repeated_queries_come_from_the_response_cache(seed_settings):
-    """Each distinct request is answered once; what decides the answer is in the key."""
-    app = create_app(seed_settings.model_copy(update={"search_cache": 8}))
-    with TestClient(app) as client:
+    """A repeat is answered from the cache; a request differing in anything that decides the
+    answer is not."""
+    key, other_key = "k" * 32, "m" * 32
+    settings = seed_settings.model_copy(
+        update={
+            "search_cache": 8,
+            "api_keys": [
+                ApiKey(name="riga", sha256=hash_key(key), lang="lv"),
+                ApiKey(name="rome", sha256=hash_key(other_key), lang="it"),
+            ],
+            "rate_limit_per_minute": 0,
+        }
+    )
+    app = create_app(settings)
+    with TestClient(app, headers={"X-API-Key": key}) as client:
         cache = app.state.search_cache
-        first = client.get("/v1/search", params={"q": "klientu", "lang": "lv"})
-        again = client.get("/v1/search", params={"q": "klientu", "lang": "lv"})
-        assert again.content == first.content and len(cache) == 1
+
+        def search(**params):
+            return client.get("/v1/search", params={"q": "klientu", **params})
+
+        first = search(lang="lv")
+        assert (cache.hits, cache.misses) == (0, 1)
+        assert search(lang="lv").content == first.content
+        assert (cache.hits, cache.misses) == (1, 1)
+        assert search().json()["lang"] == "lv"  # the key's language, another entry
+        assert search(source_lang="zh").json()["total"] < first.json()["total"]
+        assert search(lang="lv", limit=3).json()["limit"] == 3
         italian = client.get(
             "/v1/search", params={"q": "klientu"}, headers={"Accept-Language": "it"}
         )
-        assert italian.json()["lang"] == "it" and len(cache) == 2  # the header is in the key
+        assert italian.json()["lang"] == "lv"  # the key's language wins over the header …
+        assert (cache.hits, cache.misses) == (1, 5)  # … but the header is in the key
+        rome = client.get("/v1/search", params={"q": "klientu"}, headers={"X-API-Key": other_key})
+        assert rome.json()["lang"] == "it"  # the same request from a key with another language
         for limit in range(1, 12):  # more distinct requests than the cache holds
-            client.get("/v1/search", params={"q": "klientu", "lang": "lv", "limit": limit})
+            search(lang="lv", limit=limit)
         assert len(cache) == 8
 
 
