@@ -1,8 +1,12 @@
 """The read side against a real index built from the bundled articles."""
 
+import gc
+from pathlib import Path
+
 import pytest
 
-from pipeline.search import highlight
+from pipeline.publish import current_version
+from pipeline.search import PublishedIndex, highlight
 
 
 def test_chinese_callback_time(seed_index):
@@ -124,3 +128,24 @@ def test_boolean_operators_are_plain_words(seed_index):
     both = seed_index.search("customer service", "en").total
     assert seed_index.search("customer NOT service", "en").total <= both
     assert seed_index.search("NOT NOT", "en").total == 0
+
+
+def test_close_lets_go_of_the_mapped_scores_at_once(seed_settings):
+    """Without waiting for a garbage collection (the index's caches refer back to it)."""
+
+    def mapped() -> int:
+        maps = Path("/proc/self/maps").read_text()
+        return sum(1 for line in maps.splitlines() if f"{root}/" in line)
+
+    root = current_version(seed_settings.data_dir).path
+    gc.disable()
+    try:
+        before = mapped()  # other tests' open copies of the same version
+        index = PublishedIndex.open_current(seed_settings.data_dir)
+        index.search("klientu", "lv")
+        assert mapped() - before == 10  # ids and scores of five languages
+        index.close()
+        del index
+        assert mapped() == before
+    finally:
+        gc.enable()
