@@ -13,9 +13,7 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import threading
-import urllib.request
 import uuid
 import zipfile
 from collections.abc import Sequence
@@ -23,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pipeline.languages import INDEX_LANGS
 from pipeline.translator import join_sentences, split_sentences
 
 ENGINE = "argos-ctranslate2"
@@ -53,7 +50,7 @@ class ModelPackage:
         return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
 
 
-def _version_key(version: str) -> tuple[int, ...]:
+def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", version)) or (0,)
 
 
@@ -98,7 +95,7 @@ def installed_packages(models_dir: Path) -> list[ModelPackage]:
             except ModelPackageError:
                 continue
             key = (package.from_code, package.to_code)
-            if key not in newest or _version_key(package.version) > _version_key(
+            if key not in newest or version_key(package.version) > version_key(
                 newest[key].version
             ):
                 newest[key] = package
@@ -157,65 +154,6 @@ def _load_test(package: ModelPackage) -> None:
         ArgosTranslator.load_models(package, threads=1)
     except Exception as exc:  # CTranslate2 and SentencePiece raise RuntimeError, OSError, …
         raise ModelPackageError(f"{package.path.name}: the model does not load: {exc}") from exc
-
-
-def fetch_index(url: str, timeout: float = 30) -> list[dict[str, Any]]:
-    """Argos' package index (a JSON list of packages with download links)."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            data = json.load(response)
-    except (OSError, ValueError) as exc:
-        raise ModelPackageError(f"cannot read the package index at {url}: {exc}") from exc
-    if not isinstance(data, list):
-        raise ModelPackageError(f"the package index at {url} is not a list of packages")
-    return [entry for entry in data if isinstance(entry, dict)]
-
-
-def packages_to_fetch(index: list[dict[str, Any]], codes: Sequence[str]) -> list[dict[str, Any]]:
-    """For each requested language, its packages to and from English (the pivot), newest first;
-    English itself needs none."""
-    wanted = set()
-    for code in codes:
-        if code != PIVOT:
-            wanted |= {(code, PIVOT), (PIVOT, code)}
-    chosen: dict[tuple[str, str], dict[str, Any]] = {}
-    for entry in index:
-        pair = (entry.get("from_code"), entry.get("to_code"))
-        if pair in wanted and entry.get("links"):
-            current = chosen.get(pair)  # type: ignore[arg-type]
-            version = str(entry.get("package_version", "0"))
-            if current is None or _version_key(version) > _version_key(
-                str(current.get("package_version", "0"))
-            ):
-                chosen[pair] = entry  # type: ignore[index]
-    return [chosen[pair] for pair in sorted(chosen)]
-
-
-def download(url: str, directory: Path, timeout: float = 300) -> Path:
-    target = directory / (Path(url.split("?")[0]).name or "package.argosmodel")
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, target.open("wb") as out:
-            shutil.copyfileobj(response, out)
-    except OSError as exc:
-        raise ModelPackageError(f"cannot download {url}: {exc}") from exc
-    return target
-
-
-def install_online(index_url: str, codes: Sequence[str], models_dir: Path) -> list[ModelPackage]:
-    """Fetch and install the packages ``codes`` need from Argos' index (explicit, online)."""
-    unknown = [code for code in codes if code not in INDEX_LANGS]
-    if unknown:
-        raise ModelPackageError(f"unsupported language(s): {', '.join(unknown)}")
-    entries = packages_to_fetch(fetch_index(index_url), codes)
-    if not entries:
-        raise ModelPackageError(f"the index at {index_url} has no packages for {', '.join(codes)}")
-    installed = []
-    with tempfile.TemporaryDirectory(prefix="csguide-models-") as scratch:
-        for entry in entries:
-            archive = download(str(entry["links"][0]), Path(scratch))
-            installed.append(install_package(archive, models_dir))
-            archive.unlink(missing_ok=True)
-    return installed
 
 
 @dataclass

@@ -4,21 +4,32 @@ import html
 import json
 import re
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
 
-from pipeline.argos import ModelPackageError, install_online, install_package, installed_packages
+from pipeline.argos import ModelPackageError, install_package, installed_packages
 from pipeline.editor_translations import load_translation_file, template, translation_path
 from pipeline.files import atomic_write_text
 from pipeline.ingest import read_article, run_ingest
 from pipeline.languages import INDEX_LANGS, LANGUAGE_NAMES
 from pipeline.load import RejectedFile
+from pipeline.model_index import install_online
 from pipeline.publish import (
     PublishedVersion,
     PublishError,
@@ -298,6 +309,32 @@ def translations_new(
     out.print(f"wrote {path} ({len(tips)} tips)")
 
 
+class _DownloadDisplay:
+    """Adapts install_online's callbacks: a rich bar per file on a terminal, a line per file
+    otherwise; warnings on stderr."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self._progress = progress
+        self._tasks: dict[str, TaskID | None] = {}
+
+    def progress(self, url: str, done: int, total: int | None) -> None:
+        if url not in self._tasks:
+            self._tasks[url] = self._start(url, total)
+        task = self._tasks[url]
+        if self._progress is not None and task is not None:
+            self._progress.update(task, completed=done, total=total)
+
+    def _start(self, url: str, total: int | None) -> TaskID | None:
+        if self._progress is None:
+            size = f" ({total / 1e6:.1f} MB)" if total is not None else ""
+            err.print(f"downloading {escape(url)}{size}")
+            return None
+        return self._progress.add_task(escape(url.rsplit("/", 1)[-1] or url), total=total)
+
+    def warning(self, message: str) -> None:
+        err.print(f"[yellow]warning[/]: {escape(message)}")
+
+
 @models_app.command("install")
 def models_install(
     sources: Annotated[
@@ -318,12 +355,31 @@ def models_install(
     models_dir = settings.models_path
     failed = False
     if online:
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeElapsedColumn(),
+        )
+        bar = Progress(*columns, console=err) if err.is_terminal else None
+        display = _DownloadDisplay(bar)
         try:
-            for package in install_online(settings.argos_index_url, sources, models_dir):
-                out.print(f"installed {package.label} from {settings.argos_index_url}")
+            with bar if bar is not None else nullcontext():
+                packages = install_online(
+                    settings.argos_index_url,
+                    sources,
+                    models_dir,
+                    on_progress=display.progress,
+                    on_warning=display.warning,
+                )
         except ModelPackageError as exc:
-            err.print(f"[red]error[/]: {exc}")
+            err.print(f"[red]error[/]: {escape(str(exc))}")
             raise typer.Exit(2) from None
+        for package in packages:
+            out.print(f"installed {package.label} from {settings.argos_index_url}")
+        if not packages:
+            out.print("Nothing to install: English needs no model.")
         return
     for source in sources:
         try:

@@ -1,12 +1,8 @@
 """The real model path, offline: tiny .argosmodel packages built by the tests, installed, loaded
 by CTranslate2 and SentencePiece, batch-translated, remembered and indexed."""
 
-import http.server
 import json
-import shutil
-import threading
 import zipfile
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -15,7 +11,6 @@ from typer.testing import CliRunner
 from pipeline.argos import (
     ArgosTranslator,
     ModelPackageError,
-    install_online,
     install_package,
     installed_packages,
 )
@@ -226,41 +221,6 @@ def test_a_looping_model_is_flagged_not_indexed(tmp_path, articles_only, archive
         expected = "none" if tip_id in flagged else "machine"
         assert record.translation.provenance == expected, tip_id
     published.close()
-
-
-def test_online_install_from_a_package_index(tmp_path, archives):
-    served = tmp_path / "served"
-    served.mkdir()
-    for key in ("lv-en", "en-lv"):
-        shutil.copy(archives[key], served / archives[key].name)
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    index = [
-        {
-            "from_code": "lv",
-            "to_code": "en",
-            "package_version": "0.1",
-            "links": [f"{base}/{archives['lv-en'].name}"],
-        },
-        {
-            "from_code": "en",
-            "to_code": "lv",
-            "package_version": "0.1",
-            "links": [f"{base}/{archives['en-lv'].name}"],
-        },
-        {"from_code": "de", "to_code": "en", "package_version": "9", "links": [f"{base}/none"]},
-    ]
-    (served / "index.json").write_text(json.dumps(index))
-    try:
-        installed = install_online(f"{base}/index.json", ["lv"], tmp_path / "models")
-        with pytest.raises(ModelPackageError, match="cannot read the package index"):
-            install_online(f"{base}/missing.json", ["lv"], tmp_path / "models")
-    finally:
-        server.shutdown()
-    assert sorted(p.label for p in installed) == ["argos:en-lv@0.1", "argos:lv-en@0.1"]
 
 
 def test_models_cli_install_and_list(tmp_path, archives, monkeypatch):
