@@ -16,8 +16,8 @@ from pathlib import Path
 from pipeline.ingest import read_article
 from pipeline.languages import CONTENT_LANGS
 from pipeline.load import load_content
+from pipeline.sentences import split_sentences
 from pipeline.settings import Settings
-from pipeline.translator import split_sentences
 
 BUNDLED = Path(__file__).resolve().parents[1] / "content"
 
@@ -34,7 +34,8 @@ def _material(lang: str) -> tuple[list[str], list[str]]:
         article, tips = read_article(settings, source.id)
         headings.append(article.title)
         for tip in tips:
-            sentences.extend(s for s in split_sentences(tip.text) if len(s) > 15)
+            lines = split_sentences(tip.text, lang)
+            sentences.extend(s for line in lines for s in line if len(s) > 15)
             if tip.title not in headings:
                 headings.append(tip.title)
     return sentences, headings

@@ -22,16 +22,16 @@ from pathlib import Path
 from pipeline.argos import ArgosTranslator, install_package
 from pipeline.ingest import read_article
 from pipeline.load import load_content
+from pipeline.sentences import split_sentences
 from pipeline.settings import Settings
-from pipeline.translator import split_sentences
 from tests.tiny_model import build_tiny_argosmodel
 
 
 def corpus_sentences(content_dir: Path) -> list[str]:
     settings = Settings(content_dir=content_dir)
     loaded = load_content(content_dir, settings.max_article_bytes)
-    texts = [tip.text for s in loaded.files for tip in read_article(settings, s.id)[1]]
-    return [sentence for text in texts for sentence in split_sentences(text)]
+    tips = [tip for s in loaded.files for tip in read_article(settings, s.id)[1]]
+    return [s for tip in tips for line in split_sentences(tip.text, tip.lang) for s in line]
 
 
 def main() -> None:
@@ -43,7 +43,7 @@ def main() -> None:
         type=float,
         default=2.0,
         help="2: the model stops after a few tokens, as a trained one stops at its sentence's "
-        "end; 1: it runs every output to the decoding cap (2 × input + 10 tokens)",
+        "end; 1: it runs every output to the first decoding cap (3 × input + 32 tokens)",
     )
     args = parser.parse_args()
 

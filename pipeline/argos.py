@@ -16,12 +16,13 @@ import shutil
 import threading
 import uuid
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pipeline.translator import join_sentences, split_sentences
+from pipeline.sentences import join_sentences, split_sentences
+from pipeline.translator import translation_problem
 
 ENGINE = "argos-ctranslate2"
 PIVOT = "en"
@@ -95,9 +96,7 @@ def installed_packages(models_dir: Path) -> list[ModelPackage]:
             except ModelPackageError:
                 continue
             key = (package.from_code, package.to_code)
-            if key not in newest or version_key(package.version) > version_key(
-                newest[key].version
-            ):
+            if key not in newest or version_key(package.version) > version_key(newest[key].version):
                 newest[key] = package
     return [newest[key] for key in sorted(newest)]
 
@@ -160,18 +159,79 @@ def _load_test(package: ModelPackage) -> None:
 class _Loaded:
     translator: Any  # ctranslate2.Translator
     tokenizer: Any  # sentencepiece.SentencePieceProcessor
+    unk: str  # the model's unknown token
+
+
+#: SentencePiece's byte-fallback pieces (``<0xE2>``): models trained with byte fallback spell
+#: rare characters as runs of them.
+_BYTE_PIECE = re.compile(r"<0x([0-9A-Fa-f]{2})>")
+_SPACE_MARK = "\u2581"  # "▁", SentencePiece's word-boundary marker
+
+
+def detokenize(pieces: Sequence[str]) -> str:
+    """Target pieces back to text, as Argos Translate does: join them, "▁" becomes a space, the
+    leading space goes; runs of byte pieces are decoded as UTF-8.
+
+    The package's SentencePiece model cannot be used for this: OPUS-MT ports ship only the
+    *source* side's model, and decoding target pieces with it keeps every "▁". Unlike upstream,
+    "_" is left alone: it is real text (file names, codes), not a space marker.
+    """
+    out: list[str] = []
+    raw = bytearray()
+    for piece in pieces:
+        byte = _BYTE_PIECE.fullmatch(piece)
+        if byte is not None:
+            raw.append(int(byte.group(1), 16))
+            continue
+        if raw:
+            out.append(raw.decode("utf-8", errors="replace"))
+            raw.clear()
+        out.append(piece)
+    if raw:
+        out.append(raw.decode("utf-8", errors="replace"))
+    text = "".join(out).replace(_SPACE_MARK, " ")
+    return text[1:] if text.startswith(" ") else text
+
+
+def _unknown_token(package: ModelPackage) -> str:
+    """The model's unknown token, from its config.json (CTranslate2 3+); "<unk>" before."""
+    try:
+        config = json.loads((package.path / "model" / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "<unk>"
+    token = config.get("unk_token") if isinstance(config, dict) else None
+    return token if isinstance(token, str) else "<unk>"
+
+
+def decoding_cap(source_tokens: int) -> int:
+    """Output tokens allowed on the first pass: well past any sane translation of a sentence of
+    ``source_tokens`` pieces, so only a model that runs on or loops reaches it."""
+    return 3 * source_tokens + 32
+
+
+def retry_cap(source_tokens: int) -> int:
+    """The cap for sentences that reached :func:`decoding_cap`: CTranslate2's and Argos'
+    default of 256, or more for very long sentences."""
+    return max(256, 4 * source_tokens + 64)
 
 
 @dataclass
 class ArgosTranslator:
     """:class:`pipeline.translator.Translator` on installed Argos packages, pivoting through
-    English when no direct pair is installed."""
+    English when no direct pair is installed.
+
+    Decoding follows Argos Translate's own settings where they matter for quality: beam 4,
+    length penalty 0.2, unknown target tokens replaced by the source token they attend to.
+    """
 
     models_dir: Path
     threads: int = 2
-    beam_size: int = 2
+    beam_size: int = 4
     batch_size: int = 32
-    max_decoding_length: int = 256
+    #: Output tokens allowed for a sentence of n source pieces, on the first pass and on the
+    #: second for outputs that reached the first cap yet read as sane translations.
+    first_cap: Callable[[int], int] = decoding_cap
+    second_cap: Callable[[int], int] = retry_cap
     engine: str = ENGINE
     model_calls: int = 0
     _packages: dict[tuple[str, str], ModelPackage] = field(default_factory=dict, init=False)
@@ -227,7 +287,7 @@ class ArgosTranslator:
         tokenizer = sentencepiece.SentencePieceProcessor(
             model_file=str(package.path / "sentencepiece.model")
         )
-        return _Loaded(translator, tokenizer)
+        return _Loaded(translator, tokenizer, _unknown_token(package))
 
     def _models(self, package: ModelPackage) -> _Loaded:
         with self._lock:
@@ -237,36 +297,87 @@ class ArgosTranslator:
             return loaded
 
     def _translate_with(self, package: ModelPackage, texts: list[str]) -> list[str]:
-        """All sentences of all texts in length-sorted batches, then reassembled per text."""
+        """Every sentence of every text, in length-sorted batches, then put back line by line."""
         if not texts:
             return []
         models = self._models(package)
-        sentences = [split_sentences(text) for text in texts]
-        flat = [(i, j, s) for i, text in enumerate(sentences) for j, s in enumerate(text)]
-        tokens = [models.tokenizer.encode(s, out_type=str) for _, _, s in flat]
-        order = sorted(range(len(flat)), key=lambda k: len(tokens[k]))
-        output: list[str] = [""] * len(flat)
+        layouts = [split_sentences(text, package.from_code) for text in texts]
+        sentences = [s for lines in layouts for line in lines for s in line]
+        tokens = [models.tokenizer.encode(s, out_type=str) for s in sentences]
+        pieces, capped = self._decode(package, models, tokens, self.first_cap)
+        # An output that reached the first cap and still reads as a sane translation is a long
+        # one: decode it again with more room. One that runs on or loops is left as it is, to
+        # be flagged by the output check.
+        cut = [
+            k
+            for k in range(len(tokens))
+            if capped[k]
+            and translation_problem(
+                sentences[k], detokenize(pieces[k]), package.from_code, package.to_code
+            )
+            is None
+        ]
+        if cut:
+            redone, _ = self._decode(package, models, [tokens[k] for k in cut], self.second_cap)
+            for k, out in zip(cut, redone, strict=True):
+                pieces[k] = out
+        outputs = iter(detokenize(out) for out in pieces)
+        return [
+            join_sentences([[next(outputs) for _ in line] for line in lines], package.to_code)
+            for lines in layouts
+        ]
+
+    def _decode(
+        self,
+        package: ModelPackage,
+        models: _Loaded,
+        tokens: list[list[str]],
+        cap: Callable[[int], int],
+    ) -> tuple[list[list[str]], list[bool]]:
+        """Target pieces for each tokenized sentence (the target prefix, if any, removed), and
+        whether decoding stopped at the cap rather than at the end of the sentence."""
+        output: list[list[str]] = [[] for _ in tokens]
+        capped = [False] * len(tokens)
+        order = sorted(range(len(tokens)), key=lambda k: len(tokens[k]))
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
-            prefix = [[package.target_prefix]] * len(batch) if package.target_prefix else None
-            # Batches hold sentences of similar length (sorted above), so a cap relative to the
-            # longest stops a looping model early without cutting any sane translation short.
-            longest = max(len(tokens[k]) for k in batch)
-            results = models.translator.translate_batch(
-                [tokens[k] for k in batch],
-                target_prefix=prefix,
-                beam_size=self.beam_size,
-                max_decoding_length=min(self.max_decoding_length, 2 * longest + 10),
-                replace_unknowns=True,
-                length_penalty=0.2,
-            )
-            self.model_calls += 1
-            for k, result in zip(batch, results, strict=True):
-                pieces = result.hypotheses[0]
+            # A batch holds sentences of similar length (sorted above): a cap relative to its
+            # longest stops a model that runs on without cutting any sane translation short.
+            limit = cap(max(len(tokens[k]) for k in batch))
+            hypotheses = self._search(package, models, [tokens[k] for k in batch], limit, False)
+            # Unknown target tokens are replaced by the source token they attend to, as Argos
+            # does. That needs the attention of every step, which costs more than the search
+            # in a batch of beams, and changes nothing but the <unk> pieces: so only sentences
+            # whose output has one are searched again with it.
+            unknown = [i for i, pieces in enumerate(hypotheses) if models.unk in pieces]
+            if unknown:
+                again = [tokens[batch[i]] for i in unknown]
+                replaced = self._search(package, models, again, limit, True)
+                for i, pieces in zip(unknown, replaced, strict=True):
+                    hypotheses[i] = pieces
+            for k, pieces in zip(batch, hypotheses, strict=True):
+                capped[k] = len(pieces) >= limit
                 if package.target_prefix and pieces and pieces[0] == package.target_prefix:
                     pieces = pieces[1:]
-                output[k] = models.tokenizer.decode(pieces)
-        translated: list[list[str]] = [[] for _ in texts]
-        for (i, _j, _s), text in zip(flat, output, strict=True):
-            translated[i].append(text)
-        return [join_sentences(parts, package.to_code) for parts in translated]
+                output[k] = pieces
+        return output, capped
+
+    def _search(
+        self,
+        package: ModelPackage,
+        models: _Loaded,
+        tokens: list[list[str]],
+        limit: int,
+        replace_unknowns: bool,
+    ) -> list[list[str]]:
+        prefix = [[package.target_prefix]] * len(tokens) if package.target_prefix else None
+        results = models.translator.translate_batch(
+            tokens,
+            target_prefix=prefix,
+            beam_size=self.beam_size,
+            length_penalty=0.2,
+            max_decoding_length=limit,
+            replace_unknowns=replace_unknowns,
+        )
+        self.model_calls += 1
+        return [list(result.hypotheses[0]) for result in results]

@@ -49,7 +49,9 @@ class Settings(BaseSettings):
         description="CPU threads per translation model; 0: all cores but one (at least 1, "
         "at most 4), leaving a core to the API while ingest translates.",
     )
-    translation_beam_size: int = Field(2, ge=1, le=8, description="Beam size for translation.")
+    translation_beam_size: int = Field(
+        4, ge=1, le=8, description="Beam size for translation (Argos Translate uses 4)."
+    )
     translation_batch_size: int = Field(32, ge=1, description="Sentences per CTranslate2 batch.")
     argos_index_url: str = Field(
         ARGOS_INDEX_URL, description="Package index for 'csguide models install --online'."

@@ -27,45 +27,6 @@ class Translator(Protocol):
         ...
 
 
-# Sentence ends: Latin/Cyrillic terminal punctuation followed by a space, or CJK terminal
-# punctuation (no space follows it in Chinese).
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)|(?<=[。！？；])")
-_MIN_SENTENCE_CHARS = 12
-
-
-def split_sentences(text: str) -> list[str]:
-    """A light sentence splitter: models translate sentences far better than paragraphs.
-
-    A piece starting with a lowercase letter continues the previous one (an abbreviation such
-    as "т.к." or "e.g." ended it), and very short pieces are glued to the next one.
-    """
-    pieces: list[str] = []
-    for piece in (p.strip() for p in _SENTENCE_END.split(text)):
-        if not piece:
-            continue
-        if pieces and piece[0].islower():
-            pieces[-1] = f"{pieces[-1]} {piece}"
-        else:
-            pieces.append(piece)
-    sentences: list[str] = []
-    carry = ""
-    for piece in pieces:
-        carry = f"{carry} {piece}".strip() if carry else piece
-        if len(carry) >= _MIN_SENTENCE_CHARS:
-            sentences.append(carry)
-            carry = ""
-    if carry:
-        if sentences:
-            sentences[-1] = f"{sentences[-1]} {carry}"
-        else:
-            sentences.append(carry)
-    return sentences
-
-
-def join_sentences(sentences: Sequence[str], target: str) -> str:
-    return ("" if target == "zh" else " ").join(s.strip() for s in sentences if s.strip())
-
-
 #: A Chinese character carries about as much as three Latin-script characters.
 _CHAR_WEIGHT = {"zh": 3.0}
 MAX_LENGTH_RATIO = 3.0
@@ -88,14 +49,25 @@ def _units(text: str, lang: str) -> list[str]:
     return _ZH_UNITS.findall(text) if lang == "zh" else text.split()
 
 
+#: Tokenizer debris that must never reach an index: SentencePiece's word marker, the model's
+#: special tokens, and the replacement character left by bytes that did not decode.
+_DEBRIS = re.compile(r"\u2581|<(?:unk|s|/s|pad|blank)>|<0x[0-9A-Fa-f]{2}>|\ufffd")
+_DEBRIS_NAMES = {"\u2581": "the SentencePiece marker '\u2581'", "\ufffd": "undecodable bytes"}
+
+
 def translation_problem(source: str, output: str, source_lang: str, target_lang: str) -> str | None:
     """Why ``output`` should not be shown as a translation of ``source``, or None if it may.
 
     Small MT models fail in two known ways: they run on far past the input, or they loop on
-    a word or phrase. Either is flagged instead of indexed silently.
+    a word or phrase. A model whose package is decoded wrongly leaves tokenizer debris. Each is
+    flagged instead of indexed silently.
     """
     if not output.strip():
         return "empty output"
+    debris = _DEBRIS.search(output)
+    if debris is not None and not _DEBRIS.search(source):
+        found = debris.group()
+        return f"output holds {_DEBRIS_NAMES.get(found, repr(found))}"
     ratio = _weighted_length(output, target_lang) / max(_weighted_length(source, source_lang), 1)
     if ratio > MAX_LENGTH_RATIO and len(output) > 20:
         return f"output {ratio:.1f}× as long as the input"

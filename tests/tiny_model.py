@@ -115,21 +115,25 @@ _ZH_ENDS = ("。", "。", "?", "!", ":", ";")
 _NUMBERS = ("1", "2", "3", "10", "24/7", "60%", "2010", "1)", "2.", "3,5", "100", "(sba)")
 
 
-def default_corpus(num_lines: int = 400) -> list[str]:
-    """Short multilingual lines (lv, it, ru, en, zh) made from the built-in word lists.
+def default_corpus(num_lines: int = 400, langs: Sequence[str] | None = None) -> list[str]:
+    """Short lines made from the built-in word lists: all five languages, or only ``langs``.
 
     The same lines every time: the corpus does not depend on the model's ``seed``, so every tiny
-    model shares one tokenizer and vocabulary.
+    model of the same languages shares one tokenizer and vocabulary.
     """
     rng = random.Random(20240101)
-    lines = list(_ALPHABETS)
+    chosen = [lang for lang in _WORDS if langs is None or lang in langs]
+    lines = list(_ALPHABETS) if langs is None else [_ALPHABETS[0], _ALPHABETS[-1]]
+    if langs is not None:  # each language's own letters, so its text tokenizes without <unk>
+        lines += [_ALPHABETS[i] for i, lang in ((1, "lv"), (2, "it"), (3, "ru")) if lang in langs]
     # Every word and character at least once, in order.
-    for words in _WORDS.values():
+    for lang in chosen:
+        words = _WORDS[lang]
         lines.extend(" ".join(words[i : i + 8]) for i in range(0, len(words), 8))
-    lines.extend(_ZH_CHARS[i : i + 20] for i in range(0, len(_ZH_CHARS), 20))
-    langs = list(_WORDS)
+    if "zh" in chosen:
+        lines.extend(_ZH_CHARS[i : i + 20] for i in range(0, len(_ZH_CHARS), 20))
     while len(lines) < num_lines:
-        lang = langs[len(lines) % len(langs)]
+        lang = chosen[len(lines) % len(chosen)]
         words = list(rng.choices(_WORDS[lang], k=rng.randint(3, 9)))
         if rng.random() < 0.3:
             words.insert(rng.randrange(len(words) + 1), rng.choice(_NUMBERS))
@@ -154,7 +158,11 @@ def default_corpus(num_lines: int = 400) -> list[str]:
 
 
 def train_sentencepiece(
-    corpus: Sequence[str], *, vocab_size: int = VOCAB_SIZE, user_symbols: Sequence[str] = ()
+    corpus: Sequence[str],
+    *,
+    vocab_size: int = VOCAB_SIZE,
+    user_symbols: Sequence[str] = (),
+    byte_fallback: bool = False,
 ) -> bytes:
     """Train a unigram SentencePiece model (the kind Argos packages ship); return its bytes.
 
@@ -177,6 +185,7 @@ def train_sentencepiece(
         bos_piece=BOS,
         eos_piece=EOS,
         user_defined_symbols=list(user_symbols),
+        byte_fallback=byte_fallback,
         input_sentence_size=0,
         shuffle_input_sentence=False,
         num_threads=1,
@@ -224,39 +233,59 @@ class _Init:
 
 
 def build_transformer_spec(
-    vocabulary: Sequence[str], seed: int, eos_bias: float = 0.0
+    vocabulary: Sequence[str],
+    seed: int,
+    eos_bias: float = 0.0,
+    *,
+    eos: str = EOS,
+    pre_norm: bool = True,
+    start_from_zero_embedding: bool = False,
+    never: Sequence[str] = (),
+    favour: Sequence[str] = (),
 ) -> transformer_spec.TransformerSpec:
     """A validated CTranslate2 Transformer spec with random weights and a shared vocabulary.
 
-    ``eos_bias`` raises the logit of ``</s>``: random weights otherwise never end a sentence,
-    and a positive bias gives short outputs, like a model that has learnt to stop.
+    ``eos_bias`` raises the logit of ``eos``: random weights otherwise never end a sentence,
+    and a positive bias gives short outputs, like a model that has learnt to stop. Tokens in
+    ``never`` (padding, byte pieces) get a very low logit, as a trained model never emits them.
+    Tokens in ``favour`` get a high one, to make a model emit them (``<unk>``, say).
+    ``pre_norm=False`` and ``start_from_zero_embedding`` give the layout of Marian (OPUS-MT)
+    models: post-norm, with no final layer norms, and decoding started from a zero vector.
     """
     vocab_size = len(vocabulary)
-    spec = transformer_spec.TransformerSpec.from_config(num_layers=NUM_LAYERS, num_heads=NUM_HEADS)
+    spec = transformer_spec.TransformerSpec.from_config(
+        num_layers=NUM_LAYERS, num_heads=NUM_HEADS, pre_norm=pre_norm
+    )
     init = _Init(seed)
 
     encoder = spec.encoder
     encoder.embeddings[0].weight = init.normal(vocab_size, D_MODEL)
     # encoder.position_encodings.encodings stays unset: CTranslate2 then uses sinusoidal ones.
-    init.layer_norm(encoder.layer_norm)  # final norm of the pre-norm stack
+    if pre_norm:
+        init.layer_norm(encoder.layer_norm)  # final norm of the pre-norm stack
     for layer in encoder.layer:
         init.self_attention(layer.self_attention)
         init.ffn(layer.ffn)
 
     decoder = spec.decoder
+    decoder.start_from_zero_embedding = start_from_zero_embedding
     decoder.embeddings.weight = init.normal(vocab_size, D_MODEL)
-    init.layer_norm(decoder.layer_norm)
+    if pre_norm:
+        init.layer_norm(decoder.layer_norm)
     for layer in decoder.layer:
         init.self_attention(layer.self_attention)
         init.cross_attention(layer.attention)
         init.ffn(layer.ffn)
     init.linear(decoder.projection, vocab_size, D_MODEL)  # logits over the target vocabulary
-    decoder.projection.bias[vocabulary.index(EOS)] += eos_bias
+    decoder.projection.bias[list(vocabulary).index(eos)] += eos_bias
+    for token in never:
+        decoder.projection.bias[list(vocabulary).index(token)] = -1e4
+    for token in favour:
+        decoder.projection.bias[list(vocabulary).index(token)] += 3.0
 
     spec.register_source_vocabulary(list(vocabulary))
     spec.register_target_vocabulary(list(vocabulary))
     spec.validate()  # raises if any required variable is still unset or a vocabulary is off
-    spec.optimize()  # float32 kept; identical arrays (the layer norms) become aliases
     return spec
 
 
@@ -311,7 +340,9 @@ def build_tiny_argosmodel(
     archive = dest_dir / f"{name}.argosmodel"
     with tempfile.TemporaryDirectory(prefix="tiny-ct2-") as tmp:
         model_dir = Path(tmp)
-        build_transformer_spec(vocabulary, seed, eos_bias).save(str(model_dir))
+        spec = build_transformer_spec(vocabulary, seed, eos_bias)
+        spec.optimize()  # float32 kept; identical arrays (the layer norms) become aliases
+        spec.save(str(model_dir))
         files = {
             "metadata.json": (json.dumps(metadata, ensure_ascii=False, indent=2) + "\n").encode(),
             "sentencepiece.model": sp_bytes,

@@ -212,7 +212,7 @@ def test_a_looping_model_is_flagged_not_indexed(tmp_path, articles_only, archive
     assert len(flagged) >= 10  # random weights run on and loop on most of the 18 tips
     assert all(
         reason.startswith("machine translation into en not used: output")
-        and ("as long as the input" in reason or "repeats" in reason)
+        and any(why in reason for why in ("as long as the input", "repeats", "holds '<s>'"))
         for reason in flagged.values()
     )
     published = PublishedIndex.open_current(settings.data_dir)

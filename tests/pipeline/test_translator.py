@@ -1,34 +1,6 @@
 import pytest
 
-from pipeline.translator import join_sentences, split_sentences, translation_problem
-
-
-@pytest.mark.parametrize(
-    ("text", "sentences"),
-    [
-        (
-            "Prima frase qui. Seconda frase qui! Terza?",
-            ["Prima frase qui.", "Seconda frase qui! Terza?"],
-        ),
-        (
-            "要像重视自己的时间一样。针对那些问题，向客户承诺。",
-            ["要像重视自己的时间一样。", "针对那些问题，向客户承诺。"],
-        ),
-        (
-            "Это стало очевидным, т.к. клиенты общаются. Да.",
-            ["Это стало очевидным, т.к. клиенты общаются. Да."],
-        ),
-        ("No terminal punctuation at all", ["No terminal punctuation at all"]),
-        ("vidēs.Piemēram, zvanu centrā.", ["vidēs.Piemēram, zvanu centrā."]),
-    ],
-)
-def test_split_sentences(text, sentences):
-    assert split_sentences(text) == sentences
-
-
-def test_join_sentences_by_target_script():
-    assert join_sentences(["Uno.", "Due."], "it") == "Uno. Due."
-    assert join_sentences(["一。", "二。"], "zh") == "一。二。"
+from pipeline.translator import translation_problem
 
 
 @pytest.mark.parametrize(
