@@ -110,8 +110,13 @@ def _machine_translations(
         return {}
     report.models[f"{source}→{target}"] = model
     known = memory.lookup(texts, source, target) if memory is not None else {}
-    # A translation made by another model version than the installed one is stale: redo it.
-    usable = {text: entry for text, entry in known.items() if entry.model == model}
+    # A translation made by another model version, or by another revision of the engine's
+    # decoding, than the installed ones is stale: redo it.
+    usable = {
+        text: entry
+        for text, entry in known.items()
+        if entry.model == model and entry.engine == translator.engine
+    }
     report.segments_from_memory += len(usable)
     todo = sorted((text for text in texts if text not in usable), key=len)
     if not todo:

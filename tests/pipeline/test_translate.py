@@ -124,6 +124,19 @@ def test_a_new_model_version_redoes_machine_translations(plain):
     } == {"fake:it-en@2"}
 
 
+def test_a_new_decoding_revision_of_the_engine_redoes_machine_translations(plain):
+    """Same model version, but the engine now decodes its output differently (as when the
+    OPUS-MT ports' '▁' was fixed): what the old decoding made is redone, not reused."""
+    first = run_ingest(plain, translator=FakeTranslator(pairs=[("it", "en")]))
+    redecoded = FakeTranslator(pairs=[("it", "en")], render=lambda t, s, g: f"({g}) {t}")
+    redecoded.engine = "fake/2"
+    report = run_ingest(plain, translator=redecoded, force=True)
+    assert redecoded.model_calls == 1 and report.translation.segments_from_memory == 0
+    assert report.translation.segments_translated == first.translation.segments_translated
+    english = [r for r in records(plain, "en").values() if r.source.lang == "it"]
+    assert english and all(r.text.startswith("(en) ") for r in english)
+
+
 def test_broken_machine_output_is_flagged_not_indexed(plain):
     looping = FakeTranslator(pairs=[("lv", "en")], render=lambda text, s, t: "the the the the the")
     report = run_ingest(plain, translator=looping)
