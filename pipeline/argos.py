@@ -110,33 +110,60 @@ def install_package(archive: Path, models_dir: Path) -> ModelPackage:
     The package lands in ``<models_dir>/<from>_<to>-<version>/``; an existing copy of the same
     version is replaced only once the new one is complete.
     """
+    return install_packages([archive], models_dir)[0]
+
+
+def install_packages(archives: Sequence[Path], models_dir: Path) -> list[ModelPackage]:
+    """Install several ``.argosmodel`` files, all or none: every one is unpacked and
+    load-tested before the first is moved into place."""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    for leftover in [*models_dir.glob(".install-*"), *models_dir.glob(".old-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)  # from an install that was killed
+    staged: list[tuple[Path, ModelPackage]] = []
+    try:
+        for archive in archives:
+            staging = models_dir / f".install-{uuid.uuid4().hex}"
+            staged.append((staging, _stage(archive, staging)))
+        return [_move_into_place(package, models_dir) for _, package in staged]
+    finally:
+        for staging, _ in staged:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _stage(archive: Path, staging: Path) -> ModelPackage:
+    """Unpack ``archive`` under ``staging`` and check that its model loads."""
     if not archive.is_file():
         raise ModelPackageError(f"{archive}: no such file")
     if not zipfile.is_zipfile(archive):
         raise ModelPackageError(f"{archive.name}: not an .argosmodel (zip) file")
-    models_dir.mkdir(parents=True, exist_ok=True)
-    for leftover in [*models_dir.glob(".install-*"), *models_dir.glob(".old-*")]:
-        shutil.rmtree(leftover, ignore_errors=True)  # from an install that was killed
-    staging = models_dir / f".install-{uuid.uuid4().hex}"
     try:
         with zipfile.ZipFile(archive) as bundle:
             top = _single_top_folder(bundle, archive.name)
             bundle.extractall(staging)
         package = read_package(staging / top)
-        _load_test(package)
-        target = models_dir / f"{package.from_code}_{package.to_code}-{package.version}"
-        if not _PACKAGE_DIR.match(target.name):
+        if not _PACKAGE_DIR.match(_installed_name(package)):
             raise ModelPackageError(f"{archive.name}: unusable codes or version in metadata.json")
-        old = None
-        if target.exists():
-            old = target.with_name(f".old-{uuid.uuid4().hex}")
-            os.rename(target, old)
-        os.rename(staging / top, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        return read_package(target)
-    finally:
+        _load_test(package)
+    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return package
+
+
+def _installed_name(package: ModelPackage) -> str:
+    return f"{package.from_code}_{package.to_code}-{package.version}"
+
+
+def _move_into_place(package: ModelPackage, models_dir: Path) -> ModelPackage:
+    target = models_dir / _installed_name(package)
+    old = None
+    if target.exists():
+        old = target.with_name(f".old-{uuid.uuid4().hex}")
+        os.rename(target, old)
+    os.rename(package.path, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return read_package(target)
 
 
 def _single_top_folder(bundle: zipfile.ZipFile, name: str) -> str:

@@ -4,7 +4,7 @@ The only network use in csguide, and only when asked for. For each requested lan
 newest packages to and from English (the pivot) are chosen from the index; each is downloaded
 trying its http(s) links in order, streamed to a temporary file and checked to be a sound zip of
 the expected pair. Only when every package is downloaded and checked is anything installed, with
-:func:`pipeline.argos.install_package`, so a failed download leaves the models as they were.
+:func:`pipeline.argos.install_packages` (all or none), so a failure leaves the models as they were.
 """
 
 import http.client
@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from pipeline.argos import PIVOT, ModelPackage, ModelPackageError, install_package, version_key
+from pipeline.argos import PIVOT, ModelPackage, ModelPackageError, install_packages, version_key
 from pipeline.languages import INDEX_LANGS
 
 #: ``on_progress(url, done_bytes, total_bytes)``; total is the Content-Length, None when unsent.
@@ -148,7 +148,7 @@ def install_online(
     warn = on_warning or logger.warning
     with tempfile.TemporaryDirectory(prefix="csguide-models-") as scratch:
         archives = [_fetch_package(entry, Path(scratch), progress, warn) for entry in entries]
-        return [install_package(archive, models_dir) for archive in archives]
+        return install_packages(archives, models_dir)
 
 
 # --- choosing --------------------------------------------------------------------------------

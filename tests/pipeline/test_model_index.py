@@ -184,18 +184,19 @@ def closed_port() -> int:
 
 @pytest.fixture
 def install_spy(monkeypatch) -> list[Path]:
-    """The archives handed to install_package, each checked to be a sound zip at that moment."""
+    """The archives handed to install_packages, each checked to be a sound zip at that moment."""
     handed: list[Path] = []
-    real = model_index.install_package
+    real = model_index.install_packages
 
-    def spy(archive: Path, models_dir: Path):
-        assert zipfile.is_zipfile(archive)
-        with zipfile.ZipFile(archive) as bundle:
-            assert bundle.testzip() is None
-        handed.append(archive)
-        return real(archive, models_dir)
+    def spy(archives: list[Path], models_dir: Path):
+        for archive in archives:
+            assert zipfile.is_zipfile(archive)
+            with zipfile.ZipFile(archive) as bundle:
+                assert bundle.testzip() is None
+        handed.extend(archives)
+        return real(archives, models_dir)
 
-    monkeypatch.setattr(model_index, "install_package", spy)
+    monkeypatch.setattr(model_index, "install_packages", spy)
     return handed
 
 
@@ -331,7 +332,7 @@ def test_a_failing_link_is_warned_about_and_the_next_one_used(
     assert len(warnings) == 1
     assert warnings[0].startswith(f"lv→en 0.1: {bad} failed: ")
     assert reason in warnings[0] and warnings[0].endswith("trying the next link")
-    assert len(install_spy) == 2  # the bad download never reached install_package
+    assert len(install_spy) == 2  # the bad download never reached install_packages
 
 
 def test_when_every_link_fails_each_is_listed_and_nothing_is_installed(
@@ -489,3 +490,27 @@ def test_cli_shows_a_progress_bar_per_file_on_a_terminal(server, archives, cli_e
     assert "translate-lv_en-0_1.argosmodel" in shown
     assert "translate-en_lv-0_1.argosmodel" in shown
     assert "downloading" not in shown  # the bar, not the plain lines
+
+
+def _with_garbage_model(archive: bytes) -> bytes:
+    """The same package, its model.bin replaced: a sound zip of the right pair that won't load."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(archive)) as old, zipfile.ZipFile(out, "w") as new:
+        for item in old.infolist():
+            data = b"not a model" if item.filename.endswith("model.bin") else old.read(item)
+            new.writestr(item, data)
+    return out.getvalue()
+
+
+def test_a_package_that_will_not_load_leaves_nothing_installed(tmp_path, server, archives):
+    """Both downloads arrive sound, but the second model fails its load test: the first,
+    though fine, is not installed either."""
+    lv_en = server.serve("/translate-lv_en-0_1.argosmodel", Route(archives["lv-en"]))
+    en_lv = server.serve(
+        "/translate-en_lv-0_1.argosmodel", Route(_with_garbage_model(archives["en-lv"]))
+    )
+    index_url = server.serve_index([entry("lv", "en", [lv_en]), entry("en", "lv", [en_lv])])
+    with pytest.raises(ModelPackageError, match="the model does not load"):
+        install_online(index_url, ["lv"], tmp_path / "models")
+    assert installed_packages(tmp_path / "models") == []
+    assert list((tmp_path / "models").iterdir()) == []  # no staging folder left either
