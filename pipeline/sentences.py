@@ -2,17 +2,23 @@
 paragraphs, and every sentence is translated on its own, so a wrong cut damages a translation.
 
 The cuts come from sentencex (Wikimedia's rule-based segmenter), with thin guard rules on top
-for what it gets wrong in customer-service text in lv, it, zh, ru and en:
+for what it gets wrong in customer-service text in lv, it, zh, ru and en. Where a rule cannot
+tell, it leaves the text uncut: two sentences together translate better than one cut in two.
 
 * a line break is a hard boundary (lists pasted as lines, lines without a stop);
-* cuts it misses are added: after an ellipsis or a list-closing abbreviation ("ecc.", "т.д.",
-  "500 руб.") before a capital; after "." before a name like "iPhone"; after "。！？" before a
-  Latin letter or digit;
+* cuts it misses are added: before a capital, after an ellipsis, a list-closing abbreviation
+  ("ecc.", "т.д."), or a unit or a month after a number ("500 руб.", "2 kg.", "2 мин.",
+  "31 дек."), and in Italian, whose sentencex list holds everyday words ("so", "fa", "file",
+  "app"), after a word ending in a vowel or following an article ("l'app.", "il pdf.");
+  after "." before a name like "iPhone"; after "。！？" before a Latin letter or digit;
 * cuts that are no boundary are undone: a piece starting in lowercase continues (an
   abbreviation or an ordinal such as "15. martā" ended it); so does whatever follows an
-  abbreviation that never ends a sentence ("piem.", "т.е.", "Mr.") or a number after one that
-  takes it ("n. 12"); and whatever is not capitalised after an ellipsis, or after a quotation
-  that opens the sentence ("「等等！」她喊道。"); none inside 『…』, which sentencex does not know;
+  abbreviation that never ends a sentence ("piem.", "т.е.", "Mr.", "il sig."); a number
+  continues after an abbreviation that takes it ("n. 12"), a month after a day ("31 дек.
+  2024"), or any short lowercase word ending as no full word does ("apm. 3", "ок. 10"; not
+  "dopo. 3", "viss. 3") that closes no list and is no unit ("2 kg. 3"); whatever is not
+  capitalised continues after an ellipsis, or after a quotation that opens the sentence
+  ("「等等！」她喊道。"); none inside 『…』, which sentencex does not know;
 * a piece of no letters ("3.", "—", "1)") goes with its neighbour: the abbreviation before it
   ("sk. 3."), or else the sentence after it ("2. Nospiediet …").
 """
@@ -22,11 +28,19 @@ from collections.abc import Sequence
 
 from sentencex import segment
 
-#: Abbreviations that never end a sentence: whatever follows them continues it.
+#: Bumped whenever these rules change where text is cut: every machine translation is made
+#: sentence by sentence, so the translation memory redoes what an older revision cut.
+REVISION = 1
+
+#: Abbreviations that never end a sentence: whatever follows them continues it. Italian titles
+#: follow an article ("il dr. Rossi"), which before a capital otherwise ends one ("il pdf.").
 _NON_TERMINAL: dict[str, frozenset[str]] = {
     "lv": frozenset({"piem.", "t.i.", "t.sk.", "sk.", "nr.", "plkst.", "tālr.", "resp."}),
     "it": frozenset(
-        {"sig.", "sig.ra", "sigg.", "dott.", "dott.ssa", "prof.", "es.", "cfr.", "ca."}
+        {"sig.", "sig.ra", "sig.na", "sigg.", "dott.", "dott.ssa", "dr.", "dr.ssa", "prof."}
+        | {"prof.ssa", "avv.", "ing.", "arch.", "geom.", "rag.", "on.", "sen.", "cav.", "comm."}
+        | {"gen.", "col.", "mons.", "spett."}  # "gen." after a day is a month: "6 gen."
+        | {"es.", "cfr.", "ca."}
     ),
     "ru": frozenset({"т.е.", "т.к.", "см.", "напр.", "г.", "ул.", "им."}),
     "en": frozenset({"e.g.", "i.e.", "mr.", "mrs.", "ms.", "dr.", "cf.", "vs.", "approx."}),
@@ -39,20 +53,62 @@ _BEFORE_NUMBER: dict[str, frozenset[str]] = {
     "ru": frozenset({"п.", "пп.", "стр.", "ст.", "тел.", "№"}),
     "en": frozenset({"no.", "nr.", "p.", "pp.", "tel."}),
 }
-#: Abbreviations that close a list, and units after a number ("2024 г.", "500 руб."; but not
-#: "г. Москва"): they can end a sentence, and before a capital they do.
-_ENDING: dict[str, tuple[str, str]] = {
-    "lv": (r"utt|u\.\s?c|u\.\s?tml", r"gab"),
-    "it": (r"ecc|etc", r"gg"),
-    "ru": (r"т\.\s?д|т\.\s?п|др", r"г|гг|руб|коп|тыс|млн|млрд|см"),
-    "en": (r"etc", r"pcs"),
+#: Final letters no abbreviation has (they are cut before a vowel, and a Latvian noun ends in
+#: -s or -š): a short word ending in one is a word, so a number after it may start a sentence.
+_WORD_FINALS: dict[str, str] = {
+    "lv": "aāeēiīoōuūsš",
+    "it": "aàeèéiìíoòóuù",
+    "ru": "аеёиоуыэюяйьъ",
+    "en": "aeiouy",
 }
-_ENDING_RE = {
-    lang: re.compile(rf"(?:(?<![\w.])(?:{words})|(?<=\d)\s?(?:{units}))\.(?=\s)")
+#: A short word and its stop: lowercase, and not ending as above, it takes a number ("apm. 3").
+_SHORT_WORD_RE = re.compile(r"[^\W\d_]{1,5}\.")
+#: Units after a number in every language; a sentence may end on one.
+_UNITS = r"kg|g|mg|km|m|cm|mm|l|ml|min|h|s|€|\$|%"
+#: Abbreviations that close a list, and units after a number ("2024 г.", "500 руб.", "2 kg.";
+#: but not "г. Москва"): they can end a sentence, and before a capital they do.
+_ENDING: dict[str, tuple[str, str]] = {
+    "lv": (r"utt|u\.\s?c|u\.\s?tml", r"gab|st|sek"),
+    "it": (r"ecc|etc", r"gg|sec|pz|mq"),
+    "ru": (r"т\.\s?д|т\.\s?п|др", r"г|гг|руб|коп|тыс|млн|млрд|кг|км|м|см|мм|л|мл|мин|ч|сек|с|шт"),
+    "en": (r"etc", r"pcs|min|mins|hr|hrs|sec|secs|lb|lbs|oz|ft"),
+}
+_ENDING_PATTERN = {
+    lang: rf"(?:(?<![\w.])(?:{words})|(?<=\d)\s?(?:{units}|{_UNITS}))\."
     for lang, (words, units) in _ENDING.items()
 }
+_ENDING_RE = {lang: re.compile(rf"{pattern}(?=\s)") for lang, pattern in _ENDING_PATTERN.items()}
+_ENDING_END_RE = {lang: re.compile(rf"{pattern}$") for lang, pattern in _ENDING_PATTERN.items()}
+#: Month abbreviations: after a day ("31 дек.", "31. dec.") they take a year, and can end a
+#: sentence.
+_MONTHS: dict[str, str] = {
+    "lv": r"janv?|febr?|apr|jūn|jūl|aug|sept?|okt|nov|dec",
+    "it": r"genn?|febb?r?|mar|apr|magg?|giu|lug|ago|sett?|ott|nov|dic",
+    "ru": r"янв|февр?|мар|апр|июн|июл|авг|сент?|окт|нояб?|дек",
+    "en": r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec",
+}
+_MONTH_RE = {
+    lang: re.compile(rf"(?<=\d)\.?\s(?:{months})\.(?=\s)", re.IGNORECASE)
+    for lang, months in _MONTHS.items()
+}
+_MONTH_END_RE = {
+    lang: re.compile(rf"\d\.?\s(?:{months})\.$", re.IGNORECASE) for lang, months in _MONTHS.items()
+}
+#: Words that sentencex takes for abbreviations but that end a sentence before a capital:
+#: Italian ones ending in a vowel (its abbreviations never do: "so.", "fa.", "file.") or after
+#: an article ("l'app.", "il pdf."), unless _NON_TERMINAL has them ("il sig. Rossi").
+_IT_ARTICLE = r"il|lo|la|i|gli|le|un|uno|una|(?:de|a|da|ne|su)(?:l|llo|lla|i|gli|lle)"
+_IT_ELIDED = r"l|(?:de|a|da|ne|su)ll|un|quell"
+_WORD_END_RE: dict[str, re.Pattern[str]] = {
+    "it": re.compile(
+        rf"(?:(?<![\w.])[^\W\d_]+[{_WORD_FINALS['it']}]"
+        rf"|(?<![\w.])(?:(?:{_IT_ARTICLE})\s+|(?:{_IT_ELIDED})['’])[^\W\d_]+)\.(?=\s)",
+        re.IGNORECASE,
+    ),
+}
 _ELLIPSIS_RE = re.compile(r"(?:…+|\.{3,})(?=\s)")
-# sentencex never cuts before a lowercase ASCII letter or a digit, not even after "。".
+# sentencex never cuts before a lowercase ASCII letter, nor after "。" before an ASCII letter or
+# a digit. After "." it does cut before a digit, unless its own list has the word ("ок. 10").
 _CAMEL_AFTER_STOP_RE = re.compile(r"(?<=[^\W\d_]{2}\.)(?=\s+[a-z]+[A-Z])")
 _FULLWIDTH_THEN_LATIN_RE = re.compile(r"[。！？]+[」』”’）》】]*(?=\s*[0-9A-Za-z])")
 #: Quotation marks sentencex does not know: nothing inside them is cut.
@@ -65,6 +121,7 @@ _LINE_BREAK_RE = re.compile(r"\r\n|[\n\r\u2028\u2029]")
 _CAMEL_RE = re.compile(r"[a-z]+[A-Z]")
 _ELLIPSIS_END_RE = re.compile(r"(?:…|\.\.\.)$")
 _LAST_WORD_RE = re.compile(r"(\S+)\s*$")
+_ELISION_RE = re.compile(r"['’]")
 
 
 def _base_lang(lang: str) -> str:
@@ -105,12 +162,13 @@ def _cuts(line: str, code: str, tables: str) -> list[int]:
     for piece in segment(code, line):
         pos += len(piece)
         cuts.add(pos)
-    for m in _ENDING_RE[tables].finditer(line):
-        if _starts_upper(line[m.end() :]):
-            cuts.add(m.end())
-    for m in _ELLIPSIS_RE.finditer(line):
-        if _starts_upper(line[m.end() :]):
-            cuts.add(m.end())
+    ending = [_ENDING_RE[tables], _MONTH_RE[tables], _ELLIPSIS_RE]
+    if tables in _WORD_END_RE:
+        ending.append(_WORD_END_RE[tables])
+    for regex in ending:
+        for m in regex.finditer(line):
+            if _starts_upper(line[m.end() :]):
+                cuts.add(m.end())
     cuts.update(m.end() for m in _CAMEL_AFTER_STOP_RE.finditer(line))
     cuts.update(m.end() for m in _FULLWIDTH_THEN_LATIN_RE.finditer(line))
     # A closing quote or bracket right after the stop belongs to the sentence before the cut
@@ -164,19 +222,38 @@ def _continues(before: str, piece: str, tables: str, letterless: bool) -> bool:
     if head.endswith(_FULLWIDTH_STOPS):  # unambiguous, whatever follows
         return False
     m = _LAST_WORD_RE.search(before)
-    word = m.group(1).lstrip(_OPENERS).lower() if m else ""
+    # The word without an elided article: "l'avv." is "avv.".
+    raw = _ELISION_RE.split(m.group(1).lstrip(_OPENERS))[-1] if m else ""
+    word = raw.lower()
     after_number = m is not None and before[: m.start()].rstrip()[-1:].isdigit()
+    number = piece.lstrip(_OPENERS + " ")[:1].isdigit()
     if word and not after_number:  # after a number an abbreviation is a unit: "5 см."
         if word in _NON_TERMINAL[tables]:
             return True
-        if word in _BEFORE_NUMBER[tables] and piece.lstrip(_OPENERS + " ")[:1].isdigit():
+        if word in _BEFORE_NUMBER[tables] and number:
             return True
+    if number and _takes_number(raw, before.rstrip(), tables):
+        return True
     if letterless:
         return False
     if first.islower():
         return not _CAMEL_RE.match(piece.lstrip(_OPENERS + " —–-"))
     # After an ellipsis only a capital starts a new sentence ("请稍等...我帮您查一下").
     return bool(_ELLIPSIS_END_RE.search(head)) and not first.isupper()
+
+
+def _takes_number(word: str, head: str, tables: str) -> bool:
+    """Whether `word`, which ends `head` (the text before a number), is an abbreviation the
+    number goes with: a month after a day, or a short lowercase word that ends as no full word
+    does ("apm.", "ок.", "num.") and closes no list and is no unit ("2 kg.")."""
+    if _MONTH_END_RE[tables].search(head):
+        return True
+    return (
+        _SHORT_WORD_RE.fullmatch(word) is not None
+        and word.islower()
+        and word[-2] not in _WORD_FINALS[tables]
+        and not _ENDING_END_RE[tables].search(head)
+    )
 
 
 def _starts_upper(tail: str) -> bool:

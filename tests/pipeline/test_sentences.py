@@ -119,6 +119,35 @@ CASES: dict[str, list[Case]] = {
             "Līgums stājas spēkā 2025. gada 1. janvārī. Sk. arī 4. punktu",
             [["Līgums stājas spēkā 2025. gada 1. janvārī.", "Sk. arī 4. punktu"]],
         ),
+        # A number after a short abbreviation sentencex does not know; units; months.
+        (  # "apm." before a number
+            "Piegāde aizņem apm. 3 dienas.",
+            [["Piegāde aizņem apm. 3 dienas."]],
+        ),
+        (  # "mob." before a phone number
+            "Zvaniet pa mob. 29123456 vai rakstiet mums e-pastu.",
+            [["Zvaniet pa mob. 29123456 vai rakstiet mums e-pastu."]],
+        ),
+        (  # "apm." before a sum that ends the sentence
+            "Rēķina summa ir apm. 25 EUR. Apmaksājiet to līdz piektdienai.",
+            [["Rēķina summa ir apm. 25 EUR.", "Apmaksājiet to līdz piektdienai."]],
+        ),
+        (  # a unit ends the sentence before a capital
+            "Lūdzu, uzgaidiet 5 min. Operators drīz atbildēs.",
+            [["Lūdzu, uzgaidiet 5 min.", "Operators drīz atbildēs."]],
+        ),
+        (  # a month after a day ends the sentence before a capital
+            "Atlaide ir spēkā līdz 31. dec. Steidzieties!",
+            [["Atlaide ir spēkā līdz 31. dec.", "Steidzieties!"]],
+        ),
+        (  # a real end, then a sentence starting with a number: a long word
+            "Paldies par gaidīšanu. 2 minūšu laikā atzvanīsim.",
+            [["Paldies par gaidīšanu.", "2 minūšu laikā atzvanīsim."]],
+        ),
+        (  # a real end, then a sentence starting with a number: a short word ending in -s
+            "Tas ir viss. 3 dienu laikā saņemsiet rēķinu.",
+            [["Tas ir viss.", "3 dienu laikā saņemsiet rēķinu."]],
+        ),
     ],
     "it": [
         (
@@ -182,6 +211,59 @@ CASES: dict[str, list[Case]] = {
         (  # a product name in lowercase starts the sentence
             "Aggiorni l'app. iPhone e iPad ricevono la versione 3.5 oggi.",
             [["Aggiorni l'app.", "iPhone e iPad ricevono la versione 3.5 oggi."]],
+        ),
+        # A number after a short abbreviation sentencex does not know; units; months; words
+        # sentencex takes for abbreviations.
+        (  # "num." before a phone number
+            "Chiamate il num. 800 123 456 per assistenza.",
+            [["Chiamate il num. 800 123 456 per assistenza."]],
+        ),
+        (  # "tel." and "int." before numbers
+            "Per assistenza chiami il tel. 02 1234567 int. 25. Grazie.",
+            [["Per assistenza chiami il tel. 02 1234567 int. 25.", "Grazie."]],
+        ),
+        (  # a unit ends the sentence before a capital
+            "Il pacco pesa 2 kg. La spedizione costa 5 €.",
+            [["Il pacco pesa 2 kg.", "La spedizione costa 5 €."]],
+        ),
+        (  # months after a day, "ago." ending in a vowel; the last one ends the sentence
+            "Il negozio resta chiuso dal 10 ago. al 20 ago. Riapriamo il 21.",
+            [["Il negozio resta chiuso dal 10 ago. al 20 ago.", "Riapriamo il 21."]],
+        ),
+        (  # a month before a year
+            "Il rimborso arriverà entro il 15 gen. 2025 sul suo conto.",
+            [["Il rimborso arriverà entro il 15 gen. 2025 sul suo conto."]],
+        ),
+        (  # "l'app." after an article is a word, though sentencex lists "app"
+            "Apple Inc. ha aggiornato l'app. Aggiornate anche voi.",
+            [["Apple Inc. ha aggiornato l'app.", "Aggiornate anche voi."]],
+        ),
+        (  # "il pdf." after an article ends the sentence; titles after one do not
+            "Scarichi il pdf. Poi lo invii al dr. Rossi o all'avv. Bianchi.",
+            [["Scarichi il pdf.", "Poi lo invii al dr. Rossi o all'avv. Bianchi."]],
+        ),
+        (  # "fa." and "so." end in a vowel, so they are words, though sentencex lists them
+            "Il pacco è partito 3 giorni fa. Non lo so. Le chiedo un attimo di pazienza.",
+            [
+                [
+                    "Il pacco è partito 3 giorni fa.",
+                    "Non lo so.",
+                    "Le chiedo un attimo di pazienza.",
+                ]
+            ],
+        ),
+        (  # a real end, then a sentence starting with a number: a long word
+            "Grazie per l'attesa. 2 operatori sono ora disponibili.",
+            [["Grazie per l'attesa.", "2 operatori sono ora disponibili."]],
+        ),
+        (  # a real end, then a sentence starting with a number: a short word ending in a vowel
+            "Ci sentiamo dopo. 3 cose da controllare: ordine, indirizzo e pagamento.",
+            [
+                [
+                    "Ci sentiamo dopo.",
+                    "3 cose da controllare: ordine, indirizzo e pagamento.",
+                ]
+            ],
         ),
     ],
     "ru": [
@@ -258,6 +340,56 @@ CASES: dict[str, list[Case]] = {
         (  # "см." after a number is a unit and may end a sentence
             "Длина кабеля 150 см. Этого достаточно.",
             [["Длина кабеля 150 см.", "Этого достаточно."]],
+        ),
+        # A number after a short abbreviation sentencex does not know; units; months.
+        (  # "ок." before a number
+            "Доставка занимает ок. 3 дней.",
+            [["Доставка занимает ок. 3 дней."]],
+        ),
+        (  # a month after a day, before the year
+            "Акция действует до 31 дек. 2024 г.",
+            [["Акция действует до 31 дек. 2024 г."]],
+        ),
+        (  # "доб." before an extension number
+            "Позвоните в доб. 204 для оплаты.",
+            [["Позвоните в доб. 204 для оплаты."]],
+        ),
+        (  # "прибл." before a sum, "руб." inside the sentence
+            "Стоимость — прибл. 300 руб. в месяц.",
+            [["Стоимость — прибл. 300 руб. в месяц."]],
+        ),
+        (  # "ок." before a range that ends the sentence
+            "Доставка займёт ок. 2–3 дней. Трек-номер придёт по SMS.",
+            [["Доставка займёт ок. 2–3 дней.", "Трек-номер придёт по SMS."]],
+        ),
+        (  # "д." and "кв." before numbers in an address
+            "Курьер приедет по адресу: ул. Ленина, д. 5, кв. 12. Пожалуйста, будьте дома.",
+            [
+                [
+                    "Курьер приедет по адресу: ул. Ленина, д. 5, кв. 12.",
+                    "Пожалуйста, будьте дома.",
+                ]
+            ],
+        ),
+        (  # a unit ends the sentence before a capital
+            "Ждите 2 мин. Потом перезвоните.",
+            [["Ждите 2 мин.", "Потом перезвоните."]],
+        ),
+        (  # "кг." too
+            "Вес посылки 2 кг. Доставка бесплатная.",
+            [["Вес посылки 2 кг.", "Доставка бесплатная."]],
+        ),
+        (  # a month after a day ends the sentence before a capital
+            "Скидка действует до 31 дек. Успейте оформить заказ!",
+            [["Скидка действует до 31 дек.", "Успейте оформить заказ!"]],
+        ),
+        (  # a real end, then a sentence starting with a number: a long word
+            "Спасибо за ожидание. 2 оператора уже свободны.",
+            [["Спасибо за ожидание.", "2 оператора уже свободны."]],
+        ),
+        (  # a real end, then a sentence starting with a number: a capitalised word
+            "Да. 3 дня назад мы отправили вам письмо.",
+            [["Да.", "3 дня назад мы отправили вам письмо."]],
         ),
     ],
     "zh": [
@@ -379,6 +511,18 @@ CASES: dict[str, list[Case]] = {
             [["See p. 12 of the manual, i.e. the setup guide.", "It explains everything."]],
         ),
         ("No. We cannot refund this order.", [["No.", "We cannot refund this order."]]),
+        (  # a real end, then a sentence starting with a number
+            "Thanks for waiting. 2 agents are now free to help you.",
+            [["Thanks for waiting.", "2 agents are now free to help you."]],
+        ),
+        (  # a month after a day ends the sentence before a capital
+            "The sale ends on 31 Dec. Order today to get the discount.",
+            [["The sale ends on 31 Dec.", "Order today to get the discount."]],
+        ),
+        (  # "approx." before a number, a unit that ends the sentence
+            "Please hold for approx. 5 min. An agent will answer shortly.",
+            [["Please hold for approx. 5 min.", "An agent will answer shortly."]],
+        ),
     ],
 }
 
