@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pipeline.sentences import REVISION as SENTENCES_REVISION
 from pipeline.sentences import join_sentences, split_sentences
-from pipeline.translator import translation_problem
+from pipeline.translator import Translated
 
-#: Stored with every translation; the revision after the slash changes whenever decoding
-#: changes what a model's output becomes, so translations made before are redone.
-#: 2: target pieces joined as Argos does (the OPUS-MT ports kept '▁'), beam 4.
-ENGINE = "argos-ctranslate2/2"
+ENGINE = "argos-ctranslate2"
+#: Bumped whenever decoding changes what a model's output becomes. 2: target pieces joined as
+#: Argos does (the OPUS-MT ports kept '▁'), beam 4, per-sentence problems reported.
+DECODING_REVISION = 2
 PIVOT = "en"
 _PACKAGE_DIR = re.compile(r"^[a-z]{2,3}_[a-z]{2,3}-[\w.]+$")
 
@@ -234,15 +235,10 @@ def _unknown_token(package: ModelPackage) -> str:
 
 
 def decoding_cap(source_tokens: int) -> int:
-    """Output tokens allowed on the first pass: well past any sane translation of a sentence of
-    ``source_tokens`` pieces, so only a model that runs on or loops reaches it."""
+    """Output pieces allowed for sentences of up to ``source_tokens`` pieces: well past any sane
+    translation (which the output check also holds to 3 × the source's length), so only a model
+    that runs on or loops reaches it, and what reaches it is reported, never shown."""
     return 3 * source_tokens + 32
-
-
-def retry_cap(source_tokens: int) -> int:
-    """The cap for sentences that reached :func:`decoding_cap`: CTranslate2's and Argos'
-    default of 256, or more for very long sentences."""
-    return max(256, 4 * source_tokens + 64)
 
 
 @dataclass
@@ -258,21 +254,25 @@ class ArgosTranslator:
     threads: int = 2
     beam_size: int = 4
     batch_size: int = 32
-    #: Output tokens allowed for a sentence of n source pieces, on the first pass and on the
-    #: second for outputs that reached the first cap yet read as sane translations.
-    first_cap: Callable[[int], int] = decoding_cap
-    second_cap: Callable[[int], int] = retry_cap
-    engine: str = ENGINE
+    #: Output pieces allowed for the sentences of a batch, by the longest one's pieces.
+    cap: Callable[[int], int] = decoding_cap
+    #: Stored with every translation: the translation memory reuses a translation only when
+    #: this and the model version are unchanged, so a change of decoding, beam or sentence
+    #: splitting has what it would make differently made again.
+    engine: str = field(default=ENGINE, init=False)
     model_calls: int = 0
     _packages: dict[tuple[str, str], ModelPackage] = field(default_factory=dict, init=False)
     _loaded: dict[Path, _Loaded] = field(default_factory=dict, init=False)
     # First legs of pivot routes, kept for the translator's life: it→lv, it→ru and it→zh all
     # start with the same it→en translation of the same texts.
-    _first_leg: dict[tuple[Path, str], str] = field(default_factory=dict, init=False)
+    _first_leg: dict[tuple[Path, str], Translated] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
         self._packages = {(p.from_code, p.to_code): p for p in installed_packages(self.models_dir)}
+        self.engine = (
+            f"{ENGINE}/{DECODING_REVISION} beam {self.beam_size} sentences {SENTENCES_REVISION}"
+        )
 
     @property
     def packages(self) -> list[ModelPackage]:
@@ -297,14 +297,19 @@ class ArgosTranslator:
             raise ModelPackageError(f"no model installed for {source}→{target}")
         first, rest = route[0], route[1:]
         if not rest:
-            return self._translate_with(first, list(texts))
+            return list(self._translate_with(first, list(texts)))
         todo = sorted({t for t in texts if (first.path, t) not in self._first_leg})
         for text, output in zip(todo, self._translate_with(first, todo), strict=True):
             self._first_leg[(first.path, text)] = output
-        current = [self._first_leg[(first.path, t)] for t in texts]
+        legs = [self._first_leg[(first.path, t)] for t in texts]
+        current = legs
         for package in rest:
-            current = self._translate_with(package, current)
-        return current
+            current = self._translate_with(package, list(current))
+        # What went wrong on the way through English stays with the translation.
+        return [
+            Translated(final, leg.problem or final.problem)
+            for leg, final in zip(legs, current, strict=True)
+        ]
 
     @staticmethod
     def load_models(package: ModelPackage, threads: int) -> _Loaded:
@@ -326,36 +331,33 @@ class ArgosTranslator:
                 loaded = self._loaded[package.path] = self.load_models(package, self.threads)
             return loaded
 
-    def _translate_with(self, package: ModelPackage, texts: list[str]) -> list[str]:
-        """Every sentence of every text, in length-sorted batches, then put back line by line."""
+    def _translate_with(self, package: ModelPackage, texts: list[str]) -> list[Translated]:
+        """Every sentence of every text, in length-sorted batches, then put back line by line;
+        a text with a sentence that ran to the cap or came out empty says so."""
         if not texts:
             return []
         models = self._models(package)
         layouts = [split_sentences(text, package.from_code) for text in texts]
         sentences = [s for lines in layouts for line in lines for s in line]
         tokens = [models.tokenizer.encode(s, out_type=str) for s in sentences]
-        pieces, capped = self._decode(package, models, tokens, self.first_cap)
-        # An output that reached the first cap and still reads as a sane translation is a long
-        # one: decode it again with more room. One that runs on or loops is left as it is, to
-        # be flagged by the output check.
-        cut = [
-            k
-            for k in range(len(tokens))
-            if capped[k]
-            and translation_problem(
-                sentences[k], detokenize(pieces[k]), package.from_code, package.to_code
-            )
-            is None
+        pieces, capped = self._decode(package, models, tokens, self.cap)
+        outputs = [detokenize(p).strip() for p in pieces]
+        problems = [
+            "a sentence ran to the decoding cap"
+            if cut
+            else "a sentence came out empty"
+            if not output
+            else None
+            for cut, output in zip(capped, outputs, strict=True)
         ]
-        if cut:
-            redone, _ = self._decode(package, models, [tokens[k] for k in cut], self.second_cap)
-            for k, out in zip(cut, redone, strict=True):
-                pieces[k] = out
-        outputs = iter(detokenize(out) for out in pieces)
-        return [
-            join_sentences([[next(outputs) for _ in line] for line in lines], package.to_code)
-            for lines in layouts
-        ]
+        done = iter(zip(outputs, problems, strict=True))
+        translated = []
+        for lines in layouts:
+            parts = [[next(done) for _ in line] for line in lines]
+            text = join_sentences([[out for out, _ in line] for line in parts], package.to_code)
+            problem = next((why for line in parts for _, why in line if why), None)
+            translated.append(Translated(text, problem))
+        return translated
 
     def _decode(
         self,
@@ -376,15 +378,12 @@ class ArgosTranslator:
             limit = cap(max(len(tokens[k]) for k in batch))
             hypotheses = self._search(package, models, [tokens[k] for k in batch], limit, False)
             # Unknown target tokens are replaced by the source token they attend to, as Argos
-            # does. That needs the attention of every step, which costs more than the search
-            # in a batch of beams, and changes nothing but the <unk> pieces: so only sentences
-            # whose output has one are searched again with it.
-            unknown = [i for i, pieces in enumerate(hypotheses) if models.unk in pieces]
-            if unknown:
-                again = [tokens[batch[i]] for i in unknown]
-                replaced = self._search(package, models, again, limit, True)
-                for i, pieces in zip(unknown, replaced, strict=True):
-                    hypotheses[i] = pieces
+            # does. That needs the attention of every step, which costs more than the search in
+            # a batch of beams and changes nothing but the <unk> pieces; the batch is searched
+            # again with it only when an output holds one. The whole batch: which source token
+            # an <unk> gets depends on the batch it was decoded in.
+            if any(models.unk in pieces for pieces in hypotheses):
+                hypotheses = self._search(package, models, [tokens[k] for k in batch], limit, True)
             for k, pieces in zip(batch, hypotheses, strict=True):
                 capped[k] = len(pieces) >= limit
                 if package.target_prefix and pieces and pieces[0] == package.target_prefix:

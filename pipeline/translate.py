@@ -28,7 +28,7 @@ from pipeline.schema import (
 )
 from pipeline.state import ProcessedArticle
 from pipeline.translation_memory import MemoryEntry, TranslationMemory
-from pipeline.translator import Translator, translation_problem
+from pipeline.translator import Translator, output_problem
 
 Pair = tuple[str, str]
 
@@ -141,7 +141,7 @@ def _machine_translations(
             text=output.strip(),
             engine=translator.engine,
             model=model,
-            problem=translation_problem(text, output, source, target),
+            problem=output_problem(text, output, source, target),
         )
         for text, output in zip(todo, outputs, strict=True)
     ]

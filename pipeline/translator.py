@@ -23,8 +23,27 @@ class Translator(Protocol):
 
     def translate(self, texts: Sequence[str], source: str, target: str) -> list[str]:
         """Translate ``texts`` (paragraphs) from ``source`` into ``target``, in one go so the
-        engine can batch; returns one translation per text, in order."""
+        engine can batch; returns one translation per text, in order. A translation may be a
+        :class:`Translated` that says what the engine saw go wrong with it."""
         ...
+
+
+class Translated(str):
+    """A machine translation, and what the engine itself saw go wrong with it (a sentence cut
+    at the decoding cap, one that came out empty), which no check of the text could see."""
+
+    problem: str | None
+
+    def __new__(cls, text: str, problem: str | None = None) -> "Translated":
+        translated = super().__new__(cls, text)
+        translated.problem = problem
+        return translated
+
+
+def output_problem(source: str, output: str, source_lang: str, target_lang: str) -> str | None:
+    """What the engine reported of ``output``, else what :func:`translation_problem` finds."""
+    reported = output.problem if isinstance(output, Translated) else None
+    return reported or translation_problem(source, output, source_lang, target_lang)
 
 
 #: A Chinese character carries about as much as three Latin-script characters.
@@ -64,10 +83,10 @@ def translation_problem(source: str, output: str, source_lang: str, target_lang:
     """
     if not output.strip():
         return "empty output"
-    debris = _DEBRIS.search(output)
-    if debris is not None and not _DEBRIS.search(source):
+    for debris in _DEBRIS.finditer(output):
         found = debris.group()
-        return f"output holds {_DEBRIS_NAMES.get(found, repr(found))}"
+        if found not in source:  # "<s>" in an article about HTML is text, not debris
+            return f"output holds {_DEBRIS_NAMES.get(found, repr(found))}"
     ratio = _weighted_length(output, target_lang) / max(_weighted_length(source, source_lang), 1)
     if ratio > MAX_LENGTH_RATIO and len(output) > 20:
         return f"output {ratio:.1f}× as long as the input"

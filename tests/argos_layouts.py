@@ -31,7 +31,7 @@ import json
 import struct
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import sentencepiece as spm
@@ -179,7 +179,7 @@ def build_shared_sentencepiece_package(
     package_version: str = "1.9",
     seed: int = 0,
     eos_bias: float = STOPS,
-    favour: Sequence[str] = (),
+    favour: Mapping[str, float] | None = None,
 ) -> Path:
     """A package trained with Argos' own tooling: one SentencePiece model for both sides.
     ``favour``: tokens the model is pushed to emit."""

@@ -23,7 +23,7 @@ import json
 import random
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import ctranslate2
@@ -241,14 +241,15 @@ def build_transformer_spec(
     pre_norm: bool = True,
     start_from_zero_embedding: bool = False,
     never: Sequence[str] = (),
-    favour: Sequence[str] = (),
+    favour: Mapping[str, float] | None = None,
 ) -> transformer_spec.TransformerSpec:
     """A validated CTranslate2 Transformer spec with random weights and a shared vocabulary.
 
     ``eos_bias`` raises the logit of ``eos``: random weights otherwise never end a sentence,
     and a positive bias gives short outputs, like a model that has learnt to stop. Tokens in
     ``never`` (padding, byte pieces) get a very low logit, as a trained model never emits them.
-    Tokens in ``favour`` get a high one, to make a model emit them (``<unk>``, say).
+    ``favour`` raises the logits of the tokens it names by the amounts it gives, to make a
+    model emit them (``<unk>``, say).
     ``pre_norm=False`` and ``start_from_zero_embedding`` give the layout of Marian (OPUS-MT)
     models: post-norm, with no final layer norms, and decoding started from a zero vector.
     """
@@ -280,8 +281,8 @@ def build_transformer_spec(
     decoder.projection.bias[list(vocabulary).index(eos)] += eos_bias
     for token in never:
         decoder.projection.bias[list(vocabulary).index(token)] = -1e4
-    for token in favour:
-        decoder.projection.bias[list(vocabulary).index(token)] += 3.0
+    for token, boost in (favour or {}).items():
+        decoder.projection.bias[list(vocabulary).index(token)] += boost
 
     spec.register_source_vocabulary(list(vocabulary))
     spec.register_target_vocabulary(list(vocabulary))

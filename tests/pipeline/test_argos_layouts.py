@@ -9,12 +9,13 @@ import pytest
 import sentencepiece as spm
 from typer.testing import CliRunner
 
+from pipeline import sentences
 from pipeline.argos import ArgosTranslator, decoding_cap, detokenize, install_package
 from pipeline.cli import app
 from pipeline.ingest import run_ingest
 from pipeline.search import PublishedIndex
 from pipeline.settings import Settings, get_settings
-from pipeline.translator import translation_problem
+from pipeline.translator import Translated, output_problem, translation_problem
 from tests.argos_layouts import (
     build_argos_1_0_package,
     build_opus_mt_port,
@@ -230,55 +231,89 @@ def test_the_ingest_above_would_have_shown_the_marker_with_the_old_decoding(real
     assert not any("▁" in detokenize(p) for p in pieces)
 
 
-def test_an_output_cut_at_the_first_cap_is_decoded_again_with_more_room(tmp_path):
-    """The tight first cap stops a model that runs on; an output that reached it but reads as a
-    sane translation is decoded again with room to finish, so the cap never cuts it."""
-    package = install_package(
-        build_opus_mt_port(tmp_path / "dist", "en", "lv", seed=3), tmp_path / "models"
-    )
-    sentences = ["Answer the phone quickly.", "The customer waits for a refund."]
-    free = ArgosTranslator(tmp_path / "models", threads=1, first_cap=lambda n: 256)
-    expected = free.translate(sentences, "en", "lv")
-    assert free.model_calls == 1
-
-    tight = ArgosTranslator(tmp_path / "models", threads=1, first_cap=lambda n: 1)
-    models = tight._models(package)
-    tokens = [models.tokenizer.encode(s, out_type=str) for s in sentences]
-    cut, capped = tight._decode(package, models, tokens, tight.first_cap)
-    assert capped == [True, True] and all(len(p) == 1 for p in cut)
-    assert tight.translate(sentences, "en", "lv") == expected  # not cut
-    assert tight.model_calls == 1 + 2  # the probe above, then the first pass and the second
-
-
-def test_a_model_that_runs_on_is_stopped_at_the_first_cap_and_flagged(tmp_path):
+def test_a_sentence_that_runs_to_the_decoding_cap_is_reported(tmp_path):
+    """A model that never stops is cut at the cap, and the translation says so, even where its
+    text would pass every check."""
     archive = build_tiny_argosmodel(tmp_path / "dist", "it", "en")  # never stops by itself
     package = install_package(archive, tmp_path / "models")
     translator = ArgosTranslator(tmp_path / "models", threads=1)
-    source = "Il cliente aspetta."
+    source = "Il cliente aspetta.\nGrazie."
     (output,) = translator.translate([source], "it", "en")
-    assert translator.model_calls == 1  # no second pass for an output that is no translation
-    tokens = translator._models(package).tokenizer.encode(source, out_type=str)
-    assert len(output) > decoding_cap(len(tokens))  # ran to the cap: at least a char a piece
-    assert translation_problem(source, output, "it", "en") is not None
+    assert translator.model_calls == 1
+    assert isinstance(output, Translated) and output.problem == "a sentence ran to the decoding cap"
+    assert output.count("\n") == 1  # the line break survived
+    models = translator._models(package)
+    tokens = [models.tokenizer.encode(s, out_type=str) for s in ("Il cliente aspetta.", "Grazie.")]
+    pieces, capped = translator._decode(package, models, tokens, decoding_cap)
+    assert capped == [True, True]
+    assert all(len(p) == decoding_cap(max(map(len, tokens))) for p in pieces)
+    assert output_problem(source, output, "it", "en") == output.problem  # reported beats checks
 
 
-def test_unknown_target_tokens_are_replaced_by_the_source_tokens_they_attend_to(tmp_path):
-    """Argos decodes with replace_unknowns. csguide searches without the attention it needs
-    and searches again, with it, only the sentences whose output holds <unk>: the result must
-    be what a single search with replace_unknowns gives."""
-    archive = build_shared_sentencepiece_package(tmp_path / "dist", "en", "ru", favour=["<unk>"])
+def test_what_went_wrong_on_the_first_leg_stays_with_a_pivot_translation(tmp_path):
+    install_package(build_tiny_argosmodel(tmp_path / "a", "it", "en"), tmp_path / "models")
+    install_package(
+        build_opus_mt_port(tmp_path / "b", "en", "lv", seed=3), tmp_path / "models"
+    )  # it→en never stops; en→lv is fine
+    translator = ArgosTranslator(tmp_path / "models", threads=1)
+    (output,) = translator.translate(["Il cliente aspetta."], "it", "lv")
+    assert output.problem == "a sentence ran to the decoding cap"
+
+
+def test_a_sentence_that_comes_out_empty_is_reported(tmp_path):
+    """CTranslate2 emits at least one piece; a model whose only piece is a bare '▁' gives an
+    empty sentence, which would silently drop out of the joined text."""
+    archive = build_shared_sentencepiece_package(
+        tmp_path / "dist", "en", "ru", eos_bias=50.0, favour={"▁": 3.0}
+    )
+    install_package(archive, tmp_path / "models")
+    translator = ArgosTranslator(tmp_path / "models", threads=1)
+    (output,) = translator.translate(["The customer waits. Answer quickly."], "en", "ru")
+    assert output == "" and output.problem == "a sentence came out empty"
+
+
+def test_unknown_target_tokens_are_replaced_as_argos_replaces_them(tmp_path):
+    """Argos decodes with replace_unknowns. csguide searches without the attention it needs,
+    and searches a batch again with it only when an output holds <unk>. Which source token
+    replaces an <unk> depends on the whole batch, so the result must equal one search of the
+    same batches with replace_unknowns, sentences without <unk> beside those with it."""
+    archive = build_shared_sentencepiece_package(
+        tmp_path / "dist", "en", "ru", favour={"<unk>": 1.5}
+    )
     package = install_package(archive, tmp_path / "models")
     translator = ArgosTranslator(tmp_path / "models", threads=1)
     models = translator._models(package)
-    sentences = ["The customer waits.", "Answer the phone quickly, please.", "Thank you."]
-    tokens = [models.tokenizer.encode(s, out_type=str) for s in sentences]
-    plain = models.translator.translate_batch(tokens, beam_size=4, max_decoding_length=12)
-    assert all("<unk>" in r.hypotheses[0] for r in plain)  # the model does emit <unk>
-    pieces, _ = translator._decode(package, models, tokens, lambda n: 12)
-    assert translator.model_calls == 2  # the search, then the sentences with <unk> again
-    argos = models.translator.translate_batch(
-        tokens, beam_size=4, max_decoding_length=12, length_penalty=0.2, replace_unknowns=True
-    )
+    words = [
+        "customer",
+        "phone",
+        "answer",
+        "quickly",
+        "refund",
+        "waits",
+        "the",
+        "please",
+        "thank",
+        "you",
+        "for",
+        "call",
+    ]
+    sentences = [" ".join(words[i % 7 : i % 7 + 2 + i % 5]).capitalize() + "." for i in range(32)]
+    tokens = sorted((models.tokenizer.encode(s, out_type=str) for s in sentences), key=len)
+    limit = decoding_cap(len(tokens[-1]))
+    options = {"beam_size": 4, "length_penalty": 0.2, "max_decoding_length": limit}
+    plain = [r.hypotheses[0] for r in models.translator.translate_batch(tokens, **options)]
+    with_unk = sum("<unk>" in p for p in plain)
+    assert 0 < with_unk < len(plain)  # a batch of both kinds
+    pieces, _ = translator._decode(package, models, tokens, lambda n: limit)
+    assert translator.model_calls == 2  # the search, then the batch again for its <unk>
+    argos = models.translator.translate_batch(tokens, replace_unknowns=True, **options)
     assert pieces == [r.hypotheses[0] for r in argos]
-    for sentence_tokens, output in zip(tokens, pieces, strict=True):
-        assert "<unk>" not in output and set(output) & set(sentence_tokens)
+    assert not any("<unk>" in p for p in pieces)
+
+
+def test_the_engine_name_changes_with_what_changes_a_translation(tmp_path):
+    """The translation memory reuses a translation only under the same engine name, so the
+    name must change with the beam, the decoding revision and the sentence splitter's."""
+    default = ArgosTranslator(tmp_path / "models")
+    assert default.engine == f"argos-ctranslate2/2 beam 4 sentences {sentences.REVISION}"
+    assert ArgosTranslator(tmp_path / "models", beam_size=2).engine != default.engine
