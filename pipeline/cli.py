@@ -214,7 +214,7 @@ def search(
     try:
         published = PublishedIndex.open_current(get_settings().data_dir)
     except NotPublished as exc:
-        err.print(f"[red]error[/]: {exc}")
+        err.print(f"[red]error[/]: {escape(str(exc))}")
         raise typer.Exit(2) from None
     try:
         page = published.search(query, lang, limit=limit, offset=offset, source_lang=source_lang)
@@ -270,7 +270,7 @@ def rollback_command() -> None:
         with ingest_lock(data_dir):
             version = rollback(data_dir, prepare=_save_missing_scores)
     except PublishError as exc:
-        err.print(f"[red]error[/]: {exc}")
+        err.print(f"[red]error[/]: {escape(str(exc))}")
         raise typer.Exit(2) from None
     out.print(f"now serving {version.name}")
 
@@ -292,10 +292,10 @@ def translations_new(
     try:
         article, tips = read_article(settings, article_id)
     except LookupError as exc:
-        err.print(f"[red]error[/]: {exc}")
+        err.print(f"[red]error[/]: {escape(str(exc))}")
         raise typer.Exit(2) from None
     if lang == article.lang:
-        err.print(f"[red]error[/]: {article_id} is written in {lang} already")
+        err.print(f"[red]error[/]: {escape(article_id)} is written in {lang} already")
         raise typer.Exit(2)
     path = settings.content_dir / translation_path(article, lang)
     existing = None
@@ -303,7 +303,8 @@ def translations_new(
         try:
             existing = load_translation_file(path, path.name, article.lang)
         except RejectedFile as exc:
-            err.print(f"[red]error[/]: {path} is not valid ({exc}); fix or move it first")
+            problem = escape(f"{path} is not valid ({exc}); fix or move it first")
+            err.print(f"[red]error[/]: {problem}")
             raise typer.Exit(2) from None
     atomic_write_text(path, template(article, tips, lang, existing))  # editors' work: no torn file
     out.print(f"wrote {path} ({len(tips)} tips)")
@@ -385,7 +386,7 @@ def models_install(
         try:
             package = install_package(Path(source), models_dir)
         except ModelPackageError as exc:
-            err.print(f"[red]error[/]: {exc}")
+            err.print(f"[red]error[/]: {escape(str(exc))}")
             failed = True
             continue
         out.print(f"installed {package.label} into {package.path}")

@@ -243,5 +243,10 @@ def test_models_cli_install_and_list(tmp_path, archives, monkeypatch):
         assert listing["routes"]["it→lv"] == "argos:it-en@0.1+argos:en-lv@0.1"
         bad = runner.invoke(app, ["models", "install", str(tmp_path / "nope.argosmodel")])
         assert bad.exit_code == 2 and "no such file" in bad.output
+        odd = tmp_path / "models [b]copy.argosmodel"  # rich markup in a file name
+        odd.write_text("not a zip")
+        shown = runner.invoke(app, ["models", "install", str(odd)])
+        assert shown.exit_code == 2
+        assert "models [b]copy.argosmodel: not an .argosmodel" in shown.output
     finally:
         get_settings.cache_clear()
