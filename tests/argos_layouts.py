@@ -1,7 +1,9 @@
-"""Tiny Argos packages laid out exactly as each real producer lays out its packages.
+"""Tiny Argos packages laid out as each producer of our pairs' packages lays them out.
 
-The public index holds packages for our pairs from three producers, and each packs differently
-(read from the producers' own packaging scripts):
+The public index holds packages for our pairs from three producers, and each packs differently.
+The OPUS-MT ports and Argos' own tooling are read from their packaging scripts
+(LibreTranslate's ``opus_mt_convert.py`` and ``train.py``); the 1.0 layout is the one issue #13
+describes for the real en↔it archives, with the model files CTranslate2 2.x wrote:
 
 ========================  =====================================================================
 OPUS-MT port (1.9)        en↔lv, en↔zh. A Marian model converted by ``ct2-marian-converter``
@@ -15,36 +17,38 @@ Argos' own tooling (1.9)  en↔ru. One SentencePiece model for both sides (byte 
                           OpenNMT-py vocabulary ``<unk> <blank> <s> </s> …`` converted by
                           ``ct2-opennmt-py-converter``, int8; same folder layout, argos_version
                           "1.9".
-2020–21 scripts (1.0)     en↔it. Top folder ``<from>_<to>/`` zipped with ``zip -r`` (directory
-                          entries, deflated), an OpenNMT-tf model converted by CTranslate2 2.x:
-                          ``model.bin`` of binary version 5 (no ``config.json``) and a
-                          ``shared_vocabulary.txt`` ``<blank> <s> </s> … <unk>``.
+2020–21 scripts (1.0)     en↔it. Top folder ``<from>_<to>/`` with directory entries (``zip -r``),
+                          deflated; an OpenNMT-tf vocabulary ``<blank> <s> </s> … <unk>`` as
+                          ``shared_vocabulary.txt`` and no ``config.json``, so CTranslate2 takes
+                          the special tokens from ``model.bin``, whose header says binary version 5.
 ========================  =====================================================================
 
 The weights are random and tiny (see :mod:`tests.tiny_model`); the layout, metadata, vocabulary
-order and model options are the real ones, so the package code path is the real one. The
-``stanza/`` folders hold a placeholder file where the real packages hold a PyTorch model that
-csguide never loads.
+order and model options are the real ones, so the package code path is the real one. Limits:
+the 1.0 ``model.bin`` holds today's variables under the old header (CTranslate2 reads both the
+same way, but a real old model's legacy variables are not exercised); the models never emit
+byte-fallback pieces (random ones would not form valid UTF-8), so byte decoding is tested on
+pieces alone; the ``stanza/`` folders hold a placeholder where the real packages hold a
+PyTorch model that csguide never loads.
 """
 
 import json
-import struct
-import tempfile
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import sentencepiece as spm
 
 from tests.tiny_model import (
-    _ZIP_DATE,
     BOS,
     EOS,
     LANGUAGE_NAMES,
     UNK,
     build_transformer_spec,
     default_corpus,
+    model_files,
+    package_name,
     train_sentencepiece,
+    write_package_zip,
 )
 
 #: A trained model stops after a few tokens; this bias on the end token imitates that.
@@ -87,49 +91,6 @@ def _metadata(from_code: str, to_code: str, version: str, argos_version: str) ->
     }
 
 
-def _ct2_files(spec: object, *, binary_version: int | None = None) -> dict[str, bytes]:
-    with tempfile.TemporaryDirectory(prefix="ct2-") as tmp:
-        spec.save(tmp)  # type: ignore[attr-defined]
-        files = {f"model/{p.name}": p.read_bytes() for p in sorted(Path(tmp).iterdir())}
-    if binary_version is not None:  # CTranslate2 2.x: no config.json, vocabularies as .txt
-        model = bytearray(files["model/model.bin"])
-        model[:4] = struct.pack("I", binary_version)
-        files["model/model.bin"] = bytes(model)
-        del files["model/config.json"]
-        vocabulary = json.loads(files.pop("model/shared_vocabulary.json"))
-        files["model/shared_vocabulary.txt"] = "".join(f"{t}\n" for t in vocabulary).encode()
-    return files
-
-
-def _write_zip(
-    archive: Path, top: str, files: dict[str, bytes], *, directories: bool, deflate: bool
-) -> Path:
-    archive.parent.mkdir(parents=True, exist_ok=True)
-    method = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
-    with zipfile.ZipFile(archive, "w", compression=method) as zf:
-        if directories:  # what `zip -r` writes before each folder's files
-            folders = {top} | {f"{top}/{p}" for name in files for p in _parents(name)}
-            for folder in sorted(folders):
-                info = zipfile.ZipInfo(f"{folder}/", date_time=_ZIP_DATE)
-                info.external_attr = (0o40755 << 16) | 0x10
-                zf.writestr(info, b"")
-        for name, data in sorted(files.items()):
-            info = zipfile.ZipInfo(f"{top}/{name}", date_time=_ZIP_DATE)
-            info.external_attr = 0o100644 << 16
-            info.compress_type = method
-            zf.writestr(info, data)
-    return archive
-
-
-def _parents(name: str) -> list[str]:
-    parts = name.split("/")[:-1]
-    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
-
-
-def _slug(from_code: str, to_code: str, version: str) -> str:
-    return f"translate-{from_code}_{to_code}-{version.replace('.', '_')}"
-
-
 def build_opus_mt_port(
     dest_dir: Path,
     from_code: str,
@@ -153,7 +114,7 @@ def build_opus_mt_port(
     )
     spec.config.add_source_eos = True
     spec.optimize(quantization="int8")
-    slug = _slug(from_code, to_code, package_version)
+    slug = package_name(from_code, to_code, package_version)
     readme = (
         f"# {LANGUAGE_NAMES[from_code]} - {LANGUAGE_NAMES[to_code]} version {package_version}\n\n"
         "Converted from an OPUS-MT model (Tiedemann and Thottingal, EAMT 2020), CC-BY 4.0.\n"
@@ -163,10 +124,10 @@ def build_opus_mt_port(
         "README.md": readme.encode(),
         "metadata.json": json.dumps(metadata).encode(),
         "sentencepiece.model": source_sp,  # the source side's only
-        **_ct2_files(spec),
+        **model_files(spec),
         **_stanza_files(from_code),
     }
-    return _write_zip(
+    return write_package_zip(
         dest_dir / f"{slug}.argosmodel", slug, files, directories=False, deflate=False
     )
 
@@ -193,16 +154,16 @@ def build_shared_sentencepiece_package(
     never = ["<blank>", BOS, *(p for p in pieces if p.startswith("<0x"))]
     spec = build_transformer_spec(vocabulary, seed, eos_bias, never=never, favour=favour)
     spec.optimize(quantization="int8")
-    slug = _slug(from_code, to_code, package_version)
+    slug = package_name(from_code, to_code, package_version)
     readme = f"# {LANGUAGE_NAMES[from_code]} - {LANGUAGE_NAMES[to_code]} version {package_version}"
     files = {
         "README.md": readme.encode(),
         "metadata.json": json.dumps(_metadata(from_code, to_code, package_version, "1.9")).encode(),
         "sentencepiece.model": sp_model,
-        **_ct2_files(spec),
+        **model_files(spec),
         **_stanza_files(from_code),
     }
-    return _write_zip(
+    return write_package_zip(
         dest_dir / f"{slug}.argosmodel", slug, files, directories=False, deflate=False
     )
 
@@ -226,11 +187,11 @@ def build_argos_1_0_package(
         "README.md": b"Argos Translate model package.\n",
         "metadata.json": (json.dumps(metadata, indent=4) + "\n").encode(),
         "sentencepiece.model": sp_model,
-        **_ct2_files(spec, binary_version=5),
+        **model_files(spec, binary_version=5),
         **_stanza_files(from_code),
     }
-    return _write_zip(
-        dest_dir / f"{_slug(from_code, to_code, '1.0')}.argosmodel",
+    return write_package_zip(
+        dest_dir / f"{package_name(from_code, to_code, '1.0')}.argosmodel",
         f"{from_code}_{to_code}",
         files,
         directories=True,

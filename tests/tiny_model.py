@@ -21,6 +21,7 @@ with this model.
 import io
 import json
 import random
+import struct
 import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -337,31 +338,62 @@ def build_tiny_argosmodel(
     if target_prefix:
         metadata["target_prefix"] = target_prefix
 
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    archive = dest_dir / f"{name}.argosmodel"
-    with tempfile.TemporaryDirectory(prefix="tiny-ct2-") as tmp:
-        model_dir = Path(tmp)
-        spec = build_transformer_spec(vocabulary, seed, eos_bias)
-        spec.optimize()  # float32 kept; identical arrays (the layer norms) become aliases
-        spec.save(str(model_dir))
-        files = {
-            "metadata.json": (json.dumps(metadata, ensure_ascii=False, indent=2) + "\n").encode(),
-            "sentencepiece.model": sp_bytes,
-        }
-        for path in sorted(model_dir.iterdir()):
-            files[f"model/{path.name}"] = path.read_bytes()
+    spec = build_transformer_spec(vocabulary, seed, eos_bias)
+    spec.optimize()  # float32 kept; identical arrays (the layer norms) become aliases
+    files = {
+        "metadata.json": (json.dumps(metadata, ensure_ascii=False, indent=2) + "\n").encode(),
+        "sentencepiece.model": sp_bytes,
+        **model_files(spec),
+    }
+    return write_package_zip(
+        dest_dir / f"{name}.argosmodel", name, files, directories=True, deflate=True
+    )
 
-        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            for directory in (f"{name}/", f"{name}/model/"):
-                info = zipfile.ZipInfo(directory, date_time=_ZIP_DATE)
+
+def model_files(
+    spec: transformer_spec.TransformerSpec, *, binary_version: int | None = None
+) -> dict[str, bytes]:
+    """The files CTranslate2 saves for ``spec``, as ``model/<name>``. With ``binary_version``
+    (5: CTranslate2 2.x), what converters of that time wrote: that version in model.bin's
+    header, no config.json (options come from model.bin), vocabularies as ``.txt``."""
+    with tempfile.TemporaryDirectory(prefix="tiny-ct2-") as tmp:
+        spec.save(tmp)
+        files = {f"model/{p.name}": p.read_bytes() for p in sorted(Path(tmp).iterdir())}
+    if binary_version is not None:
+        model = bytearray(files["model/model.bin"])
+        model[:4] = struct.pack("I", binary_version)
+        files["model/model.bin"] = bytes(model)
+        del files["model/config.json"]
+        vocabulary = json.loads(files.pop("model/shared_vocabulary.json"))
+        files["model/shared_vocabulary.txt"] = "".join(f"{t}\n" for t in vocabulary).encode()
+    return files
+
+
+def write_package_zip(
+    archive: Path, top: str, files: dict[str, bytes], *, directories: bool, deflate: bool
+) -> Path:
+    """Zip ``files`` under the folder ``top``, with a fixed timestamp (same files, same bytes).
+    ``directories``: an entry for each folder before its files, as ``zip -r`` writes them."""
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    method = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
+    with zipfile.ZipFile(archive, "w", compression=method) as zf:
+        if directories:
+            folders = {top} | {f"{top}/{p}" for name in files for p in _parents(name)}
+            for folder in sorted(folders):
+                info = zipfile.ZipInfo(f"{folder}/", date_time=_ZIP_DATE)
                 info.external_attr = (0o40755 << 16) | 0x10
                 zf.writestr(info, b"")
-            for rel, data in sorted(files.items()):
-                info = zipfile.ZipInfo(f"{name}/{rel}", date_time=_ZIP_DATE)
-                info.external_attr = 0o100644 << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                zf.writestr(info, data)
+        for name, data in sorted(files.items()):
+            info = zipfile.ZipInfo(f"{top}/{name}", date_time=_ZIP_DATE)
+            info.external_attr = 0o100644 << 16
+            info.compress_type = method
+            zf.writestr(info, data)
     return archive
+
+
+def _parents(name: str) -> list[str]:
+    parts = name.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
 def install_argosmodel_dir(argosmodel: Path, packages_dir: Path) -> Path:

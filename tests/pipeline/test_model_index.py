@@ -323,7 +323,7 @@ BAD_LINKS: list[tuple[str, Callable[[PackageServer, dict, int], str], str]] = [
 def test_a_failing_link_is_warned_about_and_the_next_one_used(
     tmp_path, server, archives, closed_port, install_spy, monkeypatch, make_bad, reason
 ):
-    monkeypatch.setattr(model_index, "DOWNLOAD_TIMEOUT", 0.5)
+    monkeypatch.setattr(model_index, "DOWNLOAD_TIMEOUT", 2.0)
     bad = make_bad(server, archives, closed_port)
     index_url = server.serve_lv(archives, lv_en=[bad])
     warnings: list[str] = []
