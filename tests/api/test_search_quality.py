@@ -1,0 +1,85 @@
+"""Search quality on the labelled agent queries (tests/search_queries.tsv), through the real app.
+
+Only what holds today and must never regress is asserted: the exact controls are all found in
+the first five. The other categories are measured and printed (``pytest -s``); their targets
+are issue 14's, and ``python -m bench.search_quality`` shows the same report with every miss.
+"""
+
+from collections import Counter
+
+import pytest
+
+from bench.search_quality import (
+    CATEGORIES,
+    MIN_QUERIES,
+    MINIMUMS,
+    QUERIES,
+    evaluate,
+    load_queries,
+)
+from pipeline.languages import INDEX_LANGS
+
+#: Query languages each category must hold ("where it makes sense": only Latvian, Italian and
+#: Russian have diacritics to leave out; mixed queries pair languages, every one must appear).
+LANGS_BY_CATEGORY = {c: set(INDEX_LANGS) for c in CATEGORIES} | {"nodiacritics": {"lv", "it", "ru"}}
+
+
+@pytest.fixture(scope="module")
+def queries():
+    return load_queries()
+
+
+def test_the_labelled_set_has_its_shape(queries):
+    assert len(queries) >= MIN_QUERIES
+    counts = Counter(q.category for q in queries)
+    for category, least in MINIMUMS.items():
+        assert counts[category] >= least, (category, counts[category])
+    for category, langs in LANGS_BY_CATEGORY.items():
+        present = {
+            part for q in queries if q.category == category for part in q.query_lang.split("+")
+        }
+        assert langs <= present, (category, langs - present)
+    assert {q.lang for q in queries} == set(INDEX_LANGS)  # every answer language is asked for
+
+
+def test_every_relevant_tip_exists_in_every_language(queries, seed_index):
+    missing = [
+        (q.line, tip, lang)
+        for q in queries
+        for tip in q.relevant
+        for lang in INDEX_LANGS
+        if seed_index.tip(tip, lang) is None
+    ]
+    assert not missing
+
+
+@pytest.mark.parametrize(
+    "row, problem",
+    [
+        ("exact\ten\ten\tcallback time\tzh/why-customer-service-matters/9bcaea1a32", "columns"),
+        ("exakt\ten\ten\tcallback time\tzh/a/b\t", "unknown category"),
+        ("exact\ten\tde\tcallback time\tzh/a/b\t", "lang 'de'"),
+        ("mixed\ten\ten\tcallback время\tzh/a/b\t", "two languages for mixed"),
+        ("typo\ten+ru\ten\tcalback\tzh/a/b\t", "two languages for mixed"),
+        ("typo\ten\ten\tcalback\t9bcaea1a32\t", "tip ids like"),
+        ("typo\ten\ten\t\tzh/a/b\t", "empty query"),
+    ],
+)
+def test_a_broken_row_fails_loudly(tmp_path, row, problem):
+    lines = QUERIES.read_text(encoding="utf-8").splitlines()
+    broken = tmp_path / "queries.tsv"
+    broken.write_text("\n".join([*lines, row]) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=problem) as raised:
+        load_queries(broken)
+    assert f"line {len(lines) + 1}:" in str(raised.value)
+
+
+def test_search_quality(client, queries):
+    report = evaluate(client, queries)
+    print("\n" + report.table())
+    exact = report.figures("exact")
+    assert exact.hits_at_5 == 1.0, [
+        (o.query.query, o.query.lang, o.first_id)
+        for o in report.misses()
+        if o.query.category == "exact"
+    ]
