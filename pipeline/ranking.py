@@ -204,7 +204,7 @@ class Ranker:
                 ids, scores = self.table.get(field, text)
                 totals[ids] += scores  # a term's ids are distinct: plain fancy indexing adds
         if within is not None:
-            totals[~self._mask(*within)] = 0.0
+            totals[~self.mask(*within)] = 0.0
         matched = np.flatnonzero(totals)  # every share is positive: nonzero means matched
         total = int(matched.size)
         if total > limit:
@@ -216,7 +216,7 @@ class Ranker:
         best = matched[order]
         return Ranked(best.tolist(), totals[best].tolist(), total)
 
-    def _mask(self, field: str, text: str) -> np.ndarray:
+    def mask(self, field: str, text: str) -> np.ndarray:
         """Which documents hold ``text`` in the keyword field ``field`` (a few values only)."""
         mask = self._masks.get((field, text))
         if mask is None:

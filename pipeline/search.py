@@ -13,17 +13,25 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from pydantic import TypeAdapter
 from whoosh import index as whoosh_index
-from whoosh.analysis import Analyzer
 from whoosh.index import Index
 from whoosh.searching import Searcher
 
 from pipeline.analysis import analyzer_for
-from pipeline.index import original_field
-from pipeline.languages import CONTENT_LANGS, INDEX_LANGS
+from pipeline.languages import INDEX_LANGS
+from pipeline.matching import (
+    EXACT,
+    KIND_WEIGHT,
+    Candidate,
+    Vocabulary,
+    candidates,
+    is_stop_word,
+    query_words,
+)
 from pipeline.publish import ARTICLES_FILE, PublishedVersion, current_version
-from pipeline.ranking import QueryTerm, Ranker
+from pipeline.ranking import Ranker
 from pipeline.schema import PublishedArticle, SearchHit, TipRecord
 
 #: Tips kept read and validated per version (a few KB each).
@@ -56,6 +64,46 @@ class SearchPage:
         }
 
 
+_NO_MATCH = 3  # a kind beyond exact, prefix and typo
+_NO_TIPS = np.zeros(0, dtype=np.int64)
+
+
+def _vocabulary(ranker: Ranker) -> Vocabulary:
+    """The terms of an index's tip titles and texts, with how many tips hold each."""
+    table = ranker.table
+    frequencies: dict[str, int] = {}
+    for (field, term), slot in table.slots.items():
+        if field in ("title", "text"):
+            count = int(table.offsets[slot + 1] - table.offsets[slot])
+            frequencies[term] = max(frequencies.get(term, 0), count)
+    return Vocabulary(frequencies)
+
+
+@dataclass(frozen=True)
+class _TipNumbers:
+    """One numbering of the tips for all languages: a word's matches in each language's index
+    are added up per tip. Every index of a version is built from the tips in the same order, so
+    a tip has the same document number in each; if a version's indexes ever disagree, maps
+    from each index's numbers to the first one's are used."""
+
+    count: int
+    to_global: dict[str, np.ndarray] | None  # per language, document number → tip number
+    from_global: dict[str, np.ndarray] | None
+
+    def global_ids(self, lang: str, docnums: np.ndarray) -> np.ndarray:
+        return docnums if self.to_global is None else self.to_global[lang][docnums]
+
+    def docnum(self, lang: str, tip: int) -> int:
+        return tip if self.from_global is None else int(self.from_global[lang][tip])
+
+    def global_mask(self, lang: str, mask: np.ndarray) -> np.ndarray:
+        if self.to_global is None:
+            return mask
+        out = np.zeros(self.count, dtype=bool)
+        out[self.to_global[lang]] = mask
+        return out
+
+
 class PublishedIndex:
     """All language indexes of one published version, opened for reading."""
 
@@ -64,20 +112,6 @@ class PublishedIndex:
         self._indexes: dict[str, Index] = {
             lang: whoosh_index.open_dir(str(version.index_dir(lang)), readonly=True)
             for lang in INDEX_LANGS
-        }
-        # The fields each analyzer indexed: the tip's own title and text, and each original
-        # language's field, so that a query is analyzed once per language, not per field.
-        # The analyzers are the index's own (from its schema), as it was built.
-        self._fields: dict[str, list[tuple[Analyzer, tuple[str, ...]]]] = {
-            lang: [
-                (ix.schema["text"].analyzer, ("title", "text")),
-                *(
-                    (ix.schema[original_field(source)].analyzer, (original_field(source),))
-                    for source in CONTENT_LANGS
-                    if original_field(source) in ix.schema
-                ),
-            ]
-            for lang, ix in self._indexes.items()
         }
         # Load jieba's dictionary now, not in the first Chinese request (analyzers are lazy
         # generators: only consuming the tokens runs them).
@@ -97,6 +131,8 @@ class PublishedIndex:
             article.id: article
             for article in _ARTICLES.validate_json((version.path / ARTICLES_FILE).read_bytes())
         }
+        self._vocabularies = {lang: _vocabulary(ranker) for lang, ranker in self._rankers.items()}
+        self._tips = self._align()
 
     @classmethod
     def open_current(cls, data_dir: Path) -> "PublishedIndex":
@@ -139,19 +175,6 @@ class PublishedIndex:
             for provenance in ("original", "editor", "machine", "none")
         }
 
-    def terms(self, query: str, lang: str) -> list[QueryTerm]:
-        """The query as it is matched: every word, analyzed for each field, OR-ed together.
-
-        Agents type words, not syntax, so no query parser is involved (whoosh's took a
-        millisecond a search): field:value, wildcards, AND/OR/NOT and quotes are just words.
-        """
-        terms: dict[QueryTerm, None] = {}  # ordered and distinct
-        for analyzer, fields in self._fields[lang]:
-            for token in analyzer(query, mode="query"):
-                if not token.stopped:
-                    terms[(fields, token.text)] = None
-        return list(terms)
-
     def search(
         self,
         query: str,
@@ -160,44 +183,108 @@ class PublishedIndex:
         limit: int = 10,
         offset: int = 0,
         source_lang: str | None = None,
-        query_lang: str | None = None,
     ) -> SearchPage:
         """The best tips for ``query``, ``limit`` of them from ``offset``, shown in ``lang``.
 
-        ``query_lang``, when it differs from ``lang``, is the language the query is written in:
-        it is matched in that language's index and the tips are returned in ``lang`` (an
-        English query from an Italian-speaking caller gets the Italian texts of the tips the
-        English words find).
+        Each word of the query is looked up in every language's index, as it is typed, as the
+        start of a longer word (the last word) and with typos (:mod:`pipeline.matching`), so a
+        query may mix languages and need not be finished or spelled right. A tip ranks by how
+        many of the query's words it matches (in any language), then by how closely (exact
+        before prefix before typo), then by BM25F.
         """
-        for code in (lang, query_lang or lang):
-            if code not in self._indexes:
-                raise ValueError(f"unsupported language {code!r}")
-        search_lang = query_lang or lang
-        terms = self.terms(query, search_lang)
-        ranked = self._rankers[search_lang].rank(
-            terms,
-            offset + limit,
-            within=("source_lang", source_lang) if source_lang else None,
-        )
-        marked = _terms_by_field(terms if search_lang == lang else self.terms(query, lang))
-        hits = []
-        for docnum, score in zip(ranked.docnums[offset:], ranked.scores[offset:], strict=True):
-            record = self._record(search_lang, docnum)
-            if search_lang != lang:
-                record = self.tip(record.id, lang)
-                if record is None:
+        if lang not in self._indexes:
+            raise ValueError(f"unsupported language {lang!r}")
+        words = query_words(query)
+        count = self._tips.count
+        kinds = np.full((len(words), count), _NO_MATCH, dtype=np.int8)
+        scores = np.zeros((len(words), count), dtype=np.float64)
+        marked: dict[str, set[str]] = {code: set() for code in self._indexes}
+        for position, word in enumerate(words):
+            last = position == len(words) - 1
+            widen = not is_stop_word(word, self._indexes)
+            for code, vocabulary in self._vocabularies.items():
+                found = candidates(word, code, vocabulary, last=last, widen=widen)
+                if not found:
                     continue
-            field = "text" if record.lang == lang else original_field(record.lang)
+                marked[code].update(c.term for c in found)
+                self._score_word(code, found, kinds[position], scores[position])
+        matched = np.flatnonzero((kinds < _NO_MATCH).any(axis=0)) if words else _NO_TIPS
+        if source_lang is not None:
+            mask = self._tips.global_mask(
+                lang, self._rankers[lang].mask("source_lang", source_lang)
+            )
+            matched = matched[mask[matched]]
+        hit_kinds = kinds[:, matched]
+        words_matched = (hit_kinds < _NO_MATCH).sum(axis=0)
+        closeness = np.where(hit_kinds < _NO_MATCH, hit_kinds, 0).sum(axis=0)
+        totals = scores[:, matched].sum(axis=0)
+        order = np.lexsort((matched, -totals, closeness, -words_matched))
+        chosen = order[offset : offset + limit]
+        hits = []
+        for index in chosen.tolist():
+            record = self._record(lang, self._tips.docnum(lang, int(matched[index])))
             hits.append(
                 # The record is validated (and frozen) already: its fields are reused as they
                 # are, not dumped and validated again for every hit.
                 SearchHit.model_construct(
                     **dict(record),
-                    score=round(score, 4),
-                    highlight=highlight(record.text, record.lang, marked.get(field, set())),
+                    score=round(float(totals[index]), 4),
+                    highlight=highlight(record.text, record.lang, marked[record.lang]),
                 )
             )
-        return SearchPage(query, lang, ranked.total, limit, offset, hits)
+        return SearchPage(query, lang, int(matched.size), limit, offset, hits)
+
+    def _score_word(
+        self, lang: str, found: list[Candidate], kinds: np.ndarray, scores: np.ndarray
+    ) -> None:
+        """Fold one word's matches in ``lang`` into its best kind and score per tip: a closer
+        kind wins, then a higher score. Exact terms (a Chinese word may give several) add up as
+        BM25F adds them; of a prefix's or a typo's expansions, the best one counts."""
+        table = self._rankers[lang].table
+        doc_count = self._rankers[lang].doc_count
+        for kind in sorted({c.kind for c in found}):
+            word = np.zeros(doc_count, dtype=np.float64)
+            for candidate in (c for c in found if c.kind == kind):
+                term = np.zeros(doc_count, dtype=np.float64)
+                for field in ("title", "text"):
+                    ids, shares = table.get(field, candidate.term)
+                    term[ids] += shares
+                if kind == EXACT:
+                    word += term
+                else:
+                    np.maximum(word, term, out=word)
+            docs = np.flatnonzero(word)
+            tips = self._tips.global_ids(lang, docs)
+            weighted = word[docs] * KIND_WEIGHT[kind]
+            better = (kind < kinds[tips]) | ((kind == kinds[tips]) & (weighted > scores[tips]))
+            kinds[tips[better]] = kind
+            scores[tips[better]] = weighted[better]
+
+    def _align(self) -> _TipNumbers:
+        counts = {lang: ix.doc_count_all() for lang, ix in self._indexes.items()}
+        first = next(iter(self._indexes))
+        count = counts[first]
+        samples = np.linspace(0, count - 1, num=min(count, 16), dtype=np.int64).tolist()
+        if all(c == count for c in counts.values()) and all(
+            self._stored_id(lang, docnum) == self._stored_id(first, docnum)
+            for lang in self._indexes
+            for docnum in samples
+        ):
+            return _TipNumbers(count, None, None)
+        numbers = {tip: n for n, tip in enumerate(self._ids(first))}
+        to_global = {
+            lang: np.array([numbers[tip] for tip in self._ids(lang)], dtype=np.int64)
+            for lang in self._indexes
+        }
+        from_global = {lang: np.argsort(order) for lang, order in to_global.items()}
+        return _TipNumbers(count, to_global, from_global)
+
+    def _stored_id(self, lang: str, docnum: int) -> str:
+        return str(self.searcher(lang).stored_fields(docnum)["id"])
+
+    def _ids(self, lang: str) -> list[str]:
+        searcher = self.searcher(lang)
+        return [str(searcher.stored_fields(n)["id"]) for n in range(searcher.doc_count_all())]
 
     def _read_record(self, lang: str, docnum: int) -> TipRecord:
         return TipRecord.model_validate_json(self.searcher(lang).stored_fields(docnum)["record"])
@@ -225,14 +312,6 @@ class PublishedIndex:
         # would wait for a full garbage collection.
         self._rankers.clear()
         self._record.cache_clear()
-
-
-def _terms_by_field(terms: Iterable[QueryTerm]) -> dict[str, set[str]]:
-    by_field: dict[str, set[str]] = {}
-    for fields, text in terms:
-        for field in fields:
-            by_field.setdefault(field, set()).add(text)
-    return by_field
 
 
 @lru_cache(maxsize=2_000)

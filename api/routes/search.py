@@ -116,6 +116,8 @@ def _answer(
         query=query,
         index=index,
     )
+    # The query's language is reported, not used to choose which words count: every word is
+    # looked up in every language (PublishedIndex.search).
     query_lang = negotiated.lang
     if negotiated.source != "detected":  # the caller's language need not be the query's
         detected = detect_query_language(
@@ -130,7 +132,6 @@ def _answer(
         limit=limit,
         offset=offset,
         source_lang=source_lang,
-        query_lang=query_lang,
     )
     body = SearchResponse(
         query=query,

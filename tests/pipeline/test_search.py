@@ -1,11 +1,14 @@
 """The read side against a real index built from the bundled articles."""
 
 import gc
+import shutil
 from pathlib import Path
 
 import pytest
 
-from pipeline.publish import current_version
+from pipeline.analysis import analyze
+from pipeline.index import write_index
+from pipeline.publish import PublishedVersion, current_version
 from pipeline.search import PublishedIndex, highlight
 
 
@@ -149,3 +152,81 @@ def test_close_lets_go_of_the_mapped_scores_at_once(seed_settings):
         assert mapped() == before
     finally:
         gc.enable()
+
+
+# --- forgiving matching: as agents type ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "rispondre al telefno",  # two words misspelt, a letter missing in each
+        "rispondere al tele",  # the last word still being typed
+        "rispodnere al telefono",  # two letters swapped
+    ],
+)
+def test_a_misspelt_or_half_typed_query_finds_what_the_whole_one_finds(seed_index, typed):
+    whole = seed_index.search("rispondere al telefono", "it").results[0]
+    assert seed_index.search(typed, "it").results[0].id == whole.id
+
+
+def test_the_word_being_typed_is_highlighted_whole(seed_index):
+    top = seed_index.search("rispondere al tele", "it").results[0]
+    assert "<mark>telefono</mark>" in top.highlight
+
+
+@pytest.mark.parametrize("query", ["callback laiks", "callback времени", "atzvanisanas"])
+def test_each_word_counts_in_whichever_language_knows_it(seed_index, query):
+    """English + Latvian, English + Russian, Latvian without diacritics: the callback tip."""
+    callback = seed_index.search("promise a callback time", "en").results[0]
+    assert callback.title == "Promise a Callback Time"
+    assert seed_index.search(query, "en").results[0].id == callback.id
+
+
+def test_a_tip_matching_more_words_ranks_first(seed_index):
+    """Alone, 'времени' (time) finds other tips first; with 'callback' the tip that holds both
+    words leads."""
+    callback = seed_index.search("callback времени", "en").results[0]
+    assert callback.title == "Promise a Callback Time"
+    assert seed_index.search("времени", "en").results[0].id != callback.id
+
+
+def test_chinese_characters_typed_last_start_words(seed_index):
+    top = seed_index.search("回电时", "zh").results[0]
+    assert top.title == "承诺回电时间"
+    assert "<mark>回电时间</mark>" in top.highlight
+
+
+def test_exact_matches_rank_before_prefix_matches(seed_index):
+    """Every tip holding the word itself (any form of its stem) comes before the tips that only
+    hold longer words it starts."""
+    (stem,) = analyze("en", "call")
+    page = seed_index.search("call", "en", limit=50)  # also callback, caller …
+    holds = [stem in analyze("en", f"{hit.title} {hit.text}") for hit in page.results]
+    assert True in holds and False in holds
+    assert holds == sorted(holds, reverse=True)
+
+
+def test_indexes_numbering_tips_differently_still_add_up_per_tip(seed_index, tmp_path):
+    """Every index of a version numbers the tips alike, as ingest builds them; a version whose
+    English index numbers them in reverse gives the same answers through the id maps."""
+    version = seed_index.version
+    copy = tmp_path / version.name
+    shutil.copytree(version.path, copy)
+    en = seed_index.searcher("en")
+    records = [
+        seed_index.tip(str(en.stored_fields(n)["id"]), "en") for n in range(en.doc_count_all())
+    ]
+    shutil.rmtree(copy / "index" / "en")
+    write_index(copy / "index" / "en", "en", list(reversed(records)))
+    with PublishedIndex(PublishedVersion(version.name, copy, version.manifest)) as reordered:
+        assert reordered._tips.to_global is not None  # the fallback was taken
+        for query, lang in (
+            ("callback времени", "en"),
+            ("rispondere al tele", "it"),
+            ("回电时", "zh"),
+        ):
+            want = seed_index.search(query, lang, limit=8)
+            got = reordered.search(query, lang, limit=8)
+            assert [(h.id, h.score) for h in got.results] == [(h.id, h.score) for h in want.results]
+            assert got.total == want.total

@@ -1,0 +1,184 @@
+"""Forgiving matching: for each word of a query, the index terms it may mean in a language.
+
+Agents search while they type, misspell and skip diacritics, so a word is not looked up only
+as the analyzer makes it:
+
+* **exact**: the terms the language's analyzer makes of the word (stemmed and folded as the
+  index is, so "apkalposana" already meets "apkalpošana");
+* **prefix**: the last word of the query, the one being typed, also matches the terms it
+  starts, from its 2nd character (in Chinese, the last one or two characters typed also start
+  words: 回电时 → 时间), the most frequent :data:`PREFIX_LIMIT` of them, so that a short
+  prefix cannot blow a query up;
+* **typo**: when a language knows no exact term for a word, the terms within
+  Damerau–Levenshtein distance of it, with Meilisearch's budget: none below 5 characters, 1
+  for 5–8, 2 from 9; a typo on the first letter counts double. The distances are computed by
+  rapidfuzz (C++) over the terms that share the word's first letter, not by a Python loop.
+
+A :class:`Vocabulary` holds one language's terms (of the tips' own titles and texts) with how
+many tips hold each; it is built from the index's saved ranking table when a version opens.
+"""
+
+import bisect
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from pipeline.analysis import analyzer_for, strip_diacritics
+from pipeline.normalise import fold_for_index
+
+EXACT, PREFIX, TYPO = 0, 1, 2
+KIND_NAMES = ("exact", "prefix", "typo")
+#: Share of a term's BM25F score a match of each kind earns; the kind ranks first anyway.
+KIND_WEIGHT = (1.0, 0.7, 0.5)
+PREFIX_LIMIT = 30
+TYPO_LIMIT = 8
+MIN_PREFIX_CHARS = 2
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_WORDS = re.compile(r"\w+")
+
+
+def typo_budget(word: str) -> int:
+    """How many typos a word of this length may hold (Meilisearch's defaults)."""
+    if _HAN.search(word) or len(word) < 5:
+        return 0
+    return 1 if len(word) < 9 else 2
+
+
+def query_words(query: str) -> list[str]:
+    """The words of a query, lowercased: runs of letters and digits; Chinese runs cut into
+    words by jieba (its plain mode: the words as written, not their parts)."""
+    import jieba  # loaded with the Chinese analyzer already
+
+    words: list[str] = []
+    for run in _WORDS.findall(query.lower()):
+        if _HAN.search(run):
+            words.extend(w for w in jieba.cut(run, HMM=True) if _WORDS.fullmatch(w))
+        else:
+            words.append(run)
+    return words
+
+
+def _surface(word: str, lang: str) -> str:
+    """The word folded as the language's index folds its terms, but not stemmed."""
+    folded = fold_for_index(lang, word.lower())
+    return strip_diacritics(folded) if lang == "lv" else folded
+
+
+@dataclass(frozen=True)
+class Candidate:
+    term: str
+    kind: int
+
+
+class Vocabulary:
+    """One language's index terms, with the number of tips holding each."""
+
+    def __init__(self, frequencies: Mapping[str, int]) -> None:
+        self._frequency = dict(frequencies)
+        self._sorted = sorted(self._frequency)
+        self._by_first: dict[str, list[str]] = {}
+        for term in self._sorted:
+            self._by_first.setdefault(term[:1], []).append(term)
+        self._tails: dict[str, list[str]] | None = None  # built on the first 2-typo lookup
+
+    def __contains__(self, term: str) -> bool:
+        return term in self._frequency
+
+    def __len__(self) -> int:
+        return len(self._sorted)
+
+    def prefixed(self, prefix: str, limit: int = PREFIX_LIMIT) -> list[str]:
+        """The ``limit`` most frequent terms that start with ``prefix``."""
+        start = bisect.bisect_left(self._sorted, prefix)
+        end = bisect.bisect_left(self._sorted, prefix + "\U0010ffff", lo=start)
+        found = self._sorted[start:end]
+        if len(found) > limit:
+            found = sorted(found, key=lambda t: (-self._frequency[t], t))[:limit]
+        return found
+
+    def near(self, word: str, budget: int, limit: int = TYPO_LIMIT) -> list[str]:
+        """Terms within ``budget`` typos of ``word``, closest (then most frequent) first; a typo
+        on the first letter counts double."""
+        if budget <= 0 or not word:
+            return []
+        found: dict[str, int] = {}
+        same_first = self._by_first.get(word[:1], [])
+        for term, distance, _ in process.extract(
+            word,
+            same_first,
+            scorer=DamerauLevenshtein.distance,
+            score_cutoff=budget,
+            limit=None,
+        ):
+            if term != word:
+                found[term] = int(distance)
+        if budget >= 2 and len(word) > 1:  # the first letter wrong, dropped, doubled or swapped
+            for variant in {word[1:], word[1] + word[0] + word[2:]}:
+                if variant in self._frequency and variant != word:
+                    found.setdefault(variant, 2)
+            tails = self._by_tail()
+            for term in [*tails.get(word[1:], ()), *tails.get(word, ())]:
+                if term != word:
+                    found.setdefault(term, 2)
+        ranked = sorted(found, key=lambda t: (found[t], -self._frequency[t], t))
+        return ranked[:limit]
+
+    def _by_tail(self) -> dict[str, list[str]]:
+        """Terms by all but their first letter, for typos on the first letter."""
+        if self._tails is None:
+            tails: dict[str, list[str]] = {}
+            for term in self._sorted:
+                tails.setdefault(term[1:], []).append(term)
+            self._tails = tails
+        return self._tails
+
+
+def is_stop_word(word: str, langs: Iterable[str]) -> bool:
+    """Whether one of ``langs`` drops ``word`` as a stop word ("un", "ir", "the"): such a word
+    is matched as it is elsewhere, never widened into prefixes or typos of longer words."""
+    if _HAN.search(word):  # one character is a word in Chinese, only too short elsewhere
+        return False
+    for lang in langs:
+        tokens = list(analyzer_for(lang)(word, removestops=False))
+        if tokens and all(token.stopped for token in tokens):
+            return True
+    return False
+
+
+def candidates(
+    word: str, lang: str, vocabulary: Vocabulary, *, last: bool, widen: bool = True
+) -> list[Candidate]:
+    """The index terms ``word`` may mean in ``lang``; empty when ``lang`` knows nothing like it
+    or the word is one of its stop words. ``widen``: also prefixes (the ``last`` word) and
+    typos."""
+    analyzed = [t.text for t in analyzer_for(lang)(word) if not t.stopped]
+    if not analyzed:
+        return []
+    found: dict[str, int] = {}
+    for term in analyzed:
+        if term in vocabulary:
+            found[term] = EXACT
+    if not widen:
+        return [Candidate(term, kind) for term, kind in found.items()]
+    surface = _surface(word, lang)
+    if last and (len(surface) >= MIN_PREFIX_CHARS or _HAN.search(surface)):
+        starts = [surface, analyzed[0]]
+        if _HAN.search(surface):  # 回电时: the characters typed last start the next word
+            starts += [surface[-2:], surface[-1:]]
+        for start in dict.fromkeys(starts):
+            for term in vocabulary.prefixed(start):
+                found.setdefault(term, PREFIX)
+    if not any(kind == EXACT for kind in found.values()):
+        budget = typo_budget(surface)
+        for typed in dict.fromkeys((analyzed[0], surface)):
+            for term in vocabulary.near(typed, budget):
+                found.setdefault(term, TYPO)
+    return [Candidate(term, kind) for term, kind in found.items()]
+
+
+def marked_terms(found: Iterable[Candidate]) -> set[str]:
+    return {candidate.term for candidate in found}

@@ -1,0 +1,85 @@
+"""Forgiving matching: each word's candidate terms, as typed, half-typed and misspelt."""
+
+import pytest
+
+from pipeline.matching import (
+    EXACT,
+    PREFIX,
+    TYPO,
+    Vocabulary,
+    candidates,
+    is_stop_word,
+    query_words,
+    typo_budget,
+)
+
+# English index terms are Snowball stems: "customer" is indexed as "custom".
+VOCABULARY = Vocabulary(
+    {
+        "client": 40,
+        "clinic": 2,
+        "climb": 1,
+        "custom": 90,
+        "customis": 5,
+        "complaint": 12,
+        "callback": 7,
+        "respons": 20,
+        "responsibl": 3,
+        "servic": 60,
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("word", "budget"),
+    [("call", 0), ("phone", 1), ("customer", 1), ("complaint", 2), ("回电时间", 0)],
+)
+def test_typo_budget_follows_meilisearch(word, budget):
+    assert typo_budget(word) == budget
+
+
+def test_prefixes_are_bounded_and_most_frequent_first():
+    assert VOCABULARY.prefixed("cust") == ["custom", "customis"]
+    assert VOCABULARY.prefixed("c", limit=2) == ["custom", "client"]  # by tips holding them
+    assert VOCABULARY.prefixed("x") == []
+
+
+def test_typos_within_the_budget_and_the_first_letter_counts_double():
+    assert VOCABULARY.near("custm", 1) == ["custom"]  # a letter missing
+    assert VOCABULARY.near("cusotm", 1) == ["custom"]  # two letters swapped: one typo
+    assert VOCABULARY.near("cusotm", 0) == []
+    assert VOCABULARY.near("vustom", 1) == []  # the first letter: two typos' worth
+    assert VOCABULARY.near("complaimt", 2) == ["complaint"]
+    assert VOCABULARY.near("xlient", 2) == ["client"]  # the first letter wrong, nothing else
+    assert VOCABULARY.near("lient", 2) == ["client"]  # the first letter dropped
+    assert VOCABULARY.near("lcient", 2) == ["client"]  # the first two swapped
+
+
+def test_query_words_cut_chinese_into_words_and_keep_other_scripts_whole():
+    assert query_words("Refund клиенту, 回电时间!") == ["refund", "клиенту", "回电", "时间"]
+    assert query_words("  ") == []
+
+
+def test_candidates_exact_then_prefix_for_the_last_word_then_typos():
+    found = {c.term: c.kind for c in candidates("customers", "en", VOCABULARY, last=False)}
+    assert found == {"custom": EXACT}
+    found = {c.term: c.kind for c in candidates("cust", "en", VOCABULARY, last=True)}
+    assert found == {"custom": PREFIX, "customis": PREFIX}
+    assert candidates("cust", "en", VOCABULARY, last=False) == []  # not being typed
+    found = {c.term: c.kind for c in candidates("cusotmer", "en", VOCABULARY, last=False)}
+    assert found == {"custom": TYPO}
+    assert candidates("cusotmer", "en", VOCABULARY, last=False, widen=False) == []
+
+
+def test_a_word_another_language_drops_as_a_stop_word_is_not_widened():
+    assert is_stop_word("ir", ["lv", "en"]) and is_stop_word("the", ["en"])
+    assert not is_stop_word("klienti", ["lv", "it", "ru", "en"])
+    assert not is_stop_word("退", ["lv", "en", "zh"])  # one character is a Chinese word
+
+
+def test_chinese_last_characters_start_words():
+    zh = Vocabulary({"回电": 3, "时间": 20, "时候": 4, "服务": 30, "客户": 50})
+    found = {c.term: c.kind for c in candidates("时", "zh", zh, last=True)}
+    assert found == {"时间": PREFIX, "时候": PREFIX}
+    found = {c.term: c.kind for c in candidates("服", "zh", zh, last=True)}
+    assert found == {"服务": PREFIX}
