@@ -76,6 +76,42 @@ def test_latvian_search_and_the_chinese_original(server, page):
     assert page.console_errors == []
 
 
+def test_results_follow_a_word_typed_letter_by_letter(server, page):
+    """While the agent is still typing a word (and with a letter wrong), the tip is there,
+    the word it completes highlighted whole."""
+    page.goto(f"{server}/?lang=lv")
+    widget = page.locator("csguide-search")
+    search = widget.locator("input")
+    results = widget.locator("li[role=option]")
+    search.type("atzvan", delay=60)  # half of "atzvanīšanas"
+    results.first.wait_for()
+    first = results.first
+    assert first.locator("h3").inner_text() == "Apsoliet atzvanīšanas laiku"
+    assert "atzvanīšanas" in [m.inner_text().lower() for m in first.locator("mark").all()]
+    search.fill("")
+    search.type("atzvanišnas laiks", delay=30)  # a letter missing, no diacritics
+    page.wait_for_function(
+        "() => document.querySelector('csguide-search').shadowRoot"
+        ".querySelector('li[role=option] h3')?.textContent === 'Apsoliet atzvanīšanas laiku'"
+    )
+    assert page.console_errors == []
+
+
+def test_the_demo_pages_browser_choice_follows_the_browsers_language(server, browser):
+    context = browser.new_context(locale="lv-LV")
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/")  # no ?lang=: the "(browser)" choice
+        widget = page.locator("csguide-search")
+        search = widget.locator("input")
+        assert search.get_attribute("aria-label") == "Meklēt klientu apkalpošanas padomus"
+        search.type("callback", delay=20)
+        widget.locator("li[role=option]").first.wait_for()
+        assert widget.locator("li[role=option]").first.get_attribute("lang") == "lv"
+    finally:
+        context.close()
+
+
 def test_keyboard_navigation_and_enter(server, page):
     page.goto(f"{server}/?lang=en")
     search = page.locator("csguide-search input")
@@ -131,7 +167,12 @@ def test_empty_results_and_unreachable_service(server, page):
 def test_language_defaults_to_the_page_then_the_browser(server, browser):
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
-    page.goto(f"{server}/")  # no lang attribute on the widget; the demo page says <html lang="en">
+    page.goto(f"{server}/")
+    # The demo page's "(browser)" choice sets the browser's language on the widget …
+    assert page.locator("csguide-search button[type=submit]").inner_text() == "搜索"
+    # … while a widget without a lang attribute takes its page's language first
+    page.locator("csguide-search").evaluate("el => { el.removeAttribute('lang'); }")
+    page.locator("csguide-search").evaluate("el => el.applyStrings()")
     assert page.locator("csguide-search button[type=submit]").inner_text() == "Search"
     page.evaluate("document.documentElement.removeAttribute('lang')")
     page.locator("csguide-search").evaluate("el => el.applyStrings()")
