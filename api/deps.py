@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request
 
 from api.errors import FieldError, ProblemError
-from api.language import Negotiated, UnsupportedLanguage, negotiate
 from api.published import PublishedIndexHolder
 from api.security import RateLimiter, find_key, retry_after_header
+from pipeline.query_language import Negotiated, UnsupportedLanguage, negotiate
 from pipeline.search import NotPublished, PublishedIndex
 from pipeline.settings import ApiKey, Settings
 
@@ -92,27 +92,28 @@ def answer_language(
     key: ApiKey | None,
     accept_language: str | None,
     settings: Settings,
-    query: str | None = None,
-    index: PublishedIndex | None = None,
 ) -> Negotiated:
     try:
         return negotiate(
             param=lang,
             key_lang=key.lang if key else None,
             accept_language=accept_language,
-            query=query,
+            query=None,
             default=settings.default_lang,
-            lexicon=(lambda code, text: index.vocabulary_share(text, code)) if index else None,
-            min_confidence=settings.detect_min_confidence,
         )
     except UnsupportedLanguage as exc:
-        raise ProblemError(
-            422,
-            "invalid-parameter",
-            f"lang: {exc}",
-            title="Invalid parameter",
-            errors=[FieldError(field="query.lang", message=str(exc))],
-        ) from None
+        raise invalid_lang(exc) from None
+
+
+def invalid_lang(exc: UnsupportedLanguage) -> ProblemError:
+    """The problem answered for a ``lang`` parameter that is not one of ours."""
+    return ProblemError(
+        422,
+        "invalid-parameter",
+        f"lang: {exc}",
+        title="Invalid parameter",
+        errors=[FieldError(field="query.lang", message=str(exc))],
+    )
 
 
 async def get_answer_language(

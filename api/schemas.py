@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from api.language import LangSource
+from pipeline.query_language import LangSource
 from pipeline.schema import ArticleMeta, ContentLang, Provenance, SearchHit, TipRecord
 
 

@@ -38,6 +38,7 @@ from pipeline.publish import (
     list_versions,
     rollback,
 )
+from pipeline.query import answer_search
 from pipeline.ranking import save_missing
 from pipeline.schema import IngestReport
 from pipeline.search import NotPublished, PublishedIndex
@@ -195,39 +196,57 @@ def _check_lang(value: str | None, option: str) -> None:
 def search(
     query: Annotated[str, typer.Argument(help="Words to look for, in any supported language.")],
     lang: Annotated[
-        str, typer.Option("--lang", "-l", help="Answer language: " + ", ".join(INDEX_LANGS))
-    ],
+        str | None,
+        typer.Option(
+            "--lang",
+            "-l",
+            help="Answer language: " + ", ".join(INDEX_LANGS) + " (default: the query's own, "
+            "else CSGUIDE_DEFAULT_LANG)",
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=50, help="How many tips.")] = 10,
     offset: Annotated[int, typer.Option(min=0, help="Skip this many tips (paging).")] = 0,
     source_lang: Annotated[
         str | None, typer.Option(help="Only tips originally written in this language.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON records.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print what GET /v1/search answers, as JSON.")
+    ] = False,
 ) -> None:
-    """Search the published tips, best first, in the language given with --lang."""
+    """Search the published tips, best first: the same answer as GET /v1/search."""
     _check_lang(lang, "--lang")
     _check_lang(source_lang, "--source-lang")
-    max_chars = get_settings().max_query_chars
+    settings = get_settings()
+    max_chars = settings.max_query_chars
     if not query.strip() or len(query) > max_chars:
         err.print(f"[red]error[/]: the query must have 1 to {max_chars} characters")
         raise typer.Exit(2)
     try:
-        published = PublishedIndex.open_current(get_settings().data_dir)
+        published = PublishedIndex.open_current(settings.data_dir)
     except NotPublished as exc:
         err.print(f"[red]error[/]: {escape(str(exc))}")
         raise typer.Exit(2) from None
     try:
-        page = published.search(query, lang, limit=limit, offset=offset, source_lang=source_lang)
+        page = answer_search(
+            published,
+            settings,
+            query.strip(),
+            lang=lang,
+            limit=limit,
+            offset=offset,
+            source_lang=source_lang,
+        )
     finally:
         published.close()
     if as_json:
         sys.stdout.write(json.dumps(page.as_dict(), ensure_ascii=False, indent=2) + "\n")
         return
     if not page.results:
-        out.print(f"No tips found for {query!r} in {lang}.")
+        out.print(f"No tips found for {escape(repr(query))} in {page.lang}.")
         return
     out.print(
-        f"{page.total} tip(s) for {escape(query)!r} in {lang}, showing {len(page.results)}:\n"
+        f"{page.total} tip(s) for {escape(repr(query))} in {page.lang}, "
+        f"showing {len(page.results)}:\n"
     )
     for rank, hit in enumerate(page.results, start=offset + 1):
         out.print(

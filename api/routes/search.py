@@ -5,11 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.cache import ResponseCache
-from api.deps import IndexDep, KeyDep, LangParam, SettingsDep, answer_language
+from api.deps import IndexDep, KeyDep, LangParam, SettingsDep, invalid_lang
 from api.errors import FieldError, Problem, ProblemError
-from api.language import detect_query_language
 from api.schemas import SearchResponse
 from pipeline.languages import INDEX_LANGS
+from pipeline.query import answer_search
+from pipeline.query_language import UnsupportedLanguage
 from pipeline.search import PublishedIndex
 from pipeline.settings import ApiKey, Settings
 
@@ -108,41 +109,21 @@ def _answer(
     source_lang: str | None,
     accept_language: str | None,
 ) -> bytes:
-    negotiated = answer_language(
-        lang=lang,
-        key=key,
-        accept_language=accept_language,
-        settings=settings,
-        query=query,
-        index=index,
-    )
-    # The query's language is reported, not used to choose which words count: every word is
-    # looked up in every language (PublishedIndex.search).
-    query_lang = negotiated.lang
-    if negotiated.source != "detected":  # the caller's language need not be the query's
-        detected = detect_query_language(
+    try:
+        answer = answer_search(
+            index,
+            settings,
             query,
-            lambda code, text: index.vocabulary_share(text, code),
-            settings.detect_min_confidence,
+            lang=lang,
+            key_lang=key.lang if key else None,
+            accept_language=accept_language,
+            limit=limit,
+            offset=offset,
+            source_lang=source_lang,
         )
-        query_lang = detected.lang or negotiated.lang
-    page = index.search(
-        query,
-        negotiated.lang,
-        limit=limit,
-        offset=offset,
-        source_lang=source_lang,
-    )
-    body = SearchResponse(
-        query=query,
-        query_lang=query_lang,
-        lang=negotiated.lang,
-        lang_source=negotiated.source,
-        total=page.total,
-        limit=limit,
-        offset=offset,
-        results=page.results,
-    )
-    # Already a validated model: serialise it directly instead of having FastAPI validate it
-    # against response_model a second time (the schema still documents the response).
+    except UnsupportedLanguage as exc:
+        raise invalid_lang(exc) from None
+    # The fields of the query service's answer, validated once and serialised directly
+    # instead of FastAPI validating them against response_model a second time.
+    body = SearchResponse.model_construct(**vars(answer))
     return body.model_dump_json().encode()

@@ -5,9 +5,11 @@ the first five. The other categories are measured and printed (``pytest -s``); t
 are issue 14's, and ``python -m bench.search_quality`` shows the same report with every miss.
 """
 
+import json
 from collections import Counter
 
 import pytest
+from typer.testing import CliRunner
 
 from bench.search_quality import (
     CATEGORIES,
@@ -17,7 +19,9 @@ from bench.search_quality import (
     evaluate,
     load_queries,
 )
+from pipeline.cli import app
 from pipeline.languages import INDEX_LANGS
+from pipeline.settings import get_settings
 
 #: Query languages each category must hold ("where it makes sense": only Latvian, Italian and
 #: Russian have diacritics to leave out; mixed queries pair languages, every one must appear).
@@ -83,3 +87,22 @@ def test_search_quality(client, queries):
         for o in report.misses()
         if o.query.category == "exact"
     ]
+
+
+def test_the_command_line_and_the_api_answer_alike(client, queries, seed_settings, monkeypatch):
+    """`csguide search --json` and GET /v1/search go through one query service: over the whole
+    labelled set, the same inputs give the same answer, record for record."""
+    monkeypatch.setenv("CSGUIDE_DATA_DIR", str(seed_settings.data_dir))
+    get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        for row in queries:
+            api = client.get("/v1/search", params={"q": row.query, "lang": row.lang}).json()
+            cli = runner.invoke(app, ["search", row.query, "--lang", row.lang, "--json"])
+            assert cli.exit_code == 0, cli.output
+            assert json.loads(cli.stdout) == api, row.query
+        detected = client.get("/v1/search", params={"q": "atzvanīšanas laiks"}).json()
+        cli = runner.invoke(app, ["search", "atzvanīšanas laiks", "--json"])
+        assert json.loads(cli.stdout) == detected and detected["lang_source"] == "detected"
+    finally:
+        get_settings.cache_clear()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from api.language import (
+from pipeline.query_language import (
     UnsupportedLanguage,
     detect_query_language,
     language_of_tag,

@@ -1,0 +1,85 @@
+"""The query service: one answer to a search, for the HTTP route and the command line alike.
+
+It decides the answer language (the ``lang`` asked for, the API key's, Accept-Language, the
+query's own, the default: :func:`pipeline.query_language.negotiate`), notes the language the
+query reads as, and asks the published index for the page. The route and ``csguide search``
+only parse their inputs and print this, so the same inputs give the same records.
+"""
+
+from dataclasses import dataclass
+
+from pipeline.query_language import LangSource, detect_query_language, negotiate
+from pipeline.schema import SearchHit
+from pipeline.search import PublishedIndex
+from pipeline.settings import Settings
+
+
+@dataclass(frozen=True)
+class SearchAnswer:
+    query: str
+    #: The language the query reads as (reported only: every word is matched in every
+    #: language); the answer language when the query says nothing clear.
+    query_lang: str
+    lang: str
+    lang_source: LangSource
+    total: int
+    limit: int
+    offset: int
+    results: list[SearchHit]
+
+    def as_dict(self) -> dict[str, object]:
+        """The response of ``GET /v1/search``, field for field."""
+        return {
+            "query": self.query,
+            "query_lang": self.query_lang,
+            "lang": self.lang,
+            "lang_source": self.lang_source,
+            "total": self.total,
+            "limit": self.limit,
+            "offset": self.offset,
+            "results": [hit.model_dump(mode="json") for hit in self.results],
+        }
+
+
+def answer_search(
+    index: PublishedIndex,
+    settings: Settings,
+    query: str,
+    *,
+    lang: str | None = None,
+    key_lang: str | None = None,
+    accept_language: str | None = None,
+    limit: int = 10,
+    offset: int = 0,
+    source_lang: str | None = None,
+) -> SearchAnswer:
+    """The best tips for ``query`` in the negotiated language; raises
+    :class:`pipeline.query_language.UnsupportedLanguage` for a ``lang`` that is not ours."""
+
+    def lexicon(code: str, text: str) -> float:
+        return index.vocabulary_share(text, code)
+
+    negotiated = negotiate(
+        param=lang,
+        key_lang=key_lang,
+        accept_language=accept_language,
+        query=query,
+        default=settings.default_lang,
+        lexicon=lexicon,
+        min_confidence=settings.detect_min_confidence,
+    )
+    query_lang = negotiated.lang
+    if negotiated.source != "detected":  # the caller's language need not be the query's
+        detected = detect_query_language(query, lexicon, settings.detect_min_confidence)
+        query_lang = detected.lang or negotiated.lang
+    page = index.search(query, negotiated.lang, limit=limit, offset=offset, source_lang=source_lang)
+    return SearchAnswer(
+        query=query,
+        query_lang=query_lang,
+        lang=negotiated.lang,
+        lang_source=negotiated.source,
+        total=page.total,
+        limit=limit,
+        offset=offset,
+        results=page.results,
+    )
