@@ -20,6 +20,11 @@ class SearchResponse(BaseModel):
     limit: int
     offset: int
     results: list[SearchHit]
+    suggestion: str | None = Field(
+        None,
+        description="When nothing matched: the nearest query that finds tips (for a "
+        "'Did you mean …' link), else null.",
+    )
 
 
 class TipLanguage(BaseModel):

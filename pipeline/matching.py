@@ -127,6 +127,21 @@ class Vocabulary:
         ranked = sorted(found, key=lambda t: (found[t], -self._frequency[t], t))
         return ranked[:limit]
 
+    def closest(self, word: str, max_distance: int) -> tuple[str, int] | None:
+        """The term nearest ``word`` within ``max_distance`` edits, any letter first (the most
+        frequent of the nearest), for suggesting a query; None when none is that near."""
+        found = process.extract(
+            word,
+            self._sorted,
+            scorer=DamerauLevenshtein.distance,
+            score_cutoff=max_distance,
+            limit=None,
+        )
+        if not found:
+            return None
+        term, distance, _ = min(found, key=lambda f: (f[1], -self._frequency[f[0]], f[0]))
+        return term, int(distance)
+
     def _by_tail(self) -> dict[str, list[str]]:
         """Terms by all but their first letter, for typos on the first letter."""
         if self._tails is None:

@@ -26,6 +26,8 @@ class SearchAnswer:
     limit: int
     offset: int
     results: list[SearchHit]
+    #: When nothing matched: the nearest query the index does answer ("Did you mean …").
+    suggestion: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The response of ``GET /v1/search``, field for field."""
@@ -38,6 +40,7 @@ class SearchAnswer:
             "limit": self.limit,
             "offset": self.offset,
             "results": [hit.model_dump(mode="json") for hit in self.results],
+            "suggestion": self.suggestion,
         }
 
 
@@ -82,4 +85,5 @@ def answer_search(
         limit=limit,
         offset=offset,
         results=page.results,
+        suggestion=page.suggestion,
     )

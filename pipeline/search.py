@@ -52,6 +52,8 @@ class SearchPage:
     limit: int
     offset: int
     results: list[SearchHit]
+    #: When nothing matched: the nearest query the index does answer, else None.
+    suggestion: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -61,11 +63,18 @@ class SearchPage:
             "limit": self.limit,
             "offset": self.offset,
             "results": [hit.model_dump(mode="json") for hit in self.results],
+            "suggestion": self.suggestion,
         }
 
 
 _NO_MATCH = 3  # a kind beyond exact, prefix and typo
 _NO_TIPS = np.zeros(0, dtype=np.int64)
+
+
+def _surface_form(word: str, lang: str) -> str:
+    """The word as ``lang``'s index spells its terms, stemmed: what its vocabulary holds."""
+    analyzed = [t.text for t in analyzer_for(lang)(word) if not t.stopped]
+    return analyzed[0] if analyzed else ""
 
 
 def _vocabulary(ranker: Ranker) -> Vocabulary:
@@ -183,6 +192,7 @@ class PublishedIndex:
         limit: int = 10,
         offset: int = 0,
         source_lang: str | None = None,
+        suggest: bool = True,
     ) -> SearchPage:
         """The best tips for ``query``, ``limit`` of them from ``offset``, shown in ``lang``.
 
@@ -190,7 +200,8 @@ class PublishedIndex:
         start of a longer word (the last word) and with typos (:mod:`pipeline.matching`), so a
         query may mix languages and need not be finished or spelled right. A tip ranks by how
         many of the query's words it matches (in any language), then by how closely (exact
-        before prefix before typo), then by BM25F.
+        before prefix before typo), then by BM25F. When nothing matches, the page carries a
+        ``suggestion`` (:meth:`suggest`) unless ``suggest`` is off.
         """
         if lang not in self._indexes:
             raise ValueError(f"unsupported language {lang!r}")
@@ -232,7 +243,46 @@ class PublishedIndex:
                     highlight=highlight(record.text, record.lang, marked[record.lang]),
                 )
             )
-        return SearchPage(query, lang, int(matched.size), limit, offset, hits)
+        suggestion = None
+        if matched.size == 0 and words and suggest:
+            suggestion = self.suggest(words, lang)
+        return SearchPage(query, lang, int(matched.size), limit, offset, hits, suggestion)
+
+    def suggest(self, words: list[str], lang: str) -> str | None:
+        """The nearest query this index answers, for a query that found nothing: each word
+        replaced by the word, in any language, that is fewest edits away (up to a third of its
+        letters, at least 1; any letter may be wrong), as a tip writes it. None when no word
+        has such a neighbour or the suggestion would find nothing either."""
+        replaced: list[str] = []
+        for word in words:
+            budget = max(1, len(word) // 3)
+            best: tuple[int, str, str] | None = None
+            for code, vocabulary in self._vocabularies.items():
+                typed = _surface_form(word, code)
+                near = vocabulary.closest(typed, budget) if typed else None
+                if near is not None and (best is None or near[1] < best[0]):
+                    best = (near[1], code, near[0])
+            surface = self._surface_word(best[1], best[2]) if best else None
+            replaced.append(surface or word)
+        if replaced == words:
+            return None
+        suggestion = " ".join(replaced)
+        found = self.search(suggestion, lang, limit=1, suggest=False)
+        return suggestion if found.total else None
+
+    def _surface_word(self, lang: str, term: str) -> str | None:
+        """The word as a tip writes it, for an index term (a stem): from a tip holding it."""
+        ids, _ = self._rankers[lang].table.get("text", term)
+        if ids.size == 0:
+            ids, _ = self._rankers[lang].table.get("title", term)
+        if ids.size == 0:
+            return None
+        record = self._record(lang, int(ids[0]))
+        for field in (record.text, record.title):
+            for token, start, end in _token_spans(field, record.lang):
+                if token == term:
+                    return field[start:end].lower()
+        return None
 
     def _score_word(
         self, lang: str, found: list[Candidate], kinds: np.ndarray, scores: np.ndarray

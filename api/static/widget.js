@@ -23,6 +23,7 @@ const STRINGS = {
     limited: (s) => `Too many searches right now; try again in ${s} seconds.`,
     unpublished: "No tips have been published yet.", failed: (s) => `The search failed (error ${s}). Please try again.`,
     offline: "The tips service could not be reached. Check your connection and try again.",
+    didYouMean: "Did you mean",
   },
   lv: {
     label: "Meklēt klientu apkalpošanas padomus", placeholder: "Meklēt padomus…", search: "Meklēt",
@@ -35,6 +36,7 @@ const STRINGS = {
     limited: (s) => `Pārāk daudz meklējumu; mēģiniet vēlreiz pēc ${s} sekundēm.`,
     unpublished: "Padomi vēl nav publicēti.", failed: (s) => `Meklēšana neizdevās (kļūda ${s}). Lūdzu, mēģiniet vēlreiz.`,
     offline: "Neizdevās sazināties ar padomu servisu. Pārbaudiet savienojumu un mēģiniet vēlreiz.",
+    didYouMean: "Vai domājāt",
   },
   it: {
     label: "Cerca consigli per il servizio clienti", placeholder: "Cerca consigli…", search: "Cerca",
@@ -47,6 +49,7 @@ const STRINGS = {
     limited: (s) => `Troppe ricerche in questo momento; riprova tra ${s} secondi.`,
     unpublished: "Non è ancora stato pubblicato alcun consiglio.", failed: (s) => `La ricerca non è riuscita (errore ${s}). Riprova.`,
     offline: "Impossibile raggiungere il servizio dei consigli. Controlla la connessione e riprova.",
+    didYouMean: "Forse cercavi",
   },
   zh: {
     label: "搜索客户服务建议", placeholder: "搜索建议…", search: "搜索",
@@ -59,6 +62,7 @@ const STRINGS = {
     limited: (s) => `搜索过于频繁，请在 ${s} 秒后重试。`,
     unpublished: "尚未发布任何建议。", failed: (s) => `搜索失败（错误 ${s}），请重试。`,
     offline: "无法连接建议服务，请检查网络连接后重试。",
+    didYouMean: "您是不是要找",
   },
   ru: {
     label: "Поиск советов по обслуживанию клиентов", placeholder: "Найти советы…", search: "Найти",
@@ -76,6 +80,7 @@ const STRINGS = {
     limited: (s) => `Слишком много запросов; повторите через ${s} с.`,
     unpublished: "Советы ещё не опубликованы.", failed: (s) => `Поиск не удался (ошибка ${s}). Попробуйте ещё раз.`,
     offline: "Не удалось связаться с сервисом советов. Проверьте подключение и попробуйте ещё раз.",
+    didYouMean: "Возможно, вы имели в виду",
   },
 };
 
@@ -109,6 +114,8 @@ button {
 }
 .status { margin: 10px 2px; color: var(--_muted); min-height: 1.5em; }
 .status.error { color: #a4161a; }
+.status .suggestion { font: inherit; color: var(--_accent); background: none; border: 0;
+  padding: 0; text-decoration: underline; cursor: pointer; }
 ul { list-style: none; margin: 0; padding: 0; display: grid; gap: 10px; }
 li {
   padding: 12px 14px; border: 1px solid #d9dee6; border-radius: var(--_radius);
@@ -305,6 +312,18 @@ class CsguideSearch extends HTMLElement {
     const results = body.results || [];
     this.list.replaceChildren(...results.map((tip, index) => this.renderTip(tip, index)));
     this.setStatus(results.length ? t.results(body.total) : t.empty);
+    if (!results.length && body.suggestion) this.offer(body.suggestion);
+  }
+
+  offer(suggestion) {  // "Did you mean …?": the nearest query that finds tips
+    const t = this.strings;
+    const link = element("button", { type: "button", class: "suggestion" }, suggestion);
+    link.addEventListener("click", () => {
+      this.input.value = suggestion;
+      this.search(suggestion, { now: true });
+      this.input.focus();
+    });
+    this.status.append(" ", `${t.didYouMean} `, link, "?");
   }
 
   renderTip(tip, index) {

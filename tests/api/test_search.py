@@ -35,7 +35,9 @@ def test_contract(client):
         "limit",
         "offset",
         "results",
+        "suggestion",
     }
+    assert body["suggestion"] is None  # found: nothing to suggest
     assert (body["query"], body["lang"], body["lang_source"]) == ("回电时间", "zh", "param")
     assert body["limit"] == 3 and body["offset"] == 0 and body["total"] >= 3
     top = body["results"][0]

@@ -97,6 +97,22 @@ def test_results_follow_a_word_typed_letter_by_letter(server, page):
     assert page.console_errors == []
 
 
+def test_did_you_mean_offers_the_nearest_query_that_finds_tips(server, page):
+    page.goto(f"{server}/?lang=en")
+    widget = page.locator("csguide-search")
+    widget.locator("input").fill("custmr")  # two letters off: too many for a 6-letter word
+    widget.locator("input").press("Enter")
+    offer = widget.locator("[role=status] button.suggestion")
+    offer.wait_for()
+    assert widget.locator("[role=status]").inner_text().startswith("No tips found")
+    assert "Did you mean" in widget.locator("[role=status]").inner_text()
+    assert offer.inner_text() == "customer"
+    offer.click()
+    widget.locator("li[role=option]").first.wait_for()
+    assert widget.locator("input").input_value() == "customer"
+    assert page.console_errors == []
+
+
 def test_the_demo_pages_browser_choice_follows_the_browsers_language(server, browser):
     context = browser.new_context(locale="lv-LV")
     page = context.new_page()

@@ -230,3 +230,11 @@ def test_indexes_numbering_tips_differently_still_add_up_per_tip(seed_index, tmp
             got = reordered.search(query, lang, limit=8)
             assert [(h.id, h.score) for h in got.results] == [(h.id, h.score) for h in want.results]
             assert got.total == want.total
+
+
+def test_a_query_that_finds_nothing_suggests_the_nearest_that_does(seed_index):
+    page = seed_index.search("custmr", "en")  # 2 letters off a 6-letter word: no typo match
+    assert page.total == 0 and page.suggestion == "customer"
+    assert seed_index.search(page.suggestion, "en").total > 0
+    assert seed_index.search("customer", "en").suggestion is None  # found: nothing to suggest
+    assert seed_index.search("qqqzzzxxx", "en").suggestion is None  # nothing near enough
