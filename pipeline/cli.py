@@ -125,6 +125,7 @@ def _print_report(report: IngestReport) -> None:
             else ""
         )
     )
+    _print_glossary_counts(report)
     if report.languages:
         table = Table(
             title=f"Tips: {report.tips} from "
@@ -147,9 +148,28 @@ def _print_report(report: IngestReport) -> None:
         out.print(f"[red]rejected[/] {escape(problem.path)}: {escape(problem.reason)}")
     for kept in report.articles_kept:
         out.print(f"[yellow]kept[/] {escape(kept)}: its last good version stays published")
+    for problem in report.glossary.problems:
+        out.print(f"[red]glossary[/] {escape(problem.path)}: {escape(problem.reason)}")
+    if report.glossary.kept_from:
+        out.print(
+            f"[yellow]kept[/] {escape(report.glossary.path)}: the glossary of version "
+            f"{escape(report.glossary.kept_from)} stays published until the file is fixed"
+        )
     for problem in report.warnings:
         out.print(f"[yellow]warning[/] {escape(problem.path)}: {escape(problem.reason)}")
     out.print(f"[{colour}]{report.status}[/]: {escape(report.message)}")
+
+
+def _print_glossary_counts(report: IngestReport) -> None:
+    glossary = report.glossary
+    if not glossary.found and not glossary.concepts:
+        return
+    line = f"Glossary: {glossary.concepts} concepts, {glossary.terms} terms"
+    if glossary.problems:
+        line += f", {len(glossary.problems)} problem(s)"
+    if glossary.kept_from:
+        line += f" (kept from version {glossary.kept_from})"
+    out.print(escape(line))
 
 
 def _print_translation(report: IngestReport) -> None:

@@ -1,6 +1,9 @@
 """The ingest pipeline, composed:
 load → normalise → language check → segment → translate → index → publish.
 
+The editors' glossary (``content/glossary.yaml``) is read and checked at each ingest and
+published with the version; a glossary edit alone publishes a new version.
+
 :func:`run_ingest` never raises for bad content: every refused file is in the report with its
 reason, and the previously published version keeps serving unless a complete, validated new one
 replaces it.
@@ -26,6 +29,12 @@ from typing import Protocol
 from pipeline.analysis import analyzer_for
 from pipeline.argos import ArgosTranslator
 from pipeline.editor_translations import EditorTranslations, load_editor_translations
+from pipeline.glossary import (
+    GLOSSARY_SOURCE,
+    Glossary,
+    load_published_glossary,
+    read_glossary,
+)
 from pipeline.index import FORMAT_VERSION, IndexValidationError, validate_index, write_index
 from pipeline.langcheck import check_language
 from pipeline.languages import CONTENT_LANGS, INDEX_LANGS
@@ -33,11 +42,13 @@ from pipeline.load import ARTICLE_SUFFIX, RejectedFile, SourceFile, load_content
 from pipeline.normalise import normalise_article
 from pipeline.publish import (
     ARTICLES_FILE,
+    GLOSSARY_FILE,
     HELD_LOCK_FDS,
     INDEX_DIR,
     MANIFEST_FILE,
     IngestBusy,
     Manifest,
+    PublishedVersion,
     PublishError,
     current_version,
     ingest_lock,
@@ -137,6 +148,7 @@ class _Run:
         report.articles_seen = len(loaded.files) + len(loaded.rejected)
         editor = load_editor_translations(loaded.translations)
         report.rejected.extend(editor.rejected)
+        glossary = self._read_glossary(previous)
 
         state = load_state(data_dir)
         processed = _process_articles(
@@ -153,7 +165,7 @@ class _Run:
                 )
 
         entries = [processed[article_id] for article_id in sorted(processed)]
-        inputs = _inputs_fingerprint(entries, editor, self.translator)
+        inputs = _inputs_fingerprint(entries, editor, self.translator, glossary)
         if (
             previous is not None
             and entries
@@ -190,7 +202,7 @@ class _Run:
                     "; the previous version keeps serving" if previous else ""
                 )
                 return
-            fingerprint = _fingerprint(records, entries)
+            fingerprint = _fingerprint(records, entries, glossary)
             if (
                 previous is not None
                 and previous.manifest.fingerprint == fingerprint
@@ -203,7 +215,7 @@ class _Run:
                 report.message = "dry run: a new version would be published"
             else:
                 report.version = _build_and_publish(
-                    settings, processed, records, fingerprint, inputs, self.progress
+                    settings, processed, records, glossary, fingerprint, inputs, self.progress
                 )
                 report.status = "published"
                 report.message = f"published version {report.version}"
@@ -220,13 +232,42 @@ class _Run:
 
     def _finish(self) -> None:
         report = self.report
-        if report.rejected:
+        glossary_problems = len(report.glossary.problems)
+        if report.rejected or glossary_problems:
             report.exit_code = 1
             if report.status != "dry-run":
                 report.status = "partial"
-            report.message += f"; {len(report.rejected)} file(s) rejected"
+            if report.rejected:
+                report.message += f"; {len(report.rejected)} file(s) rejected"
+            if glossary_problems:
+                report.message += f"; {glossary_problems} glossary problem(s)"
         else:
             report.exit_code = 0
+
+    def _read_glossary(self, previous: PublishedVersion | None) -> Glossary:
+        """The glossary to publish: the editors' file as checked, its problems in the report.
+        A file that cannot be used at all keeps the serving version's glossary (as a rejected
+        article keeps its last good version) rather than publishing none."""
+        glossary_report = self.report.glossary
+        loaded = read_glossary(self.settings.content_dir / GLOSSARY_SOURCE, GLOSSARY_SOURCE)
+        glossary_report.path = GLOSSARY_SOURCE
+        glossary_report.found = loaded.found
+        glossary_report.problems.extend(loaded.problems)
+        glossary = loaded.glossary
+        if not loaded.usable and previous is not None:
+            try:
+                glossary = load_published_glossary(previous.path)
+                glossary_report.kept_from = previous.name
+            except PublishError as exc:
+                glossary_report.problems.append(
+                    FileProblem(
+                        path=GLOSSARY_SOURCE,
+                        reason=f"the glossary of version {previous.name} cannot be kept: {exc}",
+                    )
+                )
+        glossary_report.concepts = len(glossary.concepts)
+        glossary_report.terms = glossary.term_count
+        return glossary
 
     def _open_memory(self) -> TranslationMemory | None:
         path = self.settings.translation_memory_path
@@ -306,10 +347,13 @@ def article_id_for(path: str) -> str | None:
     return f"{parts[0]}/{unicodedata.normalize('NFC', Path(parts[1]).stem)}"
 
 
-def _fingerprint(records: dict[str, list[TipRecord]], entries: list[ProcessedArticle]) -> str:
-    """Everything a version publishes (indexes and article list): equal fingerprints, equal
-    versions."""
+def _fingerprint(
+    records: dict[str, list[TipRecord]], entries: list[ProcessedArticle], glossary: Glossary
+) -> str:
+    """Everything a version publishes (indexes, article list, glossary): equal fingerprints,
+    equal versions."""
     digest = hashlib.sha256(f"format {FORMAT_VERSION}\n".encode())
+    digest.update(f"glossary {glossary.fingerprint()}\n".encode())
     for entry in entries:
         digest.update(_published_article(entry).model_dump_json().encode())
     for lang in sorted(records):
@@ -321,9 +365,14 @@ def _fingerprint(records: dict[str, list[TipRecord]], entries: list[ProcessedArt
 
 
 def _inputs_fingerprint(
-    entries: list[ProcessedArticle], editor: EditorTranslations, translator: Translator
+    entries: list[ProcessedArticle],
+    editor: EditorTranslations,
+    translator: Translator,
+    glossary: Glossary,
 ) -> str:
     digest = hashlib.sha256(f"format {FORMAT_VERSION} segmenter {SEGMENTER_VERSION}\n".encode())
+    # The cleaned glossary, not the file: an edit of comments or layout alone changes nothing.
+    digest.update(f"glossary {glossary.fingerprint()}\n".encode())
     for entry in entries:
         meta = entry.article.meta.model_dump_json()
         digest.update(f"{entry.article.id} {entry.article.hash} {meta}\n".encode())
@@ -435,6 +484,7 @@ def _build_and_publish(
     settings: Settings,
     processed: dict[str, ProcessedArticle],
     records: dict[str, list[TipRecord]],
+    glossary: Glossary,
     fingerprint: str,
     inputs: str,
     progress: Progress,
@@ -447,6 +497,11 @@ def _build_and_publish(
         (build_dir / ARTICLES_FILE).write_text(
             "[" + ",\n".join(a.model_dump_json() for a in articles) + "]\n", encoding="utf-8"
         )
+        (build_dir / GLOSSARY_FILE).write_text(
+            glossary.model_dump_json(indent=1) + "\n", encoding="utf-8"
+        )
+        if load_published_glossary(build_dir).fingerprint() != glossary.fingerprint():
+            raise PublishError(f"{GLOSSARY_FILE} does not read back as it was written")
         name = next_version_name(data_dir)
         manifest = Manifest(
             version=name,
@@ -458,6 +513,7 @@ def _build_and_publish(
             tips=sum(len(a.tips) for a in articles),
             languages={lang: len(lang_records) for lang, lang_records in records.items()},
             provenance=_provenance_counts(records),
+            glossary_concepts=len(glossary.concepts),
         )
         (build_dir / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
         return publish(data_dir, build_dir, name, settings.keep_versions).name

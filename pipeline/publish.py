@@ -3,7 +3,8 @@
 Layout of the data dir::
 
     CURRENT                  name of the version being served (replaced with os.replace)
-    versions/<name>/         one published version: manifest.json, articles.json, index/<lang>/
+    versions/<name>/         one published version: manifest.json, articles.json,
+                             glossary.json (the editors' glossary, checked), index/<lang>/
     versions/.build-<uuid>/  a version being built; never read, removed if an ingest died
     state/                   the ingest's cache of processed articles (see pipeline.state)
     ingest.lock              held (flock) by the running ingest
@@ -32,6 +33,8 @@ CURRENT_FILE = "CURRENT"
 VERSIONS_DIR = "versions"
 MANIFEST_FILE = "manifest.json"
 ARTICLES_FILE = "articles.json"
+#: The glossary published with the version (read it with pipeline.glossary.load_published_glossary).
+GLOSSARY_FILE = "glossary.json"
 INDEX_DIR = "index"
 LOCK_FILE = "ingest.lock"
 _BUILD_PREFIX = ".build-"
@@ -43,13 +46,15 @@ class Manifest(BaseModel):
     created: datetime
     format_version: int
     fingerprint: str
-    #: Hash of what the version was built from (articles, editor files, model routes): when it
-    #: is unchanged, a re-ingest stops before building any record.
+    #: Hash of what the version was built from (articles, editor files, glossary, model routes):
+    #: when it is unchanged, a re-ingest stops before building any record.
     inputs: str = ""
     articles: int
     tips: int
     languages: dict[str, int]
     provenance: dict[str, dict[str, int]] = {}
+    #: Concepts in the version's glossary.json (0: none, or a version from before glossaries).
+    glossary_concepts: int = 0
 
 
 @dataclass(frozen=True)

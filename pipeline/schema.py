@@ -133,6 +133,24 @@ class TranslationReport(BaseModel):
     )
 
 
+class GlossaryReport(BaseModel):
+    """The editors' glossary (``content/glossary.yaml``) as one ingest read it."""
+
+    path: str = "glossary.yaml"
+    found: bool = Field(False, description="The file exists (no file: an empty glossary).")
+    concepts: int = Field(0, description="Concepts published with the version.")
+    terms: int = Field(0, description="Their terms, in all languages.")
+    problems: list[FileProblem] = Field(
+        default_factory=list,
+        description="Entries not used, each naming the concept and the reason; the rest is used.",
+    )
+    kept_from: str | None = Field(
+        None,
+        description="The file could not be used at all: the glossary of this version, the one "
+        "serving, is published again instead.",
+    )
+
+
 IngestStatus = Literal["published", "up-to-date", "partial", "failed", "dry-run"]
 
 
@@ -160,4 +178,5 @@ class IngestReport(BaseModel):
     rejected: list[FileProblem] = Field(default_factory=list)
     warnings: list[FileProblem] = Field(default_factory=list)
     translation: TranslationReport = Field(default_factory=TranslationReport)
+    glossary: GlossaryReport = Field(default_factory=GlossaryReport)
     message: str = ""
