@@ -14,6 +14,9 @@ as the analyzer makes it:
   for 5–8, 2 from 9; a typo on the first letter counts double. The distances are computed by
   rapidfuzz (C++) over the terms that share the word's first letter, not by a Python loop.
 
+* **synonym**: a word (or words) of the query that is a term of the editors' glossary also
+  searches the other terms of its concept, in every language (:class:`Synonyms`).
+
 A :class:`Vocabulary` holds one language's terms (of the tips' own titles and texts) with how
 many tips hold each; it is built from the index's saved ranking table when a version opens.
 """
@@ -29,10 +32,10 @@ from rapidfuzz.distance import DamerauLevenshtein
 from pipeline.analysis import analyzer_for, strip_diacritics
 from pipeline.normalise import fold_for_index
 
-EXACT, PREFIX, TYPO = 0, 1, 2
-KIND_NAMES = ("exact", "prefix", "typo")
+EXACT, PREFIX, TYPO, SYNONYM = 0, 1, 2, 3
+KIND_NAMES = ("exact", "prefix", "typo", "synonym")
 #: Share of a term's BM25F score a match of each kind earns; the kind ranks first anyway.
-KIND_WEIGHT = (1.0, 0.7, 0.5)
+KIND_WEIGHT = (1.0, 0.7, 0.5, 0.4)
 PREFIX_LIMIT = 30
 TYPO_LIMIT = 8
 MIN_PREFIX_CHARS = 2
@@ -197,3 +200,57 @@ def candidates(
 
 def marked_terms(found: Iterable[Candidate]) -> set[str]:
     return {candidate.term for candidate in found}
+
+
+#: A glossary term as an index holds it: its language and its analyzed terms, all of which a
+#: query (to trigger the concept) or a tip (to match it) must hold.
+Phrase = tuple[str, tuple[str, ...]]
+
+
+class Synonyms:
+    """The glossary's concepts as index terms, for expanding queries."""
+
+    def __init__(self, concepts: Iterable[Iterable[tuple[str, str]]]) -> None:
+        self._concepts: list[list[Phrase]] = []
+        # Each phrase under its first term, so a query looks only at phrases it may hold.
+        self._by_first: dict[tuple[str, str], list[tuple[int, Phrase]]] = {}
+        for terms in concepts:
+            phrases = []
+            for lang, term in terms:
+                analyzed = tuple(t.text for t in analyzer_for(lang)(term) if not t.stopped)
+                if analyzed:
+                    phrases.append((lang, analyzed))
+            if len(phrases) > 1:
+                number = len(self._concepts)
+                self._concepts.append(phrases)
+                for lang, analyzed in phrases:
+                    key = (lang, analyzed[0])
+                    self._by_first.setdefault(key, []).append((number, (lang, analyzed)))
+
+    def __len__(self) -> int:
+        return len(self._concepts)
+
+    def expand(self, held: Mapping[str, Mapping[str, set[int]]]) -> dict[int, list[Phrase]]:
+        """For each query word (by position), the phrases it also searches: ``held`` maps a
+        language to the analyzed terms the query's words make in it, each with the positions of
+        the words that make it. A concept is triggered by one of its terms whose analyzed terms
+        the query holds in that language; its other terms are searched for the words that
+        triggered it."""
+        triggered: dict[int, set[int]] = {}  # concept → positions of the words that hold it
+        for lang, terms in held.items():
+            for first in terms:
+                for number, (_, analyzed) in self._by_first.get((lang, first), ()):
+                    if number not in triggered and all(part in terms for part in analyzed):
+                        triggered[number] = set().union(*(terms[part] for part in analyzed))
+        expanded: dict[int, list[Phrase]] = {}
+        for number in sorted(triggered):
+            phrases = self._concepts[number]
+            held_phrases = {
+                phrase
+                for phrase in phrases
+                if all(part in held.get(phrase[0], {}) for part in phrase[1])
+            }
+            others = [phrase for phrase in phrases if phrase not in held_phrases]
+            for position in triggered[number]:
+                expanded.setdefault(position, []).extend(others)
+        return expanded

@@ -20,11 +20,14 @@ from whoosh.index import Index
 from whoosh.searching import Searcher
 
 from pipeline.analysis import analyzer_for
+from pipeline.glossary import load_published_glossary
 from pipeline.languages import INDEX_LANGS
 from pipeline.matching import (
     EXACT,
     KIND_WEIGHT,
+    SYNONYM,
     Candidate,
+    Synonyms,
     Vocabulary,
     candidates,
     is_stop_word,
@@ -67,13 +70,17 @@ class SearchPage:
         }
 
 
-_NO_MATCH = 3  # a kind beyond exact, prefix and typo
+_NO_MATCH = 4  # a kind beyond exact, prefix, typo and synonym
 _NO_TIPS = np.zeros(0, dtype=np.int64)
+
+
+def _analyzed(word: str, lang: str) -> list[str]:
+    return [t.text for t in analyzer_for(lang)(word) if not t.stopped]
 
 
 def _surface_form(word: str, lang: str) -> str:
     """The word as ``lang``'s index spells its terms, stemmed: what its vocabulary holds."""
-    analyzed = [t.text for t in analyzer_for(lang)(word) if not t.stopped]
+    analyzed = _analyzed(word, lang)
     return analyzed[0] if analyzed else ""
 
 
@@ -141,6 +148,8 @@ class PublishedIndex:
             for article in _ARTICLES.validate_json((version.path / ARTICLES_FILE).read_bytes())
         }
         self._vocabularies = {lang: _vocabulary(ranker) for lang, ranker in self._rankers.items()}
+        glossary = load_published_glossary(version.path)
+        self._synonyms = Synonyms(concept.all_terms() for concept in glossary.concepts)
         self._tips = self._align()
 
     @classmethod
@@ -210,15 +219,22 @@ class PublishedIndex:
         kinds = np.full((len(words), count), _NO_MATCH, dtype=np.int8)
         scores = np.zeros((len(words), count), dtype=np.float64)
         marked: dict[str, set[str]] = {code: set() for code in self._indexes}
+        held: dict[str, dict[str, set[int]]] = {code: {} for code in self._indexes}
         for position, word in enumerate(words):
             last = position == len(words) - 1
             widen = not is_stop_word(word, self._indexes)
             for code, vocabulary in self._vocabularies.items():
                 found = candidates(word, code, vocabulary, last=last, widen=widen)
+                for term in _analyzed(word, code):
+                    held[code].setdefault(term, set()).add(position)
                 if not found:
                     continue
                 marked[code].update(c.term for c in found)
                 self._score_word(code, found, kinds[position], scores[position])
+        for position, phrases in self._synonyms.expand(held).items():
+            for code, analyzed in phrases:
+                if self._score_phrase(code, analyzed, kinds[position], scores[position]):
+                    marked[code].update(analyzed)
         matched = np.flatnonzero((kinds < _NO_MATCH).any(axis=0)) if words else _NO_TIPS
         if source_lang is not None:
             mask = self._tips.global_mask(
@@ -284,6 +300,43 @@ class PublishedIndex:
                     return field[start:end].lower()
         return None
 
+    def _score_phrase(
+        self, lang: str, analyzed: tuple[str, ...], kinds: np.ndarray, scores: np.ndarray
+    ) -> bool:
+        """Fold a glossary phrase's matches in ``lang`` into a word's best kind and score per
+        tip, as a synonym: the tips holding every term of the phrase. False if none does."""
+        table = self._rankers[lang].table
+        doc_count = self._rankers[lang].doc_count
+        total = np.zeros(doc_count, dtype=np.float64)
+        holds = np.zeros(doc_count, dtype=np.int32)
+        for term in analyzed:
+            has = np.zeros(doc_count, dtype=bool)
+            for field in ("title", "text"):
+                ids, shares = table.get(field, term)
+                total[ids] += shares
+                has[ids] = True
+            holds += has
+        docs = np.flatnonzero(holds == len(analyzed))
+        if docs.size == 0:
+            return False
+        self._fold(lang, docs, total[docs] * KIND_WEIGHT[SYNONYM], SYNONYM, kinds, scores)
+        return True
+
+    def _fold(
+        self,
+        lang: str,
+        docs: np.ndarray,
+        weighted: np.ndarray,
+        kind: int,
+        kinds: np.ndarray,
+        scores: np.ndarray,
+    ) -> None:
+        """Keep, per tip, the closer kind, then the higher score."""
+        tips = self._tips.global_ids(lang, docs)
+        better = (kind < kinds[tips]) | ((kind == kinds[tips]) & (weighted > scores[tips]))
+        kinds[tips[better]] = kind
+        scores[tips[better]] = weighted[better]
+
     def _score_word(
         self, lang: str, found: list[Candidate], kinds: np.ndarray, scores: np.ndarray
     ) -> None:
@@ -304,11 +357,7 @@ class PublishedIndex:
                 else:
                     np.maximum(word, term, out=word)
             docs = np.flatnonzero(word)
-            tips = self._tips.global_ids(lang, docs)
-            weighted = word[docs] * KIND_WEIGHT[kind]
-            better = (kind < kinds[tips]) | ((kind == kinds[tips]) & (weighted > scores[tips]))
-            kinds[tips[better]] = kind
-            scores[tips[better]] = weighted[better]
+            self._fold(lang, docs, word[docs] * KIND_WEIGHT[kind], kind, kinds, scores)
 
     def _align(self) -> _TipNumbers:
         counts = {lang: ix.doc_count_all() for lang, ix in self._indexes.items()}

@@ -87,6 +87,10 @@ def test_search_quality(client, queries):
         for o in report.misses()
         if o.query.category == "exact"
     ]
+    # The targets of forgiving search (issue 14)
+    for category in ("prefix", "typo", "nodiacritics", "mixed"):
+        assert report.figures(category).hits_at_5 >= 0.9, category
+    assert report.figures().zero_results <= 0.02
 
 
 def test_the_command_line_and_the_api_answer_alike(client, queries, seed_settings, monkeypatch):

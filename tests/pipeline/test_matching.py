@@ -2,10 +2,12 @@
 
 import pytest
 
+from pipeline.analysis import analyze
 from pipeline.matching import (
     EXACT,
     PREFIX,
     TYPO,
+    Synonyms,
     Vocabulary,
     candidates,
     is_stop_word,
@@ -83,3 +85,20 @@ def test_chinese_last_characters_start_words():
     assert found == {"时间": PREFIX, "时候": PREFIX}
     found = {c.term: c.kind for c in candidates("服", "zh", zh, last=True)}
     assert found == {"服务": PREFIX}
+
+
+def test_synonyms_expand_the_words_that_hold_a_whole_glossary_term():
+    synonyms = Synonyms(
+        [
+            [("en", "hold music"), ("lv", "gaidīšanas mūzika"), ("it", "musica di attesa")],
+            [("en", "refund"), ("it", "rimborso")],
+        ]
+    )
+    lv = ("lv", tuple(analyze("lv", "gaidīšanas mūzika")))
+    it = ("it", tuple(analyze("it", "musica di attesa")))
+    held = {"en": {"hold": {0}, "music": {1}, "call": {2}}}
+    assert synonyms.expand(held) == {0: [lv, it], 1: [lv, it]}
+    assert synonyms.expand({"en": {"music": {0}}}) == {}  # half a term triggers nothing
+    assert synonyms.expand({"it": {analyze("it", "rimborso")[0]: {3}}}) == {
+        3: [("en", ("refund",))]
+    }

@@ -8,8 +8,10 @@ import pytest
 
 from pipeline.analysis import analyze
 from pipeline.index import write_index
+from pipeline.ingest import run_ingest
 from pipeline.publish import PublishedVersion, current_version
 from pipeline.search import PublishedIndex, highlight
+from tests.helpers import write_article
 
 
 def test_chinese_callback_time(seed_index):
@@ -238,3 +240,37 @@ def test_a_query_that_finds_nothing_suggests_the_nearest_that_does(seed_index):
     assert seed_index.search(page.suggestion, "en").total > 0
     assert seed_index.search("customer", "en").suggestion is None  # found: nothing to suggest
     assert seed_index.search("qqqzzzxxx", "en").suggestion is None  # nothing near enough
+
+
+GLOSSARY = """\
+concepts:
+  - id: hold-music
+    terms:
+      lv: [gaidīšanas mūzika]
+      it: [musica di attesa]
+      zh: [等待音乐]
+      ru: [музыка ожидания]
+      en: [hold music, waiting music]
+"""
+
+
+def test_a_glossary_term_also_searches_its_concepts_other_terms(settings, content_dir):
+    """An agent's "hold music" finds a new Latvian tip that says "gaidīšanas mūzika" and has no
+    translation yet, through the editors' glossary; the word typed still ranks first."""
+    (content_dir / "glossary.yaml").write_text(GLOSSARY, encoding="utf-8")
+    write_article(
+        content_dir,
+        "lv/gaidisana.txt",
+        "Gaidīšana\n\nIzvēlieties mierīgu gaidīšanas mūziku un pasakiet klientam, cik ilgi "
+        "jāgaida.\n",
+    )
+    assert run_ingest(settings).exit_code == 0
+    with PublishedIndex.open_current(settings.data_dir) as index:
+        page = index.search("hold music", "en")
+        assert page.results, page
+        top = page.results[0]
+        assert top.source.article == "lv/gaidisana" and top.translation.provenance == "none"
+        assert "<mark>gaidīšanas</mark> <mark>mūziku</mark>" in top.highlight
+        assert index.search("hold music", "en", limit=50).total == page.total
+        part = index.search("waiting", "en", limit=50)  # half of a term: no concept
+        assert all(hit.source.article != "lv/gaidisana" for hit in part.results)
