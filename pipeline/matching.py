@@ -25,6 +25,7 @@ import bisect
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -42,6 +43,16 @@ MIN_PREFIX_CHARS = 2
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORDS = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=65_536)
+def word_terms(word: str, lang: str) -> tuple[tuple[str, ...], bool]:
+    """The index terms ``lang``'s analyzer makes of one query word, and whether it drops the
+    word as a stop word. Kept per process: agents' words repeat, and a word is looked at in
+    every language several times per query."""
+    tokens = list(analyzer_for(lang)(word, removestops=False))
+    terms = tuple(token.text for token in tokens if not token.stopped)
+    return terms, bool(tokens) and not terms
 
 
 def typo_budget(word: str) -> int:
@@ -160,11 +171,7 @@ def is_stop_word(word: str, langs: Iterable[str]) -> bool:
     is matched as it is elsewhere, never widened into prefixes or typos of longer words."""
     if _HAN.search(word):  # one character is a word in Chinese, only too short elsewhere
         return False
-    for lang in langs:
-        tokens = list(analyzer_for(lang)(word, removestops=False))
-        if tokens and all(token.stopped for token in tokens):
-            return True
-    return False
+    return any(word_terms(word, lang)[1] for lang in langs)
 
 
 def candidates(
@@ -173,7 +180,7 @@ def candidates(
     """The index terms ``word`` may mean in ``lang``; empty when ``lang`` knows nothing like it
     or the word is one of its stop words. ``widen``: also prefixes (the ``last`` word) and
     typos."""
-    analyzed = [t.text for t in analyzer_for(lang)(word) if not t.stopped]
+    analyzed = word_terms(word, lang)[0]
     if not analyzed:
         return []
     found: dict[str, int] = {}

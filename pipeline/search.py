@@ -32,6 +32,7 @@ from pipeline.matching import (
     candidates,
     is_stop_word,
     query_words,
+    word_terms,
 )
 from pipeline.publish import ARTICLES_FILE, PublishedVersion, current_version
 from pipeline.ranking import Ranker
@@ -74,13 +75,9 @@ _NO_MATCH = 4  # a kind beyond exact, prefix, typo and synonym
 _NO_TIPS = np.zeros(0, dtype=np.int64)
 
 
-def _analyzed(word: str, lang: str) -> list[str]:
-    return [t.text for t in analyzer_for(lang)(word) if not t.stopped]
-
-
 def _surface_form(word: str, lang: str) -> str:
     """The word as ``lang``'s index spells its terms, stemmed: what its vocabulary holds."""
-    analyzed = _analyzed(word, lang)
+    analyzed = word_terms(word, lang)[0]
     return analyzed[0] if analyzed else ""
 
 
@@ -225,7 +222,7 @@ class PublishedIndex:
             widen = not is_stop_word(word, self._indexes)
             for code, vocabulary in self._vocabularies.items():
                 found = candidates(word, code, vocabulary, last=last, widen=widen)
-                for term in _analyzed(word, code):
+                for term in word_terms(word, code)[0]:
                     held[code].setdefault(term, set()).add(position)
                 if not found:
                     continue
@@ -249,14 +246,18 @@ class PublishedIndex:
         chosen = order[offset : offset + limit]
         hits = []
         for index in chosen.tolist():
-            record = self._record(lang, self._tips.docnum(lang, int(matched[index])))
+            tip = int(matched[index])
+            record = self._record(lang, self._tips.docnum(lang, tip))
+            # Finding the words to mark means analyzing the tip's text; a text that holds none
+            # of them (the tip matched in another language) is only escaped.
+            held = self._holds_any(record.lang, self._tips.docnum(record.lang, tip), marked)
             hits.append(
                 # The record is validated (and frozen) already: its fields are reused as they
                 # are, not dumped and validated again for every hit.
                 SearchHit.model_construct(
                     **dict(record),
                     score=round(float(totals[index]), 4),
-                    highlight=highlight(record.text, record.lang, marked[record.lang]),
+                    highlight=highlight(record.text, record.lang, held),
                 )
             )
         suggestion = None
@@ -299,6 +300,18 @@ class PublishedIndex:
                 if token == term:
                     return field[start:end].lower()
         return None
+
+    def _holds_any(self, lang: str, docnum: int, marked: dict[str, set[str]]) -> set[str]:
+        """The terms of ``marked[lang]`` the text of tip ``docnum`` in ``lang`` holds, from the
+        ranking table (a term's tips are sorted): none means nothing to mark."""
+        table = self._rankers[lang].table
+        held = set()
+        for term in marked[lang]:
+            ids, _ = table.get("text", term)
+            at = int(np.searchsorted(ids, docnum))
+            if at < ids.size and ids[at] == docnum:
+                held.add(term)
+        return held
 
     def _score_phrase(
         self, lang: str, analyzed: tuple[str, ...], kinds: np.ndarray, scores: np.ndarray
