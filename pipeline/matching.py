@@ -23,6 +23,7 @@ many tips hold each; it is built from the index's saved ranking table when a ver
 
 import bisect
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,7 +35,6 @@ from pipeline.analysis import analyzer_for, strip_diacritics
 from pipeline.normalise import fold_for_index
 
 EXACT, PREFIX, TYPO, SYNONYM = 0, 1, 2, 3
-KIND_NAMES = ("exact", "prefix", "typo", "synonym")
 #: Share of a term's BM25F score a match of each kind earns; the kind ranks first anyway.
 KIND_WEIGHT = (1.0, 0.7, 0.5, 0.4)
 PREFIX_LIMIT = 30
@@ -42,7 +42,7 @@ TYPO_LIMIT = 8
 MIN_PREFIX_CHARS = 2
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_WORDS = re.compile(r"\w+")
+_WORDS = re.compile(r"[^\W_]+")  # letters and digits; "_" separates, as in customer_service
 
 
 @lru_cache(maxsize=65_536)
@@ -67,10 +67,14 @@ def query_words(query: str) -> list[str]:
     words by jieba (its plain mode: the words as written, not their parts)."""
     import jieba  # loaded with the Chinese analyzer already
 
+    # NFKC: full-width letters, composed diacritics and compatibility forms as the index has
+    # them; Chinese folded to simplified (as indexed) before jieba cuts it.
+    folded = unicodedata.normalize("NFKC", query).lower()
     words: list[str] = []
-    for run in _WORDS.findall(query.lower()):
+    for run in _WORDS.findall(folded):
         if _HAN.search(run):
-            words.extend(w for w in jieba.cut(run, HMM=True) if _WORDS.fullmatch(w))
+            simplified = fold_for_index("zh", run)
+            words.extend(w for w in jieba.cut(simplified, HMM=True) if _WORDS.fullmatch(w))
         else:
             words.append(run)
     return words
@@ -142,11 +146,12 @@ class Vocabulary:
         return ranked[:limit]
 
     def closest(self, word: str, max_distance: int) -> tuple[str, int] | None:
-        """The term nearest ``word`` within ``max_distance`` edits, any letter first (the most
-        frequent of the nearest), for suggesting a query; None when none is that near."""
+        """The term nearest ``word`` within ``max_distance`` edits and with its first letter
+        (the most frequent of the nearest), for suggesting a query; None when none is that
+        near."""
         found = process.extract(
             word,
-            self._sorted,
+            self._by_first.get(word[:1], []),
             scorer=DamerauLevenshtein.distance,
             score_cutoff=max_distance,
             limit=None,
@@ -175,38 +180,30 @@ def is_stop_word(word: str, langs: Iterable[str]) -> bool:
 
 
 def candidates(
-    word: str, lang: str, vocabulary: Vocabulary, *, last: bool, widen: bool = True
+    word: str, lang: str, vocabulary: Vocabulary, *, last: bool, typos: bool = True
 ) -> list[Candidate]:
-    """The index terms ``word`` may mean in ``lang``; empty when ``lang`` knows nothing like it
-    or the word is one of its stop words. ``widen``: also prefixes (the ``last`` word) and
-    typos."""
+    """The index terms ``word`` may mean in ``lang``: exact (none for one of its stop words),
+    the terms it starts when it is the ``last`` word, and, if ``typos``, the terms a typo
+    away; empty when ``lang`` knows nothing like it."""
     analyzed = word_terms(word, lang)[0]
-    if not analyzed:
-        return []
     found: dict[str, int] = {}
     for term in analyzed:
         if term in vocabulary:
             found[term] = EXACT
-    if not widen:
-        return [Candidate(term, kind) for term, kind in found.items()]
     surface = _surface(word, lang)
     if last and (len(surface) >= MIN_PREFIX_CHARS or _HAN.search(surface)):
-        starts = [surface, analyzed[0]]
-        if _HAN.search(surface):  # 回电时: the characters typed last start the next word
-            starts += [surface[-2:], surface[-1:]]
+        starts = [surface, *analyzed[:1]]
+        if _HAN.search(surface) and surface not in vocabulary:
+            starts += [surface[-2:], surface[-1:]]  # 回电时: the last characters start a word
         for start in dict.fromkeys(starts):
             for term in vocabulary.prefixed(start):
                 found.setdefault(term, PREFIX)
-    if not any(kind == EXACT for kind in found.values()):
+    if typos and analyzed and not any(kind == EXACT for kind in found.values()):
         budget = typo_budget(surface)
         for typed in dict.fromkeys((analyzed[0], surface)):
             for term in vocabulary.near(typed, budget):
                 found.setdefault(term, TYPO)
     return [Candidate(term, kind) for term, kind in found.items()]
-
-
-def marked_terms(found: Iterable[Candidate]) -> set[str]:
-    return {candidate.term for candidate in found}
 
 
 #: A glossary term as an index holds it: its language and its analyzed terms, all of which a
@@ -241,8 +238,8 @@ class Synonyms:
         """For each query word (by position), the phrases it also searches: ``held`` maps a
         language to the analyzed terms the query's words make in it, each with the positions of
         the words that make it. A concept is triggered by one of its terms whose analyzed terms
-        the query holds in that language; its other terms are searched for the words that
-        triggered it."""
+        the query holds in that language; its other terms are searched for the first of the
+        words that triggered it."""
         triggered: dict[int, set[int]] = {}  # concept → positions of the words that hold it
         for lang, terms in held.items():
             for first in terms:
@@ -258,6 +255,7 @@ class Synonyms:
                 if all(part in held.get(phrase[0], {}) for part in phrase[1])
             }
             others = [phrase for phrase in phrases if phrase not in held_phrases]
-            for position in triggered[number]:
-                expanded.setdefault(position, []).extend(others)
+            # The concept stands for one word of the query, however many spell its term: a tip
+            # it finds matches one word, not each of "money back".
+            expanded.setdefault(min(triggered[number]), []).extend(others)
         return expanded

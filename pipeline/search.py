@@ -72,11 +72,15 @@ class SearchPage:
 
 
 _NO_MATCH = 4  # a kind beyond exact, prefix, typo and synonym
+#: Words of a query that are matched (the last ones); agents type a few.
+MAX_WORDS = 16
+#: Longer queries get no suggestion: looking each word up costs a scan of a vocabulary.
+MAX_SUGGESTED = 4
 _NO_TIPS = np.zeros(0, dtype=np.int64)
 
 
-def _surface_form(word: str, lang: str) -> str:
-    """The word as ``lang``'s index spells its terms, stemmed: what its vocabulary holds."""
+def _stem(word: str, lang: str) -> str:
+    """The word as ``lang``'s index spells its terms (stemmed, folded): what it holds."""
     analyzed = word_terms(word, lang)[0]
     return analyzed[0] if analyzed else ""
 
@@ -211,7 +215,9 @@ class PublishedIndex:
         """
         if lang not in self._indexes:
             raise ValueError(f"unsupported language {lang!r}")
-        words = query_words(query)
+        # Each word once (a repeated word must not count twice), the one typed last last, and
+        # no more than MAX_WORDS: agents type a few words, and the work grows with words × tips.
+        words = list(dict.fromkeys(reversed(query_words(query))))[::-1][-MAX_WORDS:]
         count = self._tips.count
         kinds = np.full((len(words), count), _NO_MATCH, dtype=np.int8)
         scores = np.zeros((len(words), count), dtype=np.float64)
@@ -219,9 +225,11 @@ class PublishedIndex:
         held: dict[str, dict[str, set[int]]] = {code: {} for code in self._indexes}
         for position, word in enumerate(words):
             last = position == len(words) - 1
-            widen = not is_stop_word(word, self._indexes)
+            # A stop word of some language ("un", "in") is never stretched to typos; being
+            # typed, it may still start a word ("in" → "inform").
+            typos = not is_stop_word(word, self._indexes)
             for code, vocabulary in self._vocabularies.items():
-                found = candidates(word, code, vocabulary, last=last, widen=widen)
+                found = candidates(word, code, vocabulary, last=last, typos=typos)
                 for term in word_terms(word, code)[0]:
                     held[code].setdefault(term, set()).add(position)
                 if not found:
@@ -262,29 +270,35 @@ class PublishedIndex:
             )
         suggestion = None
         if matched.size == 0 and words and suggest:
-            suggestion = self.suggest(words, lang)
+            suggestion = self.suggest(words, lang, source_lang)
         return SearchPage(query, lang, int(matched.size), limit, offset, hits, suggestion)
 
-    def suggest(self, words: list[str], lang: str) -> str | None:
-        """The nearest query this index answers, for a query that found nothing: each word
-        replaced by the word, in any language, that is fewest edits away (up to a third of its
-        letters, at least 1; any letter may be wrong), as a tip writes it. None when no word
-        has such a neighbour or the suggestion would find nothing either."""
+    def suggest(self, words: list[str], lang: str, source_lang: str | None = None) -> str | None:
+        """The nearest query this index answers, for a query that found nothing: each word of
+        3 letters or more (not Chinese, not a stop word) replaced by the word, in any language,
+        that is fewest edits away (up to a third of its letters, the first letter right), as a
+        tip writes it. None when no word has such a neighbour, for queries of more than
+        MAX_SUGGESTED words, or when the suggestion would find nothing either."""
+        if len(words) > MAX_SUGGESTED:
+            return None
         replaced: list[str] = []
+        changed = False
         for word in words:
-            budget = max(1, len(word) // 3)
             best: tuple[int, str, str] | None = None
-            for code, vocabulary in self._vocabularies.items():
-                typed = _surface_form(word, code)
-                near = vocabulary.closest(typed, budget) if typed else None
-                if near is not None and (best is None or near[1] < best[0]):
-                    best = (near[1], code, near[0])
+            if len(word) >= 3 and not is_stop_word(word, self._indexes) and word.isalpha():
+                for code, vocabulary in self._vocabularies.items():
+                    typed = _stem(word, code)
+                    near = vocabulary.closest(typed, max(1, len(word) // 3)) if typed else None
+                    closer = near is not None and (best is None or near[1] < best[0])
+                    if near is not None and closer and near[0] != typed:
+                        best = (near[1], code, near[0])
             surface = self._surface_word(best[1], best[2]) if best else None
+            changed = changed or surface is not None
             replaced.append(surface or word)
-        if replaced == words:
+        if not changed:
             return None
         suggestion = " ".join(replaced)
-        found = self.search(suggestion, lang, limit=1, suggest=False)
+        found = self.search(suggestion, lang, limit=1, source_lang=source_lang, suggest=False)
         return suggestion if found.total else None
 
     def _surface_word(self, lang: str, term: str) -> str | None:

@@ -70,10 +70,10 @@ def test_candidates_exact_then_prefix_for_the_last_word_then_typos():
     assert candidates("cust", "en", VOCABULARY, last=False) == []  # not being typed
     found = {c.term: c.kind for c in candidates("cusotmer", "en", VOCABULARY, last=False)}
     assert found == {"custom": TYPO}
-    assert candidates("cusotmer", "en", VOCABULARY, last=False, widen=False) == []
+    assert candidates("cusotmer", "en", VOCABULARY, last=False, typos=False) == []
 
 
-def test_a_word_another_language_drops_as_a_stop_word_is_not_widened():
+def test_a_word_another_language_drops_as_a_stop_word():
     assert is_stop_word("ir", ["lv", "en"]) and is_stop_word("the", ["en"])
     assert not is_stop_word("klienti", ["lv", "it", "ru", "en"])
     assert not is_stop_word("退", ["lv", "en", "zh"])  # one character is a Chinese word
@@ -97,8 +97,21 @@ def test_synonyms_expand_the_words_that_hold_a_whole_glossary_term():
     lv = ("lv", tuple(analyze("lv", "gaidīšanas mūzika")))
     it = ("it", tuple(analyze("it", "musica di attesa")))
     held = {"en": {"hold": {0}, "music": {1}, "call": {2}}}
-    assert synonyms.expand(held) == {0: [lv, it], 1: [lv, it]}
+    assert synonyms.expand(held) == {0: [lv, it]}  # one word's worth, not two
     assert synonyms.expand({"en": {"music": {0}}}) == {}  # half a term triggers nothing
     assert synonyms.expand({"it": {analyze("it", "rimborso")[0]: {3}}}) == {
         3: [("en", ("refund",))]
     }
+
+
+def test_query_words_are_normalised_as_the_index_is():
+    assert query_words("ＣＵＳＴＯＭＥＲ customer_service") == ["customer", "customer", "service"]
+    assert query_words("客戶服務") == query_words("客户服务")  # traditional folded to simplified
+    decomposed = "atzvani\u0304s\u030canas"  # ī and š typed as letter + combining mark
+    assert query_words(decomposed) == ["atzvanīšanas"]
+
+
+def test_a_finished_chinese_word_does_not_stretch_its_last_character():
+    zh = Vocabulary({"回电": 3, "电话": 20, "电子邮件": 4})
+    found = {c.term: c.kind for c in candidates("回电", "zh", zh, last=True)}
+    assert found == {"回电": EXACT}  # not 电话, 电子邮件
