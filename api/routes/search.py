@@ -88,7 +88,7 @@ async def search(
     )
     body = cache.get(cache_key)
     if body is None:
-        # Answered on the event loop: a search is about a millisecond of CPU under the GIL, so
+        # Answered on the event loop: a search is a millisecond or two of CPU under the GIL, so
         # a thread pool only added hand-offs and GIL contention (measured: 296 -> 376 req/s,
         # p99 71 -> 38 ms). Several cores are used with `csguide serve --workers N`.
         body = _answer(
