@@ -28,7 +28,7 @@ from pipeline.schema import TipRecord
 
 #: Bump when fields, analyzers or the files beside the index change: a new format makes the
 #: next ingest rebuild everything.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 TITLE_BOOST = 2.0
 ORIGINAL_BOOST = 0.5
@@ -54,6 +54,9 @@ def schema_for(lang: str) -> Schema:
         "title": TEXT(analyzer=analyzer_for(lang), field_boost=TITLE_BOOST, phrase=False),
         "text": TEXT(analyzer=analyzer_for(lang), phrase=False),
         "record": STORED(),
+        # The index terms of the tip's text with where they stand, for marking matched words
+        # without analyzing the text again on every search that shows it.
+        "spans": STORED(),
     }
     for source_lang in CONTENT_LANGS:
         if source_lang != lang:
@@ -71,6 +74,7 @@ def document_for(record: TipRecord, index_lang: str) -> dict[str, object]:
         "provenance": record.translation.provenance,
         "position": record.position,
         "record": record.model_dump_json(),
+        "spans": encode_spans(token_spans(record.text, record.lang)),
     }
     if record.lang == index_lang:
         document["title"] = record.title
@@ -80,6 +84,31 @@ def document_for(record: TipRecord, index_lang: str) -> dict[str, object]:
             f"{record.source.title}\n{record.source.text}"
         )
     return document
+
+
+Span = tuple[str, int, int]
+
+
+def token_spans(text: str, lang: str) -> tuple[Span, ...]:
+    """(index term, start, end) of every word of ``text``, as ``lang``'s analyzer indexes it."""
+    return tuple(
+        (token.text, token.startchar, token.endchar)
+        for token in analyzer_for(lang)(text, chars=True, mode="index")
+        if not token.stopped
+    )
+
+
+def encode_spans(spans: Sequence[Span]) -> str:
+    """Spans as one compact string: "term start end" per line (terms hold no whitespace)."""
+    return "\n".join(f"{term} {start} {end}" for term, start, end in spans)
+
+
+def decode_spans(encoded: str) -> tuple[Span, ...]:
+    spans = []
+    for line in encoded.splitlines():
+        term, start, end = line.rsplit(" ", 2)
+        spans.append((term, int(start), int(end)))
+    return tuple(spans)
 
 
 def write_index(directory: Path, lang: str, records: Sequence[TipRecord]) -> None:

@@ -8,7 +8,7 @@ gets its own, kept for the version's lifetime.
 
 import html
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +21,7 @@ from whoosh.searching import Searcher
 
 from pipeline.analysis import analyzer_for
 from pipeline.glossary import load_published_glossary
+from pipeline.index import Span, decode_spans, token_spans
 from pipeline.languages import INDEX_LANGS
 from pipeline.matching import (
     EXACT,
@@ -255,7 +256,7 @@ class PublishedIndex:
         hits = []
         for index in chosen.tolist():
             tip = int(matched[index])
-            record = self._record(lang, self._tips.docnum(lang, tip))
+            record, spans = self._record(lang, self._tips.docnum(lang, tip))
             # Finding the words to mark means analyzing the tip's text; a text that holds none
             # of them (the tip matched in another language) is only escaped.
             held = self._holds_any(record.lang, self._tips.docnum(record.lang, tip), marked)
@@ -265,7 +266,7 @@ class PublishedIndex:
                 SearchHit.model_construct(
                     **dict(record),
                     score=round(float(totals[index]), 4),
-                    highlight=highlight(record.text, record.lang, held),
+                    highlight=highlight(record.text, record.lang, held, spans),
                 )
             )
         suggestion = None
@@ -308,7 +309,7 @@ class PublishedIndex:
             ids, _ = self._rankers[lang].table.get("title", term)
         if ids.size == 0:
             return None
-        record = self._record(lang, int(ids[0]))
+        record = self._record(lang, int(ids[0]))[0]
         for field in (record.text, record.title):
             for token, start, end in _token_spans(field, record.lang):
                 if token == term:
@@ -412,12 +413,17 @@ class PublishedIndex:
         searcher = self.searcher(lang)
         return [str(searcher.stored_fields(n)["id"]) for n in range(searcher.doc_count_all())]
 
-    def _read_record(self, lang: str, docnum: int) -> TipRecord:
-        return TipRecord.model_validate_json(self.searcher(lang).stored_fields(docnum)["record"])
+    def _read_record(self, lang: str, docnum: int) -> tuple[TipRecord, tuple[Span, ...] | None]:
+        stored = self.searcher(lang).stored_fields(docnum)
+        spans = stored.get("spans")
+        return (
+            TipRecord.model_validate_json(stored["record"]),
+            decode_spans(spans) if isinstance(spans, str) else None,  # None: built before spans
+        )
 
     def tip(self, tip_id: str, lang: str) -> TipRecord | None:
         docnum = self.searcher(lang).document_number(id=tip_id)
-        return None if docnum is None else self._record(lang, docnum)
+        return None if docnum is None else self._record(lang, docnum)[0]
 
     def __enter__(self) -> "PublishedIndex":
         return self
@@ -441,24 +447,26 @@ class PublishedIndex:
 
 
 @lru_cache(maxsize=2_000)
-def _token_spans(text: str, lang: str) -> tuple[tuple[str, int, int], ...]:
-    """(index term, start, end) of every word of a tip's text: the same for every query, so
-    kept for the tips that come up again and again."""
-    return tuple(
-        (token.text, token.startchar, token.endchar)
-        for token in analyzer_for(lang)(text, chars=True, mode="index")
-        if not token.stopped
-    )
+def _token_spans(text: str, lang: str) -> tuple[Span, ...]:
+    """Spans of a text the index did not store them for (a version built before it did, a
+    title): the same for every query, so kept for the texts that come up again."""
+    return token_spans(text, lang)
 
 
-def highlight(text: str, lang: str, terms: Iterable[str]) -> str:
-    """``text`` HTML-escaped, with the words whose index terms are in ``terms`` in <mark>."""
+def highlight(
+    text: str, lang: str, terms: Iterable[str], known: Sequence[Span] | None = None
+) -> str:
+    """``text`` HTML-escaped, with the words whose index terms are in ``terms`` in <mark>.
+    ``known``: the text's spans as the index stored them (else the text is analyzed now)."""
     wanted = set(terms)
     spans: list[tuple[int, int]] = []
     if wanted:
-        for term, start, end in _token_spans(text, lang):
+        tokens = known if known is not None else _token_spans(text, lang)
+        # jieba's search mode gives the short words inside a long one before it, at once
+        # overlapping positions: marks are merged in position order.
+        for term, start, end in sorted(tokens, key=lambda span: (span[1], -span[2])):
             if term in wanted:
-                if spans and start <= spans[-1][1]:  # overlapping (jieba search mode)
+                if spans and start <= spans[-1][1]:
                     spans[-1] = (spans[-1][0], max(spans[-1][1], end))
                 else:
                     spans.append((start, end))

@@ -297,3 +297,19 @@ def test_a_long_query_matches_its_last_words(seed_index):
     long = seed_index.search(" ".join(words), "en")
     last = seed_index.search(" ".join(words[-MAX_WORDS:]), "en")
     assert long.total == last.total > 0
+
+
+def test_a_chinese_word_is_marked_whole_when_its_parts_come_first():
+    """jieba's search mode yields the short words inside a long one before it: the mark must
+    still start where the long word starts (知根知底, not 知根<mark>知底</mark>)."""
+    assert highlight("他知根知底。", "zh", {"知底", "知根知底"}) == "他<mark>知根知底</mark>。"
+
+
+def test_highlights_come_from_the_spans_the_index_stored(seed_index):
+    hit = seed_index.search("回电时间", "zh").results[0]
+    docnum = seed_index.searcher("zh").document_number(id=hit.id)
+    record, spans = seed_index._record("zh", docnum)
+    assert (spans is not None and ("回电", 52, 54) in spans) or any(
+        t == "回电" for t, _, _ in spans
+    )
+    assert highlight(record.text, "zh", {"回电"}, spans) == highlight(record.text, "zh", {"回电"})
