@@ -39,6 +39,7 @@ from pipeline.publish import (
     rollback,
 )
 from pipeline.query import answer_search
+from pipeline.query_language import UnsupportedLanguage
 from pipeline.ranking import save_missing
 from pipeline.schema import IngestReport
 from pipeline.search import NotPublished, PublishedIndex
@@ -234,8 +235,7 @@ def search(
     ] = False,
 ) -> None:
     """Search the published tips, best first: the same answer as GET /v1/search."""
-    _check_lang(lang, "--lang")
-    _check_lang(source_lang, "--source-lang")
+    _check_lang(source_lang, "--source-lang")  # --lang is negotiated as the API's lang is
     settings = get_settings()
     max_chars = settings.max_query_chars
     if not query.strip() or len(query) > max_chars:
@@ -256,6 +256,9 @@ def search(
             offset=offset,
             source_lang=source_lang,
         )
+    except UnsupportedLanguage as exc:
+        err.print(f"[red]error[/]: --lang: {escape(str(exc))}")
+        raise typer.Exit(2) from None
     finally:
         published.close()
     if as_json:

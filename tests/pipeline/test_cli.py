@@ -97,11 +97,27 @@ def test_search_text_output(env):
     assert "lv/good-vs-excellent-customer-service/" in result.output
 
 
-@pytest.mark.parametrize("args", [["--lang", "de"], ["--lang", "lv", "--source-lang", "xx"]])
-def test_search_rejects_unknown_languages(env, args):
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--lang", "de"], "--lang: 'de' is not supported; use one of lv, it, zh, ru, en"),
+        (["--lang", "lv", "--source-lang", "xx"], "must be one of lv, it, zh, ru, en"),
+    ],
+)
+def test_search_rejects_unknown_languages(env, args, said):
+    runner.invoke(app, ["ingest"])
     result = runner.invoke(app, ["search", "x", *args])
     assert result.exit_code == 2
-    assert "must be one of lv, it, zh, ru, en" in result.output
+    assert said in result.output
+
+
+def test_search_takes_language_tags_as_the_api_does(env):
+    runner.invoke(app, ["ingest"])
+    tagged = json.loads(
+        runner.invoke(app, ["search", "klients", "--lang", "lv-LV", "--json"]).stdout
+    )
+    plain = json.loads(runner.invoke(app, ["search", "klients", "--lang", "lv", "--json"]).stdout)
+    assert tagged == plain and tagged["lang"] == "lv"
 
 
 def test_index_versions_and_rollback(env, content_dir):
