@@ -60,17 +60,6 @@ class SearchPage:
     #: When nothing matched: the nearest query the index does answer, else None.
     suggestion: str | None = None
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "query": self.query,
-            "lang": self.lang,
-            "total": self.total,
-            "limit": self.limit,
-            "offset": self.offset,
-            "results": [hit.model_dump(mode="json") for hit in self.results],
-            "suggestion": self.suggestion,
-        }
-
 
 _NO_MATCH = 4  # a kind beyond exact, prefix, typo and synonym
 #: Words of a query that are matched (the last ones); agents type a few.
