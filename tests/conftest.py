@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.ingest import run_ingest
 from pipeline.search import PublishedIndex
-from pipeline.settings import Settings
+from pipeline.settings import Settings, get_settings
 from tests.helpers import BUNDLED_CONTENT
 
 
@@ -32,6 +32,16 @@ def articles_only(tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(tmp_path: Path, content_dir: Path) -> Settings:
     return Settings(data_dir=tmp_path / "var", content_dir=content_dir)
+
+
+@pytest.fixture
+def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """``settings`` as the csguide command reads them: from its environment variables."""
+    monkeypatch.setenv("CSGUIDE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("CSGUIDE_CONTENT_DIR", str(settings.content_dir))
+    get_settings.cache_clear()
+    yield settings
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

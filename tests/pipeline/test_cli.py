@@ -11,19 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.settings import get_settings
 from tests.helpers import write_article
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def env(settings, monkeypatch):
-    monkeypatch.setenv("CSGUIDE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("CSGUIDE_CONTENT_DIR", str(settings.content_dir))
-    get_settings.cache_clear()
-    yield settings
-    get_settings.cache_clear()
 
 
 def test_installed_command_ingests_then_searches(settings):

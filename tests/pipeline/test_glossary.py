@@ -18,7 +18,6 @@ from pipeline.glossary import (
 from pipeline.ingest import run_ingest
 from pipeline.languages import INDEX_LANGS
 from pipeline.publish import GLOSSARY_FILE, PublishError, current_version, list_versions
-from pipeline.settings import get_settings
 from tests.helpers import BUNDLED_CONTENT
 
 runner = CliRunner()
@@ -338,15 +337,6 @@ def test_a_dry_run_checks_the_glossary_and_writes_nothing(settings, content_dir)
 
 
 # --- the command line ---
-
-
-@pytest.fixture
-def env(settings, monkeypatch):
-    monkeypatch.setenv("CSGUIDE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("CSGUIDE_CONTENT_DIR", str(settings.content_dir))
-    get_settings.cache_clear()
-    yield settings
-    get_settings.cache_clear()
 
 
 def test_a_rollback_serves_the_old_versions_glossary(env, content_dir):
