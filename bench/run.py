@@ -21,7 +21,6 @@ times drift on a shared machine: the ratios, measured side by side, are the figu
 """
 
 import argparse
-import json
 import os
 import random
 import re
@@ -72,11 +71,10 @@ def vocabulary(data_dir: Path, per_lang: int = 400, seed: int = 0) -> list[tuple
     queries: list[tuple[str, str]] = []
     for lang in ("lv", "it", "zh", "ru", "en"):
         words: set[str] = set()
-        for document in index.searcher(lang).documents():
-            record = json.loads(document["record"])
-            if record["lang"] != lang:
+        for record in index.records(lang):
+            if record.lang != lang:
                 continue
-            text = record["text"]
+            text = record.text
             for token in analyzer_for(lang)(text, chars=True, mode="index"):
                 original = text[token.startchar : token.endchar]
                 if len(original) > 2 or lang == "zh":

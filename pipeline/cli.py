@@ -26,6 +26,7 @@ from rich.table import Table
 from pipeline.argos import ModelPackageError, install_package, installed_packages
 from pipeline.editor_translations import load_translation_file, template, translation_path
 from pipeline.files import atomic_write_text
+from pipeline.index import save_missing_tips
 from pipeline.ingest import read_article, run_ingest
 from pipeline.languages import INDEX_LANGS, LANGUAGE_NAMES
 from pipeline.load import RejectedFile
@@ -297,11 +298,14 @@ def versions() -> None:
         )
 
 
-def _save_missing_scores(version: PublishedVersion) -> None:
-    """A version built before ranking scores were saved gets them now, not in the server."""
+def _save_missing_files(version: PublishedVersion) -> None:
+    """A version built before ranking scores or tip files were saved gets them now, not in
+    the server."""
     for lang in INDEX_LANGS:
         if save_missing(version.index_dir(lang)):
             out.print(f"saved the ranking scores of {version.name}'s {lang} index")
+        if save_missing_tips(version.index_dir(lang)):
+            out.print(f"saved the tip records of {version.name}'s {lang} index")
 
 
 @index_app.command("rollback")
@@ -310,7 +314,7 @@ def rollback_command() -> None:
     data_dir = get_settings().data_dir
     try:
         with ingest_lock(data_dir):
-            version = rollback(data_dir, prepare=_save_missing_scores)
+            version = rollback(data_dir, prepare=_save_missing_files)
     except PublishError as exc:
         err.print(f"[red]error[/]: {escape(str(exc))}")
         raise typer.Exit(2) from None

@@ -3,43 +3,42 @@
 Fields of the index for language L:
 
 * ``title``, ``text``: the tip in L (original or translation), analyzed for L;
-* ``orig_<src>``: the original title and text of every tip written in another language,
-  analyzed for that language, so a tip is always found by its original words too (and tips with
-  no translation into L yet are found at all);
-* ``record``: the whole :class:`~pipeline.schema.TipRecord` as JSON, which is what readers return.
+* ``id``, ``article``, ``source_lang``, ``provenance``, ``position``: keywords, for finding a
+  tip by id and filtering.
+
+Beside the whoosh files: every term's BM25F scores (:mod:`pipeline.ranking`) and the tip
+records with their token spans, in document order (:mod:`pipeline.tip_store`): what readers
+return.
 
 Whoosh-Reloaded rather than Whoosh 2.7.4: the same ``import whoosh`` API, but maintained, and
 free of the invalid-escape warnings 2.7.4 raises on current Pythons.
 """
 
 import math
-from collections.abc import Sequence
+import os
+import shutil
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from whoosh import index
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.query import Or, Term
 from whoosh.searching import Searcher
 
 from pipeline.analysis import analyzer_for
-from pipeline.languages import CONTENT_LANGS
 from pipeline.ranking import IMPACTS_DIR, DamagedImpacts, ImpactTable, Ranker
 from pipeline.schema import TipRecord
+from pipeline.tip_store import TIPS_DIR, DamagedTipStore, Document, TipStore, write_tip_store
 
 #: Bump when fields, analyzers or the files beside the index change: a new format makes the
 #: next ingest rebuild everything.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 TITLE_BOOST = 2.0
-ORIGINAL_BOOST = 0.5
 
 
 class IndexValidationError(Exception):
     pass
-
-
-def original_field(lang: str) -> str:
-    return f"orig_{lang}"
 
 
 def schema_for(lang: str) -> Schema:
@@ -53,16 +52,7 @@ def schema_for(lang: str) -> Schema:
         # without positions are smaller and faster to score.
         "title": TEXT(analyzer=analyzer_for(lang), field_boost=TITLE_BOOST, phrase=False),
         "text": TEXT(analyzer=analyzer_for(lang), phrase=False),
-        "record": STORED(),
-        # The index terms of the tip's text with where they stand, for marking matched words
-        # without analyzing the text again on every search that shows it.
-        "spans": STORED(),
     }
-    for source_lang in CONTENT_LANGS:
-        if source_lang != lang:
-            fields[original_field(source_lang)] = TEXT(
-                analyzer=analyzer_for(source_lang), field_boost=ORIGINAL_BOOST, phrase=False
-            )
     return Schema(**fields)
 
 
@@ -73,16 +63,10 @@ def document_for(record: TipRecord, index_lang: str) -> dict[str, object]:
         "source_lang": record.source.lang,
         "provenance": record.translation.provenance,
         "position": record.position,
-        "record": record.model_dump_json(),
-        "spans": encode_spans(token_spans(record.text, record.lang)),
     }
     if record.lang == index_lang:
         document["title"] = record.title
         document["text"] = record.text
-    if record.source.lang != index_lang:
-        document[original_field(record.source.lang)] = (
-            f"{record.source.title}\n{record.source.text}"
-        )
     return document
 
 
@@ -101,14 +85,6 @@ def token_spans(text: str, lang: str) -> tuple[Span, ...]:
 def encode_spans(spans: Sequence[Span]) -> str:
     """Spans as one compact string: "term start end" per line (terms hold no whitespace)."""
     return "\n".join(f"{term} {start} {end}" for term, start, end in spans)
-
-
-def decode_spans(encoded: str) -> tuple[Span, ...]:
-    spans = []
-    for line in encoded.splitlines():
-        term, start, end = line.rsplit(" ", 2)
-        spans.append((term, int(start), int(end)))
-    return tuple(spans)
 
 
 def write_index(directory: Path, lang: str, records: Sequence[TipRecord]) -> None:
@@ -132,6 +108,53 @@ def write_index(directory: Path, lang: str, records: Sequence[TipRecord]) -> Non
             ImpactTable.compute(searcher).save(directory / IMPACTS_DIR)
     finally:
         ix.close()
+    # In document order: whoosh numbers the documents of one writer as they were added. The
+    # spans are the index terms of the tip's text with where they stand, for marking matched
+    # words without analyzing the text again on every search that shows it.
+    write_tip_store(
+        directory / TIPS_DIR,
+        (
+            (record.model_dump_json(), encode_spans(token_spans(record.text, record.lang)))
+            for record in records
+        ),
+    )
+
+
+def stored_tip_documents(searcher: Searcher) -> Iterator[Document]:
+    """The records and spans of an index built before they were written beside it (format 4
+    and older): whoosh stored each record, and from format 4 its spans, with the document."""
+    for stored in searcher.all_stored_fields():
+        record = stored["record"]
+        spans = stored.get("spans")
+        if not isinstance(spans, str):
+            tip = TipRecord.model_validate_json(record)
+            spans = encode_spans(token_spans(tip.text, tip.lang))
+        yield record, spans
+
+
+def open_tip_store(index_dir: Path, searcher: Searcher) -> TipStore:
+    """The tip records of an index: its files, mapped; for an index built before they were
+    written, read from whoosh's stored fields into memory once."""
+    store = TipStore.open(index_dir / TIPS_DIR, searcher.doc_count_all())
+    return store if store is not None else TipStore.in_memory(stored_tip_documents(searcher))
+
+
+def save_missing_tips(index_dir: Path) -> bool:
+    """Write the tip files of an index built before they were written (a rollback target),
+    so that a server switching to it maps them instead of reading them into memory."""
+    target = index_dir / TIPS_DIR
+    if target.is_dir():
+        return False
+    scratch = index_dir / f".{TIPS_DIR}-{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    ix = index.open_dir(str(index_dir), readonly=True)
+    try:
+        with ix.searcher() as searcher:
+            write_tip_store(scratch, stored_tip_documents(searcher))
+    finally:
+        ix.close()
+    scratch.rename(target)  # whole or absent, for a server opening the version meanwhile
+    return True
 
 
 def validate_index(directory: Path, lang: str, records: Sequence[TipRecord]) -> None:
@@ -146,13 +169,28 @@ def validate_index(directory: Path, lang: str, records: Sequence[TipRecord]) -> 
                 raise IndexValidationError(
                     f"{lang} index holds {searcher.doc_count()} tips, expected {len(records)}"
                 )
-            if records:
-                probe = records[len(records) // 2]
-                found = searcher.document(id=probe.id)
-                if not found or TipRecord.model_validate_json(found["record"]) != probe:
-                    raise IndexValidationError(f"{lang} index does not return tip {probe.id}")
-                if not searcher.search(Term("id", probe.id), limit=1):
-                    raise IndexValidationError(f"{lang} index cannot search for tip {probe.id}")
+            try:
+                store = TipStore.open(directory / TIPS_DIR, searcher.doc_count_all())
+            except DamagedTipStore as exc:
+                raise IndexValidationError(f"{lang} index tip records: {exc}") from exc
+            if store is None:
+                raise IndexValidationError(f"{lang} index has no tip records")
+            try:
+                # The first, middle and last tips: found by id at the number the records file
+                # holds them under, and read back as they were written.
+                for position in sorted({0, len(records) // 2, len(records) - 1} if records else ()):
+                    probe = records[position]
+                    docnum = searcher.document_number(id=probe.id)
+                    if docnum != position:
+                        raise IndexValidationError(f"{lang} index does not find tip {probe.id}")
+                    if TipRecord.model_validate_json(store.record(docnum)) != probe:
+                        raise IndexValidationError(f"{lang} index does not return tip {probe.id}")
+                if records and not searcher.search(Term("id", records[0].id), limit=1):
+                    raise IndexValidationError(
+                        f"{lang} index cannot search for tip {records[0].id}"
+                    )
+            finally:
+                store.close()
             _validate_ranking(directory, lang, searcher, records)
     finally:
         ix.close()

@@ -8,7 +8,7 @@ gets its own, kept for the version's lifetime.
 
 import html
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,7 +21,7 @@ from whoosh.searching import Searcher
 
 from pipeline.analysis import analyzer_for
 from pipeline.glossary import load_published_glossary
-from pipeline.index import Span, decode_spans, token_spans
+from pipeline.index import Span, open_tip_store, token_spans
 from pipeline.languages import INDEX_LANGS
 from pipeline.matching import (
     EXACT,
@@ -134,6 +134,10 @@ class PublishedIndex:
             lang: Ranker.open(lambda lang=lang: self.searcher(lang), version.index_dir(lang))
             for lang in self._indexes
         }
+        self._stores = {
+            lang: open_tip_store(version.index_dir(lang), self.searcher(lang))
+            for lang in self._indexes
+        }
         self.articles: dict[str, PublishedArticle] = {
             article.id: article
             for article in _ARTICLES.validate_json((version.path / ARTICLES_FILE).read_bytes())
@@ -240,22 +244,20 @@ class PublishedIndex:
         words_matched = (hit_kinds < _NO_MATCH).sum(axis=0)
         closeness = np.where(hit_kinds < _NO_MATCH, hit_kinds, 0).sum(axis=0)
         totals = scores[:, matched].sum(axis=0)
-        order = np.lexsort((matched, -totals, closeness, -words_matched))
-        chosen = order[offset : offset + limit]
+        # More words matched first, then closer kinds: one tier number (a word's kind is < 4).
+        tiers = (len(words) - words_matched) * 4 * MAX_WORDS + closeness
+        chosen = _first(offset + limit, tiers, totals, matched)[offset:]
         hits = []
         for index in chosen.tolist():
             tip = int(matched[index])
             record, spans = self._record(lang, self._tips.docnum(lang, tip))
-            # Finding the words to mark means analyzing the tip's text; a text that holds none
-            # of them (the tip matched in another language) is only escaped.
-            held = self._holds_any(record.lang, self._tips.docnum(record.lang, tip), marked)
             hits.append(
                 # The record is validated (and frozen) already: its fields are reused as they
                 # are, not dumped and validated again for every hit.
                 SearchHit.model_construct(
                     **dict(record),
                     score=round(float(totals[index]), 4),
-                    highlight=highlight(record.text, record.lang, held, spans),
+                    highlight=highlight(record.text, record.lang, marked[record.lang], spans),
                 )
             )
         suggestion = None
@@ -304,18 +306,6 @@ class PublishedIndex:
                 if token == term:
                     return field[start:end].lower()
         return None
-
-    def _holds_any(self, lang: str, docnum: int, marked: dict[str, set[str]]) -> set[str]:
-        """The terms of ``marked[lang]`` the text of tip ``docnum`` in ``lang`` holds, from the
-        ranking table (a term's tips are sorted): none means nothing to mark."""
-        table = self._rankers[lang].table
-        held = set()
-        for term in marked[lang]:
-            ids, _ = table.get("text", term)
-            at = int(np.searchsorted(ids, docnum))
-            if at < ids.size and ids[at] == docnum:
-                held.add(term)
-        return held
 
     def _score_phrase(
         self, lang: str, analyzed: tuple[str, ...], kinds: np.ndarray, scores: np.ndarray
@@ -402,13 +392,16 @@ class PublishedIndex:
         searcher = self.searcher(lang)
         return [str(searcher.stored_fields(n)["id"]) for n in range(searcher.doc_count_all())]
 
-    def _read_record(self, lang: str, docnum: int) -> tuple[TipRecord, tuple[Span, ...] | None]:
-        stored = self.searcher(lang).stored_fields(docnum)
-        spans = stored.get("spans")
-        return (
-            TipRecord.model_validate_json(stored["record"]),
-            decode_spans(spans) if isinstance(spans, str) else None,  # None: built before spans
-        )
+    def _read_record(self, lang: str, docnum: int) -> tuple[TipRecord, str]:
+        """A tip record, with its text's spans as the index stored them; the spans stay
+        encoded until a search marks words."""
+        store = self._stores[lang]
+        return TipRecord.model_validate_json(store.record(docnum)), store.spans(docnum)
+
+    def records(self, lang: str) -> Iterator[TipRecord]:
+        """Every tip of ``lang``'s index, in document order."""
+        for docnum in range(self._indexes[lang].doc_count_all()):
+            yield self._read_record(lang, docnum)[0]
 
     def tip(self, tip_id: str, lang: str) -> TipRecord | None:
         docnum = self.searcher(lang).document_number(id=tip_id)
@@ -433,6 +426,29 @@ class PublishedIndex:
         # would wait for a full garbage collection.
         self._rankers.clear()
         self._record.cache_clear()
+        for store in self._stores.values():
+            store.close()
+
+
+def _first(need: int, tiers: np.ndarray, totals: np.ndarray, tips: np.ndarray) -> np.ndarray:
+    """Positions of the ``need`` best matches, best first: lower tier, then higher total, then
+    lower tip number. Only the few that can be among them are sorted: a one-word query may
+    match most tips."""
+    if need <= 0:
+        return _NO_TIPS
+    pool = np.arange(tips.size)
+    if tips.size > need:
+        edge = np.partition(tiers, need - 1)[need - 1]  # the tier of the need-th best
+        ahead = np.flatnonzero(tiers < edge)
+        tied = np.flatnonzero(tiers == edge)
+        room = need - ahead.size
+        if tied.size > room:  # of the tied tier, those scoring at least the room-th best
+            scores = totals[tied]
+            cut = np.partition(scores, tied.size - room)[tied.size - room]
+            tied = tied[scores >= cut]
+        pool = np.concatenate((ahead, tied))
+    order = np.lexsort((tips[pool], -totals[pool], tiers[pool]))
+    return pool[order][:need]
 
 
 @lru_cache(maxsize=2_000)
@@ -442,23 +458,24 @@ def _token_spans(text: str, lang: str) -> tuple[Span, ...]:
     return token_spans(text, lang)
 
 
-def highlight(
-    text: str, lang: str, terms: Iterable[str], known: Sequence[Span] | None = None
-) -> str:
+def highlight(text: str, lang: str, terms: Iterable[str], stored: str | None = None) -> str:
     """``text`` HTML-escaped, with the words whose index terms are in ``terms`` in <mark>.
-    ``known``: the text's spans as the index stored them (else the text is analyzed now)."""
-    wanted = set(terms)
-    spans: list[tuple[int, int]] = []
+    ``stored``: the text's spans as the index stored them (else the text is analyzed now)."""
+    wanted = terms if isinstance(terms, set | frozenset) else set(terms)
+    found: list[tuple[int, int]] = []
     if wanted:
-        tokens = known if known is not None else _token_spans(text, lang)
-        # jieba's search mode gives the short words inside a long one before it, at once
-        # overlapping positions: marks are merged in position order.
-        for term, start, end in sorted(tokens, key=lambda span: (span[1], -span[2])):
-            if term in wanted:
-                if spans and start <= spans[-1][1]:
-                    spans[-1] = (spans[-1][0], max(spans[-1][1], end))
-                else:
-                    spans.append((start, end))
+        if stored is not None:
+            found = _wanted_spans(stored, wanted)
+        else:
+            found = [(s, e) for term, s, e in _token_spans(text, lang) if term in wanted]
+    spans: list[tuple[int, int]] = []
+    # jieba's search mode gives the short words inside a long one before it, at once
+    # overlapping positions: marks are merged in position order.
+    for start, end in sorted(found, key=lambda span: (span[0], -span[1])):
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((start, end))
     out, previous = [], 0
     for start, end in spans:
         out.append(html.escape(text[previous:start], quote=False))
@@ -466,3 +483,14 @@ def highlight(
         previous = end
     out.append(html.escape(text[previous:], quote=False))
     return "".join(out)
+
+
+def _wanted_spans(stored: str, wanted: set[str]) -> list[tuple[int, int]]:
+    """Where the terms in ``wanted`` stand, from spans stored as :func:`pipeline.index.
+    encode_spans` writes them: only the few matches are converted, not every token."""
+    parts = stored.split()
+    return [
+        (int(parts[i + 1]), int(parts[i + 2]))
+        for i in range(0, len(parts) - 2, 3)
+        if parts[i] in wanted
+    ]

@@ -10,6 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2
+from whoosh import index as whoosh_index
+from whoosh.fields import STORED
+
+from pipeline.index import document_for, encode_spans, schema_for, token_spans
+from pipeline.ranking import IMPACTS_DIR, ImpactTable
+from pipeline.schema import TipRecord
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED_CONTENT = REPO / "content"
@@ -73,3 +79,24 @@ def running_server(settings, extra_env: dict[str, str] | None = None) -> Iterato
     }
     with server_process(env) as (base, _process):
         yield base
+
+
+def write_older_index(directory: Path, lang: str, records: list[TipRecord], spans: bool) -> None:
+    """An index as csguide built it before tip files: each record (and from format 4 its
+    spans) stored with its whoosh document, ranking scores beside it, no tips directory."""
+    schema = schema_for(lang)
+    schema.add("record", STORED())
+    if spans:
+        schema.add("spans", STORED())
+    directory.mkdir(parents=True)
+    ix = whoosh_index.create_in(str(directory), schema)
+    writer = ix.writer()
+    for record in records:
+        document = document_for(record, lang) | {"record": record.model_dump_json()}
+        if spans:
+            document["spans"] = encode_spans(token_spans(record.text, record.lang))
+        writer.add_document(**document)
+    writer.commit()
+    with ix.searcher() as searcher:
+        ImpactTable.compute(searcher).save(directory / IMPACTS_DIR)
+    ix.close()

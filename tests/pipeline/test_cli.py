@@ -11,7 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from tests.helpers import write_article
+from pipeline.languages import INDEX_LANGS
+from pipeline.publish import read_version
+from pipeline.search import PublishedIndex
+from tests.helpers import write_article, write_older_index
 
 runner = CliRunner()
 
@@ -119,12 +122,21 @@ def test_index_versions_and_rollback(env, content_dir):
     listing = runner.invoke(app, ["index", "versions"]).output.splitlines()
     assert len(listing) == 2 and listing[1].startswith("* 000002-")
     first = next(env.data_dir.glob("versions/000001-*"))
-    for impacts in first.glob("index/*/impacts"):  # as a version built before they were saved
+    with PublishedIndex(read_version(env.data_dir, first.name)) as index:
+        records = {lang: list(index.records(lang)) for lang in INDEX_LANGS}
+    for lang, held in records.items():  # as csguide built a version before tip files
+        shutil.rmtree(first / "index" / lang)
+        write_older_index(first / "index" / lang, lang, held, spans=True)
+    for impacts in first.glob("index/*/impacts"):  # and before ranking scores were saved
         shutil.rmtree(impacts)
     result = runner.invoke(app, ["index", "rollback"])
     assert result.exit_code == 0 and "now serving 000001-" in result.output
     assert "saved the ranking scores" in result.output
+    assert "saved the tip records" in result.output
     assert len(list(first.glob("index/*/impacts"))) == 5
+    assert len(list(first.glob("index/*/tips"))) == 5
+    found = json.loads(runner.invoke(app, ["search", "klientu", "--lang", "lv", "--json"]).stdout)
+    assert found["total"] > 0
     assert runner.invoke(app, ["index", "versions"]).output.splitlines()[0].startswith("* 000001-")
 
 

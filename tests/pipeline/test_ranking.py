@@ -24,7 +24,6 @@ from pipeline.ranking import (
     Ranker,
     save_missing,
 )
-from pipeline.schema import TipRecord
 from pipeline.search import PublishedIndex
 from pipeline.settings import Settings
 
@@ -45,7 +44,7 @@ def repetitive_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Publi
 def _vocabulary(index: PublishedIndex, lang: str) -> list[QueryTerm]:
     """Words of every scored field, each looked up in its field, or in title and text at once."""
     reader = index.searcher(lang).reader()
-    fields = [f for f in reader.indexed_field_names() if f in SCORED_FIELDS or "orig_" in f]
+    fields = [f for f in reader.indexed_field_names() if f in SCORED_FIELDS]
     single = [((field,), text.decode()) for field in fields for text in reader.lexicon(field)]
     both = [(SCORED_FIELDS, text) for fields, text in single if fields == ("text",)]
     return single + both
@@ -74,6 +73,10 @@ def test_same_ranking_as_whoosh(request, index_name, lang):
     index: PublishedIndex = request.getfixturevalue(index_name)
     ranker = index.ranker(lang)  # as published: the scores the index stage saved
     vocabulary = _vocabulary(index, lang)
+    if not vocabulary:  # the recombined corpus has no English tips: nothing to rank there
+        assert index_name == "repetitive_index" and lang == "en"
+        assert not any(field in SCORED_FIELDS for field, _ in ranker.table.slots)
+        return
     rng = random.Random(f"{index_name}-{lang}")
     ties = 0
     for round_number in range(120):
@@ -140,10 +143,7 @@ def _copy_of_index(seed_index: PublishedIndex, lang: str, tmp_path: Path):
     """A copy of one language's published index and the records it holds."""
     copy = tmp_path / lang
     shutil.copytree(seed_index.version.index_dir(lang), copy)
-    records = [
-        TipRecord.model_validate_json(stored["record"])
-        for stored in seed_index.searcher(lang).all_stored_fields()
-    ]
+    records = list(seed_index.records(lang))
     return copy, records
 
 

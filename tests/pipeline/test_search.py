@@ -143,7 +143,7 @@ def test_boolean_operators_are_plain_words(seed_index):
     )
 
 
-def test_close_lets_go_of_the_mapped_scores_at_once(seed_settings):
+def test_close_lets_go_of_the_mapped_files_at_once(seed_settings):
     """Without waiting for a garbage collection (the index's caches refer back to it)."""
 
     def mapped() -> int:
@@ -156,7 +156,8 @@ def test_close_lets_go_of_the_mapped_scores_at_once(seed_settings):
         before = mapped()  # other tests' open copies of the same version
         index = PublishedIndex.open_current(seed_settings.data_dir)
         index.search("klientu", "lv")
-        assert mapped() - before == 10  # ids and scores of five languages
+        # five languages' ranking ids and scores, tip records and spans
+        assert mapped() - before == 20
         index.close()
         del index
         assert mapped() == before
@@ -309,7 +310,5 @@ def test_highlights_come_from_the_spans_the_index_stored(seed_index):
     hit = seed_index.search("回电时间", "zh").results[0]
     docnum = seed_index.searcher("zh").document_number(id=hit.id)
     record, spans = seed_index._record("zh", docnum)
-    assert (spans is not None and ("回电", 52, 54) in spans) or any(
-        t == "回电" for t, _, _ in spans
-    )
+    assert spans is not None and "回电" in [line.split()[0] for line in spans.splitlines()]
     assert highlight(record.text, "zh", {"回电"}, spans) == highlight(record.text, "zh", {"回电"})

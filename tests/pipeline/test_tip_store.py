@@ -1,0 +1,136 @@
+"""The tip records beside each index: written in document order, mapped, checked when opened,
+and made for versions built before they existed."""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from whoosh import index as whoosh_index
+
+from pipeline.index import (
+    IndexValidationError,
+    encode_spans,
+    open_tip_store,
+    save_missing_tips,
+    token_spans,
+    validate_index,
+)
+from pipeline.languages import INDEX_LANGS
+from pipeline.publish import current_version
+from pipeline.schema import TipRecord
+from pipeline.search import PublishedIndex
+from pipeline.tip_store import TIPS_DIR, DamagedTipStore, TipStore, write_tip_store
+from tests.helpers import write_older_index
+
+
+def _documents(records: list[TipRecord]) -> list[tuple[str, str]]:
+    return [
+        (record.model_dump_json(), encode_spans(token_spans(record.text, record.lang)))
+        for record in records
+    ]
+
+
+def test_records_and_spans_read_back_as_written(seed_index, tmp_path):
+    records = list(seed_index.records("zh"))
+    documents = _documents(records)
+    assert write_tip_store(tmp_path / "tips", documents) == len(records)
+    store = TipStore.open(tmp_path / "tips", len(records))
+    assert store is not None and len(store) == len(records)
+    try:
+        for docnum, (record, spans) in enumerate(documents):
+            assert store.record(docnum).decode() == record
+            assert store.spans(docnum) == spans
+        assert [TipRecord.model_validate_json(r) for r in store.records()] == records
+    finally:
+        store.close()
+
+
+def test_a_store_of_no_tips_opens(tmp_path):
+    write_tip_store(tmp_path / "tips", [])
+    store = TipStore.open(tmp_path / "tips", 0)
+    assert store is not None and len(store) == 0 and list(store.records()) == []
+
+
+def test_an_index_built_without_tip_files_has_no_store(tmp_path):
+    assert TipStore.open(tmp_path / "missing", 3) is None
+
+
+def _truncate_records(tips: Path) -> None:
+    data = (tips / "records.bin").read_bytes()
+    (tips / "records.bin").write_bytes(data[: len(data) // 2])
+
+
+def _drop_a_row(tips: Path) -> None:
+    np.save(tips / "offsets.npy", np.load(tips / "offsets.npy")[1:])
+
+
+def _remove_spans(tips: Path) -> None:
+    (tips / "spans.bin").unlink()
+
+
+def _shuffle_offsets(tips: Path) -> None:
+    offsets = np.load(tips / "offsets.npy")
+    offsets[[1, 2]] = offsets[[2, 1]]
+    np.save(tips / "offsets.npy", offsets)
+
+
+@pytest.mark.parametrize(
+    "damage", [_truncate_records, _drop_a_row, _remove_spans, _shuffle_offsets]
+)
+def test_damaged_tip_files_are_refused(seed_index, tmp_path, damage):
+    lang = "lv"
+    copy = tmp_path / lang
+    shutil.copytree(seed_index.version.index_dir(lang), copy)
+    records = list(seed_index.records(lang))
+    validate_index(copy, lang, records)  # the undamaged copy passes
+    damage(copy / TIPS_DIR)
+    with pytest.raises(DamagedTipStore):
+        TipStore.open(copy / TIPS_DIR, len(records))
+    with pytest.raises(IndexValidationError, match=f"{lang} index tip records"):
+        validate_index(copy, lang, records)
+
+
+def test_records_out_of_document_order_fail_validation(seed_index, tmp_path):
+    lang = "ru"
+    copy = tmp_path / lang
+    shutil.copytree(seed_index.version.index_dir(lang), copy)
+    records = list(seed_index.records(lang))
+    shutil.rmtree(copy / TIPS_DIR)
+    write_tip_store(copy / TIPS_DIR, _documents(records[::-1]))
+    with pytest.raises(IndexValidationError, match="does not return tip"):
+        validate_index(copy, lang, records)
+
+
+@pytest.mark.parametrize("spans", [True, False], ids=["format 4", "format 3"])
+def test_an_older_index_is_read_from_whoosh_and_its_files_saved(seed_index, tmp_path, spans):
+    lang = "it"
+    records = list(seed_index.records(lang))
+    older = tmp_path / lang
+    write_older_index(older, lang, records, spans)
+    ix = whoosh_index.open_dir(str(older), readonly=True)
+    with ix.searcher() as searcher:
+        in_memory = open_tip_store(older, searcher)
+    ix.close()
+    assert [TipRecord.model_validate_json(r) for r in in_memory.records()] == records
+    assert [in_memory.spans(n) for n in range(len(records))] == [s for _, s in _documents(records)]
+    with pytest.raises(IndexValidationError, match="no tip records"):
+        validate_index(older, lang, records)
+    assert save_missing_tips(older) is True
+    assert save_missing_tips(older) is False  # already there
+    validate_index(older, lang, records)
+
+
+def test_a_version_built_before_tip_files_still_serves(seed_settings, seed_index, tmp_path):
+    """A server that meets a version of the older format (before the next ingest rebuilds it)
+    answers from it as from the new one."""
+    data_dir = tmp_path / "var"
+    shutil.copytree(seed_settings.data_dir, data_dir)
+    version = current_version(data_dir)
+    for lang in INDEX_LANGS:
+        records = list(seed_index.records(lang))
+        shutil.rmtree(version.index_dir(lang))
+        write_older_index(version.index_dir(lang), lang, records, spans=True)
+    with PublishedIndex.open_current(data_dir) as older:
+        for query, lang in [("klientu apkalpošana", "lv"), ("回电", "zh"), ("refund", "en")]:
+            assert older.search(query, lang) == seed_index.search(query, lang)
