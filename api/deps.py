@@ -1,7 +1,8 @@
 """Dependencies injected into the routes: settings, the published index, the caller's key, the
 answer language."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
@@ -21,7 +22,9 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-async def get_index(request: Request) -> AsyncIterator[PublishedIndex]:
+@contextmanager
+def leased_index(request: Request) -> Iterator[PublishedIndex]:
+    """The published index, leased for one request; a 503 problem when there is none."""
     holder: PublishedIndexHolder = request.app.state.holder
     try:
         with holder.use() as index:
@@ -29,6 +32,11 @@ async def get_index(request: Request) -> AsyncIterator[PublishedIndex]:
             yield index
     except NotPublished as exc:
         raise ProblemError(503, "not-published", f"{exc}; run 'csguide ingest'") from None
+
+
+async def get_index(request: Request) -> AsyncIterator[PublishedIndex]:
+    with leased_index(request) as index:
+        yield index
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -43,6 +51,12 @@ async def get_api_key(
     ] = None,
 ) -> ApiKey | None:
     """The caller's key; checked, and its rate limit applied, when keys are configured."""
+    return caller_key(request, settings, x_api_key)
+
+
+def caller_key(request: Request, settings: Settings, x_api_key: str | None) -> ApiKey | None:
+    """The key of ``X-API-Key``, checked and its rate limit applied when keys are configured
+    (401 or 429 problems); None when the server has no keys."""
     if not settings.api_keys:
         return None
     if not x_api_key:

@@ -7,6 +7,7 @@ ends. Nothing is reopened per request: a check costs one ``stat`` of ``CURRENT``
 that cannot be opened is logged and the one being served stays.
 """
 
+import gc
 import logging
 import threading
 import time
@@ -19,6 +20,17 @@ from pipeline.publish import CURRENT_FILE, current_version
 from pipeline.search import NotPublished, PublishedIndex
 
 logger = logging.getLogger(__name__)
+
+
+def settle_heap() -> None:
+    """Move what the process holds now (the opened version, the app, the libraries: over
+    100,000 objects) out of the garbage collector's sight: its full collections then scan only
+    what requests made since. Measured: a full collection over an opened version paused the
+    process for 55-70 ms, and every request in flight with it. Unfrozen and collected first,
+    so that a version let go of before is freed rather than kept frozen."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 @dataclass
@@ -78,6 +90,7 @@ class PublishedIndexHolder:
                     old.retired = True
                     if old.users == 0:
                         old.index.close()
+            settle_heap()
 
     @contextmanager
     def use(self) -> Iterator[PublishedIndex]:

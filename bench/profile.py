@@ -26,17 +26,20 @@ from tests.helpers import server_process
 
 #: Stage → a frame that marks it (py-spy's raw format: "function (path:line)").
 STAGES = {
-    "FastAPI dependencies and parameters": "solve_dependencies (",
+    "FastAPI dependencies and parameters (not on /v1/search's lean route)": "solve_dependencies (",
+    "the search route (api/routes/search.py)": "handle_search (",
     "sending the response (h11, middlewares)": "send_and_note (",
     "query language detection": "detect_query_language (",
     "  of which langdetect": "_statistics (",
     "search (pipeline/search.py)": "PublishedIndex.search (",
-    "  query analysis": "PublishedIndex.terms (",
-    "  ranking (numpy)": "Ranker.rank (",
+    "  candidate terms (exact, prefix, typo)": "candidates (",
+    "  scoring words (numpy)": "PublishedIndex._score_word (",
+    "  glossary phrases": "PublishedIndex._score_phrase (",
+    "  choosing the best (numpy)": "_first (",
     "  highlighting": "highlight (",
-    "  tip records": "PublishedIndex._read_record (",
-    "  hits in the caller's language (cross-language)": "PublishedIndex.tip (",
+    "  tip records": "_read_record (",
     "  building hits": "model_construct (",
+    "  suggestions for zero results": "PublishedIndex.suggest (",
     "response serialisation (pydantic)": "model_dump_json (",
 }
 

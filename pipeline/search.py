@@ -10,7 +10,7 @@ import html
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,7 @@ from pipeline.matching import (
 from pipeline.publish import ARTICLES_FILE, PublishedVersion, current_version
 from pipeline.ranking import Ranker
 from pipeline.schema import PublishedArticle, SearchHit, TipRecord
+from pipeline.tip_store import TipStore
 
 #: Tips kept read and validated per version (a few KB each).
 RECORD_CACHE = 4_096
@@ -127,9 +128,6 @@ class PublishedIndex:
         self._searchers: list[Searcher] = []  # every thread's, to close them all
         self._lock = threading.Lock()
         self._closed = False
-        # Stored records are read and validated once per version: the tips that come up, come
-        # up again and again (whatever the query), and reading one costs more than ranking.
-        self._record = lru_cache(maxsize=RECORD_CACHE)(self._read_record)
         self._rankers = {
             lang: Ranker.open(lambda lang=lang: self.searcher(lang), version.index_dir(lang))
             for lang in self._indexes
@@ -138,6 +136,10 @@ class PublishedIndex:
             lang: open_tip_store(version.index_dir(lang), self.searcher(lang))
             for lang in self._indexes
         }
+        # Stored records are read and validated once per version: the tips that come up, come
+        # up again and again (whatever the query). Over the stores, not this object, so that
+        # nothing refers back to it once it is closed.
+        self._record = lru_cache(maxsize=RECORD_CACHE)(partial(_read_record, self._stores))
         self.articles: dict[str, PublishedArticle] = {
             article.id: article
             for article in _ARTICLES.validate_json((version.path / ARTICLES_FILE).read_bytes())
@@ -392,16 +394,10 @@ class PublishedIndex:
         searcher = self.searcher(lang)
         return [str(searcher.stored_fields(n)["id"]) for n in range(searcher.doc_count_all())]
 
-    def _read_record(self, lang: str, docnum: int) -> tuple[TipRecord, str]:
-        """A tip record, with its text's spans as the index stored them; the spans stay
-        encoded until a search marks words."""
-        store = self._stores[lang]
-        return TipRecord.model_validate_json(store.record(docnum)), store.spans(docnum)
-
     def records(self, lang: str) -> Iterator[TipRecord]:
         """Every tip of ``lang``'s index, in document order."""
         for docnum in range(self._indexes[lang].doc_count_all()):
-            yield self._read_record(lang, docnum)[0]
+            yield _read_record(self._stores, lang, docnum)[0]
 
     def tip(self, tip_id: str, lang: str) -> TipRecord | None:
         docnum = self.searcher(lang).document_number(id=tip_id)
@@ -428,6 +424,13 @@ class PublishedIndex:
         self._record.cache_clear()
         for store in self._stores.values():
             store.close()
+
+
+def _read_record(stores: dict[str, TipStore], lang: str, docnum: int) -> tuple[TipRecord, str]:
+    """A tip record, with its text's spans as the index stored them; the spans stay encoded
+    until a search marks words."""
+    store = stores[lang]
+    return TipRecord.model_validate_json(store.record(docnum)), store.spans(docnum)
 
 
 def _first(need: int, tiers: np.ndarray, totals: np.ndarray, tips: np.ndarray) -> np.ndarray:

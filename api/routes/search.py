@@ -1,11 +1,30 @@
-"""GET /v1/search: the best tips for a query, in the caller's language."""
+"""GET /v1/search: the best tips for a query, in the caller's language.
 
-from typing import Annotated
+The route is served on a lean path: FastAPI documents it from the endpoint's signature (the
+OpenAPI contract), but a request does not go through FastAPI's per-request dependency solving
+and parameter validation, which cost about as much CPU as a search itself. :class:`LeanRoute`
+answers it with :func:`handle_search` instead, which checks the same parameters with one
+pydantic model built from the same annotated types, and calls the same key check, index lease
+and query service as the dependencies do. Errors stay problem+json.
+"""
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from api.cache import ResponseCache
-from api.deps import IndexDep, KeyDep, LangParam, SettingsDep, invalid_lang
+from api.deps import (
+    IndexDep,
+    KeyDep,
+    LangParam,
+    SettingsDep,
+    caller_key,
+    invalid_lang,
+    leased_index,
+)
 from api.errors import FieldError, Problem, ProblemError
 from api.schemas import SearchResponse
 from pipeline.languages import INDEX_LANGS
@@ -13,8 +32,6 @@ from pipeline.query import answer_search
 from pipeline.query_language import UnsupportedLanguage
 from pipeline.search import PublishedIndex
 from pipeline.settings import ApiKey, Settings
-
-router = APIRouter(prefix="/v1", tags=["search"])
 
 MAX_OFFSET = 10_000
 
@@ -25,6 +42,65 @@ _QUERY_EXAMPLES = {
     "ru": {"summary": "Russian", "value": "обслуживание клиентов"},
     "en": {"summary": "English", "value": "answer before the third ring"},
 }
+
+
+QueryText = Annotated[
+    str,
+    Query(
+        description="What the agent typed, in any supported language.",
+        openapi_examples=_QUERY_EXAMPLES,
+        min_length=1,
+        max_length=2000,
+    ),
+]
+Limit = Annotated[int, Query(ge=1, le=50, description="How many tips.")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Skip this many.")]
+SourceLang = Annotated[
+    str | None, Query(description="Only tips originally written in this language.")
+]
+
+
+class SearchParams(BaseModel):
+    """The query parameters of a search, checked from the same types the endpoint documents."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    q: QueryText
+    lang: LangParam = None
+    limit: Limit = 10
+    offset: Offset = 0
+    source_lang: SourceLang = None
+
+
+class LeanRoute(APIRoute):
+    """An APIRoute documented from its endpoint's signature but answered by
+    :func:`handle_search`, through FastAPI's documented hook for custom request handling."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        return handle_search
+
+
+async def handle_search(request: Request) -> Response:
+    """``GET /v1/search`` without FastAPI's per-request machinery: the checks of the
+    documented endpoint's dependencies and parameters, in their order (index, key, then
+    parameters), and the same answer."""
+    settings: Settings = request.app.state.settings
+    headers = request.headers
+    with leased_index(request) as index:
+        key = caller_key(request, settings, headers.get("x-api-key"))
+        try:
+            params = SearchParams.model_validate(dict(request.query_params))
+        except ValidationError as exc:
+            raise _invalid(
+                [
+                    FieldError(field=".".join(("query", *map(str, e["loc"]))), message=e["msg"])
+                    for e in exc.errors(include_url=False)
+                ]
+            ) from None
+        return _respond(request, index, settings, key, params, headers.get("accept-language"))
+
+
+router = APIRouter(prefix="/v1", tags=["search"], route_class=LeanRoute)
 
 
 @router.get(
@@ -38,64 +114,77 @@ async def search(
     index: IndexDep,
     settings: SettingsDep,
     key: KeyDep,
-    q: Annotated[
-        str,
-        Query(
-            description="What the agent typed, in any supported language.",
-            openapi_examples=_QUERY_EXAMPLES,
-            min_length=1,
-            max_length=2000,
-        ),
-    ],
+    q: QueryText,
     lang: LangParam = None,
-    limit: Annotated[int, Query(ge=1, le=50, description="How many tips.")] = 10,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Skip this many.")] = 0,
-    source_lang: Annotated[
-        str | None, Query(description="Only tips originally written in this language.")
-    ] = None,
+    limit: Limit = 10,
+    offset: Offset = 0,
+    source_lang: SourceLang = None,
     accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
-    query = q.strip()
-    problems = []
-    if not query:
-        problems.append(FieldError(field="query.q", message="the query is empty"))
-    if len(q) > settings.max_query_chars:
-        problems.append(
-            FieldError(field="query.q", message=f"at most {settings.max_query_chars} characters")
-        )
-    if source_lang is not None and source_lang not in INDEX_LANGS:
-        problems.append(
-            FieldError(field="query.source_lang", message=f"one of {', '.join(INDEX_LANGS)}")
-        )
-    if problems:
-        raise ProblemError(
-            422,
-            "invalid-parameter",
-            "; ".join(f"{p.field}: {p.message}" for p in problems),
-            title="Invalid parameter",
-            errors=problems,
-        )
+    """The contract, as FastAPI reads it for /openapi.json. Requests are answered by
+    :func:`handle_search`; this endpoint answers the same through FastAPI's dependencies, and
+    ``tests/api/test_search.py`` checks the two agree."""
+    params = SearchParams(q=q, lang=lang, limit=limit, offset=offset, source_lang=source_lang)
+    return _respond(request, index, settings, key, params, accept_language)
+
+
+def _respond(
+    request: Request,
+    index: PublishedIndex,
+    settings: Settings,
+    key: ApiKey | None,
+    params: SearchParams,
+    accept_language: str | None,
+) -> Response:
+    query = params.q.strip()
+    _check(params, settings)
     cache: ResponseCache = request.app.state.search_cache
     cache_key = (
         index.version.name,
         query,
-        lang,
+        params.lang,
         key.lang if key else None,
         accept_language,
-        limit,
-        offset,
-        source_lang,
+        params.limit,
+        params.offset,
+        params.source_lang,
     )
     body = cache.get(cache_key)
     if body is None:
-        # Answered on the event loop: a search is a millisecond or two of CPU under the GIL, so
-        # a thread pool only added hand-offs and GIL contention (measured: 296 -> 376 req/s,
-        # p99 71 -> 38 ms). Several cores are used with `csguide serve --workers N`.
-        body = _answer(
-            index, settings, key, query, lang, limit, offset, source_lang, accept_language
-        )
+        # Answered on the event loop: a search is a millisecond or two of CPU under the GIL,
+        # so a thread pool only added hand-offs and GIL contention (measured: 296 -> 376
+        # req/s, p99 71 -> 38 ms). Several cores are used with `csguide serve --workers N`.
+        body = _answer(index, settings, key, query, params, accept_language)
         cache.put(cache_key, body)
     return Response(body, media_type="application/json")
+
+
+def _check(params: SearchParams, settings: Settings) -> None:
+    """What the types cannot say: a query of only spaces, the configured query length, the
+    languages; a 422 problem naming each."""
+    problems = []
+    if not params.q.strip():
+        problems.append(FieldError(field="query.q", message="the query is empty"))
+    if len(params.q) > settings.max_query_chars:
+        problems.append(
+            FieldError(field="query.q", message=f"at most {settings.max_query_chars} characters")
+        )
+    if params.source_lang is not None and params.source_lang not in INDEX_LANGS:
+        problems.append(
+            FieldError(field="query.source_lang", message=f"one of {', '.join(INDEX_LANGS)}")
+        )
+    if problems:
+        raise _invalid(problems)
+
+
+def _invalid(errors: list[FieldError]) -> ProblemError:
+    return ProblemError(
+        422,
+        "invalid-parameter",
+        "; ".join(f"{e.field}: {e.message}" for e in errors),
+        title="Invalid parameter",
+        errors=errors,
+    )
 
 
 def _answer(
@@ -103,10 +192,7 @@ def _answer(
     settings: Settings,
     key: ApiKey | None,
     query: str,
-    lang: str | None,
-    limit: int,
-    offset: int,
-    source_lang: str | None,
+    params: SearchParams,
     accept_language: str | None,
 ) -> bytes:
     try:
@@ -114,12 +200,12 @@ def _answer(
             index,
             settings,
             query,
-            lang=lang,
+            lang=params.lang,
             key_lang=key.lang if key else None,
             accept_language=accept_language,
-            limit=limit,
-            offset=offset,
-            source_lang=source_lang,
+            limit=params.limit,
+            offset=params.offset,
+            source_lang=params.source_lang,
         )
     except UnsupportedLanguage as exc:
         raise invalid_lang(exc) from None

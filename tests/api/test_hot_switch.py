@@ -101,3 +101,28 @@ def test_a_version_that_cannot_be_opened_leaves_the_current_one_serving(
         assert client.get("/readyz").json()["index_version"] == first
         assert client.get("/v1/search", params={"q": "klientu", "lang": "lv"}).status_code == 200
         assert f"index version {second} cannot be opened" in caplog.text
+
+
+def test_an_opened_version_is_kept_out_of_full_collections(settings, content_dir):
+    """The server freezes what it holds once a version is open (a full collection over it
+    paused every request in flight for 55-70 ms); a version let go of after that, its last
+    request finished on it, is still freed, not kept frozen."""
+    import gc
+    import weakref
+
+    run_ingest(settings)
+    holder = PublishedIndexHolder(settings.data_dir, check_interval=0)
+    try:
+        with holder.use() as first:
+            gone = weakref.ref(first)
+            assert gc.get_freeze_count() > 10_000
+            first.search("klientu", "lv")
+            write_article(content_dir, "lv/atzvanisana.txt", f"Atzvanīšana\n\n{NEW_TIP}\n")
+            run_ingest(settings)
+            with holder.use() as second:  # the switch freezes again, the first still in use
+                assert second.version.name != first.version.name
+        del first
+        assert gone() is None  # closed by its last lease, and freed at once
+    finally:
+        holder.close()
+        gc.unfreeze()

@@ -207,3 +207,90 @@ def test_response_cache_off(seed_settings):
             first.json()
         )
         assert len(app.state.search_cache) == 0
+
+
+# Requests both ways: every labelled query and every kind of client mistake, with and without
+# keys, a header language, repeated and unknown parameters.
+_AGREEMENT_REQUESTS = [
+    ({"q": "klientu apkalposana"}, {}),
+    ({"q": "回电", "lang": "ru", "limit": "3", "offset": "1"}, {}),
+    ({"q": "refund", "source_lang": "zh"}, {"Accept-Language": "it-IT,it;q=0.9"}),
+    ({"q": "custmr"}, {}),
+    ({"q": "zzzzqqq"}, {}),
+    ({"q": "ok", "unknown": "1"}, {}),
+    ({"q": ["first", "second"]}, {}),
+    ({"q": "   "}, {}),
+    ({"q": "x" * 501}, {}),
+    ({"q": "x" * 2001}, {}),
+    ({}, {}),
+    ({"q": "ok", "lang": "de"}, {}),
+    ({"q": "ok", "lang": "not a tag!"}, {}),
+    ({"q": "ok", "lang": "x" * 40}, {}),
+    ({"q": "ok", "limit": "0", "offset": "-1"}, {}),
+    ({"q": "ok", "limit": "many"}, {}),
+    ({"q": "ok", "offset": "10001", "source_lang": "xx"}, {}),
+    ({"q": ""}, {}),
+]
+
+
+def _fastapi_answered(app):
+    """The same app, with /v1/search answered by its documented endpoint through FastAPI's own
+    dependency and parameter handling (matched before the lean route)."""
+    from fastapi.routing import APIRoute
+
+    from api.routes import search as search_route
+    from api.schemas import SearchResponse
+
+    app.router.routes.insert(
+        0, APIRoute("/v1/search", search_route.search, response_model=SearchResponse)
+    )
+    return app
+
+
+def _both_ways(settings, requests):
+    from bench.search_quality import load_queries
+
+    lean, reference = create_app(settings), _fastapi_answered(create_app(settings))
+    with TestClient(lean) as fast, TestClient(reference) as slow:
+        for params, headers in requests:
+            answers = [c.get("/v1/search", params=params, headers=headers) for c in (fast, slow)]
+            assert answers[0].status_code == answers[1].status_code, (params, answers[0].text)
+            assert answers[0].headers["content-type"] == answers[1].headers["content-type"]
+            assert answers[0].json() == answers[1].json(), params
+            yield params, answers[0]
+        for labelled in load_queries():
+            params = {"q": labelled.query, "lang": labelled.lang, "limit": "10"}
+            assert fast.get("/v1/search", params=params).json() == (
+                slow.get("/v1/search", params=params).json()
+            )
+
+
+def test_the_lean_route_answers_as_the_documented_endpoint(seed_settings):
+    """/v1/search is served without FastAPI's per-request dependency solving (LeanRoute); the
+    endpoint FastAPI documents gives the same status, type and body for every request."""
+    statuses = {
+        response.status_code for _, response in _both_ways(seed_settings, _AGREEMENT_REQUESTS)
+    }
+    assert statuses == {200, 422}
+
+
+def test_the_lean_route_checks_keys_as_the_documented_endpoint(seed_settings):
+    keyed = seed_settings.model_copy(
+        update={
+            "api_keys": [
+                ApiKey(name="riga", sha256=hash_key("riga-secret"), lang="lv"),
+                ApiKey(name="tight", sha256=hash_key("tight-secret"), rate_per_minute=1),
+            ]
+        }
+    )
+    requests = [
+        ({"q": "klientu"}, {}),
+        ({"q": "klientu"}, {"X-API-Key": "wrong"}),
+        ({"q": "refund"}, {"X-API-Key": "riga-secret"}),
+        ({"limit": "0"}, {"X-API-Key": "riga-secret"}),
+        ({"q": "refund"}, {"X-API-Key": "tight-secret"}),  # each app's one a minute
+        ({"q": "refund"}, {"X-API-Key": "tight-secret"}),
+    ]
+    answers = [(p, r) for p, r in _both_ways(keyed, requests)]
+    assert [r.status_code for _, r in answers] == [401, 401, 200, 422, 200, 429]
+    assert answers[2][1].json()["lang"] == "lv"  # the key's language
