@@ -62,12 +62,12 @@ class SearchPage:
     suggestion: str | None = None
 
 
-_NO_MATCH = 4  # a kind beyond exact, prefix, typo and synonym
 #: Words of a query that are matched (the last ones); agents type a few.
 MAX_WORDS = 16
 #: Longer queries get no suggestion: looking each word up costs a scan of a vocabulary.
 MAX_SUGGESTED = 4
 _NO_TIPS = np.zeros(0, dtype=np.int64)
+_NO_SCORES = np.zeros(0, dtype=np.float64)
 
 
 def _stem(word: str, lang: str) -> str:
@@ -214,9 +214,7 @@ class PublishedIndex:
         # Each word once (a repeated word must not count twice), the one typed last last, and
         # no more than MAX_WORDS: agents type a few words, and the work grows with words × tips.
         words = list(dict.fromkeys(reversed(query_words(query))))[::-1][-MAX_WORDS:]
-        count = self._tips.count
-        kinds = np.full((len(words), count), _NO_MATCH, dtype=np.int8)
-        scores = np.zeros((len(words), count), dtype=np.float64)
+        matches: list[_WordMatches] = []
         marked: dict[str, set[str]] = {code: set() for code in self._indexes}
         held: dict[str, dict[str, set[int]]] = {code: {} for code in self._indexes}
         for position, word in enumerate(words):
@@ -224,6 +222,7 @@ class PublishedIndex:
             # A stop word of some language ("un", "in") is never stretched to typos; being
             # typed, it may still start a word ("in" → "inform").
             typos = not is_stop_word(word, self._indexes)
+            found_word = _WordMatches()
             for code, vocabulary in self._vocabularies.items():
                 found = candidates(word, code, vocabulary, last=last, typos=typos)
                 for term in word_terms(word, code)[0]:
@@ -231,21 +230,20 @@ class PublishedIndex:
                 if not found:
                     continue
                 marked[code].update(c.term for c in found)
-                self._score_word(code, found, kinds[position], scores[position])
+                self._score_word(code, found, found_word)
+            matches.append(found_word)
         for position, phrases in self._synonyms.expand(held).items():
             for code, analyzed in phrases:
-                if self._score_phrase(code, analyzed, kinds[position], scores[position]):
+                if self._score_phrase(code, analyzed, matches[position]):
                     marked[code].update(analyzed)
-        matched = np.flatnonzero((kinds < _NO_MATCH).any(axis=0)) if words else _NO_TIPS
+        matched, words_matched, closeness, totals = _combine([m.best() for m in matches])
         if source_lang is not None:
             mask = self._tips.global_mask(
                 lang, self._rankers[lang].mask("source_lang", source_lang)
             )
-            matched = matched[mask[matched]]
-        hit_kinds = kinds[:, matched]
-        words_matched = (hit_kinds < _NO_MATCH).sum(axis=0)
-        closeness = np.where(hit_kinds < _NO_MATCH, hit_kinds, 0).sum(axis=0)
-        totals = scores[:, matched].sum(axis=0)
+            keep = mask[matched]
+            matched, words_matched = matched[keep], words_matched[keep]
+            closeness, totals = closeness[keep], totals[keep]
         # More words matched first, then closer kinds: one tier number (a word's kind is < 4).
         tiers = (len(words) - words_matched) * 4 * MAX_WORDS + closeness
         chosen = _first(offset + limit, tiers, totals, matched)[offset:]
@@ -309,64 +307,62 @@ class PublishedIndex:
                     return field[start:end].lower()
         return None
 
-    def _score_phrase(
-        self, lang: str, analyzed: tuple[str, ...], kinds: np.ndarray, scores: np.ndarray
-    ) -> bool:
-        """Fold a glossary phrase's matches in ``lang`` into a word's best kind and score per
-        tip, as a synonym: the tips holding every term of the phrase. False if none does."""
+    def _score_phrase(self, lang: str, analyzed: tuple[str, ...], matches: "_WordMatches") -> bool:
+        """Add a glossary phrase's matches in ``lang`` to a word's, as a synonym: the tips
+        holding every term of the phrase, scored by the terms' sum. False if none does."""
         table = self._rankers[lang].table
-        doc_count = self._rankers[lang].doc_count
-        total = np.zeros(doc_count, dtype=np.float64)
-        holds = np.zeros(doc_count, dtype=np.int32)
-        for term in analyzed:
-            has = np.zeros(doc_count, dtype=bool)
-            for field in ("title", "text"):
-                ids, shares = table.get(field, term)
-                total[ids] += shares
-                has[ids] = True
-            holds += has
-        docs = np.flatnonzero(holds == len(analyzed))
-        if docs.size == 0:
+        parts = [
+            (table.get(field, term), number)
+            for number, term in enumerate(analyzed)
+            for field in ("title", "text")
+        ]
+        ids = np.concatenate([part[0] for part, _ in parts])
+        if ids.size == 0:
             return False
-        self._fold(lang, docs, total[docs] * KIND_WEIGHT[SYNONYM], SYNONYM, kinds, scores)
+        shares = np.concatenate([part[1] for part, _ in parts])
+        numbers = np.concatenate([np.full(part[0].size, n, dtype=np.int64) for part, n in parts])
+        docs, inverse = np.unique(ids, return_inverse=True)
+        total = np.bincount(inverse, weights=shares, minlength=docs.size)
+        # how many of the phrase's terms each tip holds (in its title, its text or both)
+        pairs = np.unique(ids.astype(np.int64) * len(analyzed) + numbers)
+        holds = np.bincount(np.searchsorted(docs, pairs // len(analyzed)), minlength=docs.size)
+        whole = holds == len(analyzed)
+        if not whole.any():
+            return False
+        matches.add(
+            self._tips.global_ids(lang, docs[whole]),
+            SYNONYM,
+            total[whole] * KIND_WEIGHT[SYNONYM],
+        )
         return True
 
-    def _fold(
-        self,
-        lang: str,
-        docs: np.ndarray,
-        weighted: np.ndarray,
-        kind: int,
-        kinds: np.ndarray,
-        scores: np.ndarray,
-    ) -> None:
-        """Keep, per tip, the closer kind, then the higher score."""
-        tips = self._tips.global_ids(lang, docs)
-        better = (kind < kinds[tips]) | ((kind == kinds[tips]) & (weighted > scores[tips]))
-        kinds[tips[better]] = kind
-        scores[tips[better]] = weighted[better]
-
-    def _score_word(
-        self, lang: str, found: list[Candidate], kinds: np.ndarray, scores: np.ndarray
-    ) -> None:
-        """Fold one word's matches in ``lang`` into its best kind and score per tip: a closer
-        kind wins, then a higher score. Exact terms (a Chinese word may give several) add up as
-        BM25F adds them; of a prefix's or a typo's expansions, the best one counts."""
+    def _score_word(self, lang: str, found: list[Candidate], matches: "_WordMatches") -> None:
+        """Add one word's matches in ``lang``, per kind: a tip's score is the sum over its
+        exact terms (a Chinese word may give several), as BM25F adds them; of a prefix's or a
+        typo's expansions, the best one counts. A term's title and text shares add up."""
         table = self._rankers[lang].table
-        doc_count = self._rankers[lang].doc_count
         for kind in sorted({c.kind for c in found}):
-            word = np.zeros(doc_count, dtype=np.float64)
-            for candidate in (c for c in found if c.kind == kind):
-                term = np.zeros(doc_count, dtype=np.float64)
-                for field in ("title", "text"):
-                    ids, shares = table.get(field, candidate.term)
-                    term[ids] += shares
-                if kind == EXACT:
-                    word += term
-                else:
-                    np.maximum(word, term, out=word)
-            docs = np.flatnonzero(word)
-            self._fold(lang, docs, word[docs] * KIND_WEIGHT[kind], kind, kinds, scores)
+            terms = [c.term for c in found if c.kind == kind]
+            parts = [table.get(field, term) for term in terms for field in ("title", "text")]
+            ids = np.concatenate([part[0] for part in parts])
+            if ids.size == 0:
+                continue
+            shares = np.concatenate([part[1] for part in parts])
+            if kind == EXACT or len(terms) == 1:
+                docs, inverse = np.unique(ids, return_inverse=True)
+                scores = np.bincount(inverse, weights=shares, minlength=docs.size)
+            else:
+                # per (tip, term) the sum of its fields, then per tip the best term
+                numbers = np.repeat(np.arange(len(parts)) // 2, [part[0].size for part in parts])
+                keys, inverse = np.unique(
+                    ids.astype(np.int64) * len(terms) + numbers, return_inverse=True
+                )
+                sums = np.bincount(inverse, weights=shares, minlength=keys.size)
+                tips_of_keys = keys // len(terms)
+                starts = np.flatnonzero(np.diff(tips_of_keys, prepend=-1))
+                docs = tips_of_keys[starts]
+                scores = np.maximum.reduceat(sums, starts)
+            matches.add(self._tips.global_ids(lang, docs), kind, scores * KIND_WEIGHT[kind])
 
     def _align(self) -> _TipNumbers:
         counts = {lang: ix.doc_count_all() for lang, ix in self._indexes.items()}
@@ -424,6 +420,51 @@ class PublishedIndex:
         self._record.cache_clear()
         for store in self._stores.values():
             store.close()
+
+
+class _WordMatches:
+    """The tips one query word matches, gathered over languages and kinds: per tip, the
+    closest kind counts, then the highest score."""
+
+    def __init__(self) -> None:
+        self._tips: list[np.ndarray] = []
+        self._kinds: list[np.ndarray] = []
+        self._scores: list[np.ndarray] = []
+
+    def add(self, tips: np.ndarray, kind: int, scores: np.ndarray) -> None:
+        self._tips.append(tips)
+        self._kinds.append(np.full(tips.size, kind, dtype=np.int64))
+        self._scores.append(scores)
+
+    def best(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(tips ascending, kind, score) with one entry per tip."""
+        if not self._tips:
+            return _NO_TIPS, _NO_TIPS, _NO_SCORES
+        tips = np.concatenate(self._tips)
+        kinds = np.concatenate(self._kinds)
+        scores = np.concatenate(self._scores)
+        if len(self._tips) > 1:
+            order = np.lexsort((-scores, kinds, tips))
+            tips, kinds, scores = tips[order], kinds[order], scores[order]
+            first = np.diff(tips, prepend=-1) != 0
+            tips, kinds, scores = tips[first], kinds[first], scores[first]
+        return tips, kinds, scores
+
+
+def _combine(
+    words: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The tips any word matches (ascending), with how many words each matches, the sum of
+    their kinds and the sum of their scores (summed in the words' order)."""
+    if not words:
+        return _NO_TIPS, _NO_TIPS, _NO_TIPS, _NO_SCORES
+    tips = np.concatenate([w[0] for w in words])
+    matched, inverse = np.unique(tips, return_inverse=True)
+    count = matched.size
+    words_matched = np.bincount(inverse, minlength=count)
+    closeness = np.bincount(inverse, weights=np.concatenate([w[1] for w in words]), minlength=count)
+    totals = np.bincount(inverse, weights=np.concatenate([w[2] for w in words]), minlength=count)
+    return matched, words_matched, closeness.astype(np.int64), totals
 
 
 def _read_record(stores: dict[str, TipStore], lang: str, docnum: int) -> tuple[TipRecord, str]:
