@@ -11,6 +11,7 @@ replaces it.
 
 import ctypes
 import ctypes.util
+import gc
 import hashlib
 import logging
 import multiprocessing
@@ -466,6 +467,13 @@ def _write_indexes(
         return
     list(analyzer_for("zh")("预热"))  # load jieba once, before forking, for every builder
     _PENDING.update(records)
+    # Fork with nothing of the parent's left for a builder's garbage collector to free: a
+    # CTranslate2 translator left in a reference cycle by the translation stage, freed in a
+    # forked child, waits forever for its thread pool, whose threads only the parent has
+    # (seen: an ingest hung in pthread_cond_destroy). Collected here, where the threads are,
+    # and everything else frozen, so the builders' collector never looks at it.
+    gc.collect()
+    gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
@@ -477,6 +485,7 @@ def _write_indexes(
             for future in as_completed(futures):
                 progress.advance(future.result())
     finally:
+        gc.unfreeze()
         _PENDING.clear()
 
 

@@ -238,3 +238,27 @@ def test_invisible_characters_do_not_split_words(settings, content_dir):
     texts = [h.text for h in published.search("apkalposana", "lv", limit=50).results]
     assert "Klientu apkalpošana ir svarīga ikvienam uzņēmumam." in texts
     published.close()
+
+
+def test_index_builders_fork_with_no_garbage_of_the_parent_to_free(settings):
+    """A forked index builder that frees an object of the parent (a CTranslate2 translator
+    left in a reference cycle) waits forever for a thread pool only the parent has: ingest
+    collects cyclic garbage before it forks, and unfreezes afterwards."""
+    import gc
+    import weakref
+
+    class Cycle:
+        pass
+
+    gc.disable()  # only ingest's own collection can free the cycle now
+    try:
+        cycle = Cycle()
+        cycle.me = cycle
+        gone = weakref.ref(cycle)
+        del cycle
+        builders = settings.model_copy(update={"index_workers": 2})
+        assert run_ingest(builders).exit_code == 0
+        assert gone() is None
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
