@@ -26,7 +26,7 @@ from rich.table import Table
 from pipeline.argos import ModelPackageError, install_package, installed_packages
 from pipeline.editor_translations import load_translation_file, template, translation_path
 from pipeline.files import atomic_write_text
-from pipeline.index import save_missing_tips
+from pipeline.index import save_missing_surface_forms, save_missing_tips
 from pipeline.ingest import read_article, run_ingest
 from pipeline.languages import INDEX_LANGS, LANGUAGE_NAMES
 from pipeline.load import RejectedFile
@@ -299,13 +299,15 @@ def versions() -> None:
 
 
 def _save_missing_files(version: PublishedVersion) -> None:
-    """A version built before ranking scores or tip files were saved gets them now, not in
-    the server."""
+    """A version built before ranking scores, tip files or words as written were saved gets
+    them now, not in the server."""
     for lang in INDEX_LANGS:
         if save_missing(version.index_dir(lang)):
             out.print(f"saved the ranking scores of {version.name}'s {lang} index")
         if save_missing_tips(version.index_dir(lang)):
             out.print(f"saved the tip records of {version.name}'s {lang} index")
+        if save_missing_surface_forms(version.index_dir(lang), lang):
+            out.print(f"saved the words as written of {version.name}'s {lang} index")
 
 
 @index_app.command("rollback")

@@ -17,7 +17,7 @@ free of the invalid-escape warnings 2.7.4 raises on current Pythons.
 import math
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from whoosh import index
@@ -26,13 +26,20 @@ from whoosh.query import Or, Term
 from whoosh.searching import Searcher
 
 from pipeline.analysis import analyzer_for
+from pipeline.matching import query_words, surface_form
 from pipeline.ranking import IMPACTS_DIR, DamagedImpacts, ImpactTable, Ranker
 from pipeline.schema import TipRecord
+from pipeline.surface_forms import (
+    SURFACE_DIR,
+    DamagedSurfaceTable,
+    SurfaceTable,
+    write_surface_table,
+)
 from pipeline.tip_store import TIPS_DIR, DamagedTipStore, Document, TipStore, write_tip_store
 
 #: Bump when fields, analyzers or the files beside the index change: a new format makes the
 #: next ingest rebuild everything.
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 
 TITLE_BOOST = 2.0
 
@@ -108,6 +115,8 @@ def write_index(directory: Path, lang: str, records: Sequence[TipRecord]) -> Non
             ImpactTable.compute(searcher).save(directory / IMPACTS_DIR)
     finally:
         ix.close()
+    if lang != "zh":  # Chinese words are not stemmed: an exact term is the word as typed
+        write_surface_table(directory / SURFACE_DIR, _surface_words(records, lang))
     # In document order: whoosh numbers the documents of one writer as they were added. The
     # spans are the index terms of the tip's text with where they stand, for marking matched
     # words without analyzing the text again on every search that shows it.
@@ -157,6 +166,40 @@ def save_missing_tips(index_dir: Path) -> bool:
     return True
 
 
+def _surface_words(records: Iterable[TipRecord], lang: str) -> Iterator[list[str]]:
+    """Per record, the words of its title and text as a query is cut and folded; none for a
+    record indexed in ``lang`` without its title and text (not translated into it)."""
+    for record in records:
+        if record.lang == lang:
+            words = query_words(f"{record.title}\n{record.text}")
+            yield [surface_form(word, lang) for word in words]
+        else:
+            yield []
+
+
+def save_missing_surface_forms(index_dir: Path, lang: str) -> bool:
+    """Write the words-as-written table of an index built before they were saved (a rollback
+    target): without it, search ranks exact and stemmed matches alike there."""
+    target = index_dir / SURFACE_DIR
+    if lang == "zh" or target.is_dir():
+        return False
+    scratch = index_dir / f".{SURFACE_DIR}-{os.getpid()}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    ix = index.open_dir(str(index_dir), readonly=True)
+    try:
+        with ix.searcher() as searcher:
+            store = open_tip_store(index_dir, searcher)
+            try:
+                records = [TipRecord.model_validate_json(record) for record in store.records()]
+            finally:
+                store.close()
+        write_surface_table(scratch, _surface_words(records, lang))
+    finally:
+        ix.close()
+    scratch.rename(target)
+    return True
+
+
 def validate_index(directory: Path, lang: str, records: Sequence[TipRecord]) -> None:
     """Open the built index as a reader would and check it holds exactly ``records``."""
     try:
@@ -192,6 +235,7 @@ def validate_index(directory: Path, lang: str, records: Sequence[TipRecord]) -> 
             finally:
                 store.close()
             _validate_ranking(directory, lang, searcher, records)
+            _validate_surface_forms(directory, lang, searcher, records)
     finally:
         ix.close()
 
@@ -225,3 +269,25 @@ def _validate_ranking(
         or not all(map(math.isclose, ranked.scores, wanted))
     ):
         raise IndexValidationError(f"{lang} index ranking scores disagree with the index")
+
+
+def _validate_surface_forms(
+    directory: Path, lang: str, searcher: Searcher, records: Sequence[TipRecord]
+) -> None:
+    """The saved words are whole, and the first tip written in ``lang`` is found by its
+    first word."""
+    try:
+        table = SurfaceTable.open(directory / SURFACE_DIR, searcher.doc_count_all())
+    except DamagedSurfaceTable as exc:
+        raise IndexValidationError(f"{lang} index words: {exc}") from exc
+    if lang == "zh":
+        return
+    if table is None:
+        raise IndexValidationError(f"{lang} index has no saved words")
+    for docnum, words in enumerate(_surface_words(records, lang)):
+        if words:
+            if docnum not in table.tips(words[0]).tolist():
+                raise IndexValidationError(
+                    f"{lang} index words do not find tip {records[docnum].id}"
+                )
+            return

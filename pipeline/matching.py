@@ -4,7 +4,9 @@ Agents search while they type, misspell and skip diacritics, so a word is not lo
 as the analyzer makes it:
 
 * **exact**: the terms the language's analyzer makes of the word (stemmed and folded as the
-  index is, so "apkalposana" already meets "apkalpošana");
+  index is, so "apkalposana" already meets "apkalpošana"); search then tells the tips that
+  hold the word as typed (:data:`EXACT`) from those holding another form of it
+  (:data:`STEMMED`, :mod:`pipeline.surface_forms`);
 * **prefix**: the last word of the query, the one being typed, also matches the terms it
   starts, from its 2nd character (in Chinese, the last one or two characters typed also start
   words: 回电时 → 时间), the most frequent :data:`PREFIX_LIMIT` of them, so that a short
@@ -34,9 +36,11 @@ from rapidfuzz.distance import DamerauLevenshtein
 from pipeline.analysis import analyzer_for, strip_diacritics
 from pipeline.normalise import fold_for_index
 
-EXACT, PREFIX, TYPO, SYNONYM = 0, 1, 2, 3
+#: Kinds of match, closest first. :func:`candidates` finds EXACT terms (the word's stems);
+#: search splits them into EXACT (the tip writes the word as typed) and STEMMED.
+EXACT, STEMMED, PREFIX, TYPO, SYNONYM = 0, 1, 2, 3, 4
 #: Share of a term's BM25F score a match of each kind earns; the kind ranks first anyway.
-KIND_WEIGHT = (1.0, 0.7, 0.5, 0.4)
+KIND_WEIGHT = (1.0, 1.0, 0.7, 0.5, 0.4)
 PREFIX_LIMIT = 30
 TYPO_LIMIT = 8
 MIN_PREFIX_CHARS = 2
@@ -80,7 +84,8 @@ def query_words(query: str) -> list[str]:
     return words
 
 
-def _surface(word: str, lang: str) -> str:
+@lru_cache(maxsize=65_536)
+def surface_form(word: str, lang: str) -> str:
     """The word folded as the language's index folds its terms, but not stemmed."""
     folded = fold_for_index(lang, word.lower())
     return strip_diacritics(folded) if lang == "lv" else folded
@@ -190,7 +195,7 @@ def candidates(
     for term in analyzed:
         if term in vocabulary:
             found[term] = EXACT
-    surface = _surface(word, lang)
+    surface = surface_form(word, lang)
     if last and (len(surface) >= MIN_PREFIX_CHARS or _HAN.search(surface)):
         starts = [surface, *analyzed[:1]]
         if _HAN.search(surface) and surface not in vocabulary:

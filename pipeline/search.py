@@ -26,6 +26,7 @@ from pipeline.languages import INDEX_LANGS
 from pipeline.matching import (
     EXACT,
     KIND_WEIGHT,
+    STEMMED,
     SYNONYM,
     Candidate,
     Synonyms,
@@ -33,11 +34,13 @@ from pipeline.matching import (
     candidates,
     is_stop_word,
     query_words,
+    surface_form,
     word_terms,
 )
 from pipeline.publish import ARTICLES_FILE, PublishedVersion, current_version
 from pipeline.ranking import Ranker
 from pipeline.schema import PublishedArticle, SearchHit, TipRecord
+from pipeline.surface_forms import SURFACE_DIR, SurfaceTable
 from pipeline.tip_store import TipStore
 
 #: Tips kept read and validated per version (a few KB each).
@@ -131,6 +134,11 @@ class PublishedIndex:
         self._rankers = {
             lang: Ranker.open(lambda lang=lang: self.searcher(lang), version.index_dir(lang))
             for lang in self._indexes
+        }
+        # None: Chinese (no stems), or a version built before words were saved.
+        self._surfaces = {
+            lang: SurfaceTable.open(version.index_dir(lang) / SURFACE_DIR, ix.doc_count_all())
+            for lang, ix in self._indexes.items()
         }
         self._stores = {
             lang: open_tip_store(version.index_dir(lang), self.searcher(lang))
@@ -230,7 +238,7 @@ class PublishedIndex:
                 if not found:
                     continue
                 marked[code].update(c.term for c in found)
-                self._score_word(code, found, found_word)
+                self._score_word(code, word, found, found_word)
             matches.append(found_word)
         for position, phrases in self._synonyms.expand(held).items():
             for code, analyzed in phrases:
@@ -244,8 +252,8 @@ class PublishedIndex:
             keep = mask[matched]
             matched, words_matched = matched[keep], words_matched[keep]
             closeness, totals = closeness[keep], totals[keep]
-        # More words matched first, then closer kinds: one tier number (a word's kind is < 4).
-        tiers = (len(words) - words_matched) * 4 * MAX_WORDS + closeness
+        # More words matched first, then closer kinds: one tier number (a word's kind <= SYNONYM).
+        tiers = (len(words) - words_matched) * (SYNONYM + 1) * MAX_WORDS + closeness
         chosen = _first(offset + limit, tiers, totals, matched)[offset:]
         hits = []
         for index in chosen.tolist():
@@ -336,10 +344,13 @@ class PublishedIndex:
         )
         return True
 
-    def _score_word(self, lang: str, found: list[Candidate], matches: "_WordMatches") -> None:
+    def _score_word(
+        self, lang: str, word: str, found: list[Candidate], matches: "_WordMatches"
+    ) -> None:
         """Add one word's matches in ``lang``, per kind: a tip's score is the sum over its
         exact terms (a Chinese word may give several), as BM25F adds them; of a prefix's or a
-        typo's expansions, the best one counts. A term's title and text shares add up."""
+        typo's expansions, the best one counts. A term's title and text shares add up. Of the
+        tips matching the word's stems, those that do not write it as typed are STEMMED."""
         table = self._rankers[lang].table
         for kind in sorted({c.kind for c in found}):
             terms = [c.term for c in found if c.kind == kind]
@@ -362,7 +373,19 @@ class PublishedIndex:
                 starts = np.flatnonzero(np.diff(tips_of_keys, prepend=-1))
                 docs = tips_of_keys[starts]
                 scores = np.maximum.reduceat(sums, starts)
-            matches.add(self._tips.global_ids(lang, docs), kind, scores * KIND_WEIGHT[kind])
+            weighted = scores * KIND_WEIGHT[kind]
+            surfaces = self._surfaces[lang]
+            if kind == EXACT and surfaces is not None:
+                holders = surfaces.tips(surface_form(word, lang))
+                at = np.minimum(np.searchsorted(holders, docs), max(holders.size - 1, 0))
+                exact = holders[at] == docs if holders.size else np.zeros(docs.size, dtype=bool)
+                if not exact.all():
+                    stemmed = ~exact
+                    matches.add(
+                        self._tips.global_ids(lang, docs[stemmed]), STEMMED, weighted[stemmed]
+                    )
+                    docs, weighted = docs[exact], weighted[exact]
+            matches.add(self._tips.global_ids(lang, docs), kind, weighted)
 
     def _align(self) -> _TipNumbers:
         counts = {lang: ix.doc_count_all() for lang, ix in self._indexes.items()}
@@ -417,6 +440,7 @@ class PublishedIndex:
         # callbacks and the record cache refer back to this object, so without this they
         # would wait for a full garbage collection.
         self._rankers.clear()
+        self._surfaces.clear()
         self._record.cache_clear()
         for store in self._stores.values():
             store.close()

@@ -135,6 +135,8 @@ def test_index_versions_and_rollback(env, content_dir):
     assert "saved the tip records" in result.output
     assert len(list(first.glob("index/*/impacts"))) == 5
     assert len(list(first.glob("index/*/tips"))) == 5
+    assert "saved the words as written" in result.output
+    assert len(list(first.glob("index/*/surface"))) == 4  # Chinese has no stems
     found = json.loads(runner.invoke(app, ["search", "klientu", "--lang", "lv", "--json"]).stdout)
     assert found["total"] > 0
     assert runner.invoke(app, ["index", "versions"]).output.splitlines()[0].startswith("* 000001-")

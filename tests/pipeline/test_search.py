@@ -9,6 +9,7 @@ import pytest
 from pipeline.analysis import analyze
 from pipeline.index import write_index
 from pipeline.ingest import run_ingest
+from pipeline.matching import query_words, surface_form
 from pipeline.publish import PublishedVersion, current_version
 from pipeline.search import MAX_WORDS, PublishedIndex, highlight
 from tests.helpers import write_article
@@ -156,8 +157,9 @@ def test_close_lets_go_of_the_mapped_files_at_once(seed_settings):
         before = mapped()  # other tests' open copies of the same version
         index = PublishedIndex.open_current(seed_settings.data_dir)
         index.search("klientu", "lv")
-        # five languages' ranking ids and scores, tip records and spans
-        assert mapped() - before == 20
+        # five languages' ranking ids and scores, tip records and spans; four languages'
+        # words as written (Chinese has none)
+        assert mapped() - before == 24
         index.close()
         del index
         assert mapped() == before
@@ -312,3 +314,40 @@ def test_highlights_come_from_the_spans_the_index_stored(seed_index):
     record, spans = seed_index._record("zh", docnum)
     assert spans is not None and "回电" in [line.split()[0] for line in spans.splitlines()]
     assert highlight(record.text, "zh", {"回电"}, spans) == highlight(record.text, "zh", {"回电"})
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed", "other_form"),
+    [
+        ("en", "services", "service"),
+        ("ru", "клиентам", "клиентов"),
+        ("it", "servizi", "servizio"),
+        ("lv", "problemu", "problēmas"),
+        ("lv", "apkalposanu", "apkalpošana"),  # typed without diacritics: still as written
+    ],
+)
+def test_a_tip_with_the_word_as_typed_ranks_above_one_with_another_form(
+    seed_index, lang, typed, other_form
+):
+    """Exact before stemmed: both forms are one index term, but the tips that write the word
+    as the agent typed it come first."""
+    page = seed_index.search(typed, lang, limit=50)
+    as_typed = [_writes(hit, typed, lang) for hit in page.results if hit.lang == lang]
+    assert True in as_typed and False in as_typed  # both kinds of tip are there …
+    assert as_typed == sorted(as_typed, reverse=True)  # … and every "as typed" one first
+    assert any(_writes(hit, other_form, lang) for hit in page.results)
+
+
+def _writes(hit, word: str, lang: str) -> bool:
+    folded = surface_form(word, lang)
+    return folded in {surface_form(w, lang) for w in query_words(f"{hit.title}\n{hit.text}")}
+
+
+def test_exact_and_stemmed_keep_the_bm25f_score(seed_index):
+    """The tier orders; the score stays whoosh's BM25F for every exact or stemmed match."""
+    page = seed_index.search("services", "en", limit=50)
+    plain = seed_index.ranker("en").rank([(("title", "text"), "servic")], 50)
+    scores = dict(zip(plain.docnums, plain.scores, strict=True))
+    searcher = seed_index.searcher("en")
+    for hit in page.results:
+        assert hit.score == round(scores[searcher.document_number(id=hit.id)], 4)
