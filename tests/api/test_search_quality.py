@@ -111,3 +111,12 @@ def test_the_command_line_and_the_api_answer_alike(client, queries, seed_setting
         assert json.loads(cli.stdout) == detected and detected["lang_source"] == "detected"
     finally:
         get_settings.cache_clear()
+
+
+def test_the_held_out_synonym_set_is_well_formed(seed_index):
+    """The held-out set is measured, never asserted on (tuning to it would spoil it); its rows
+    must still parse and name tips that exist."""
+    held_out = load_queries(QUERIES.with_name("search_queries_heldout.tsv"))
+    assert len(held_out) >= 45 and {q.category for q in held_out} == {"synonym"}
+    assert {q.lang for q in held_out} == set(INDEX_LANGS)
+    assert all(seed_index.tip(tip, q.lang) is not None for q in held_out for tip in q.relevant)
