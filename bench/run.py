@@ -10,6 +10,7 @@ bundled articles' sentences by bench/corpus.py) and for one ``--scale`` times la
   8 concurrent connections (wrk, on loopback, each run bounded to ``--seconds``) over
   thousands of distinct 1–3-word queries in all five languages drawn from the corpus;
 * the server's resident memory with all five indexes loaded;
+* the query service's time per query in process (no HTTP), over the same queries;
 * the search/healthz ratio with ``--workers`` 1 and 2 (multi-worker scaling).
 
 Every headline figure is measured with the response cache off (``CSGUIDE_SEARCH_CACHE=0``):
@@ -35,6 +36,7 @@ import httpx2
 from bench.corpus import generate
 from pipeline.analysis import analyzer_for
 from pipeline.ingest import run_ingest
+from pipeline.query import answer_search
 from pipeline.search import PublishedIndex
 from pipeline.settings import Settings
 from tests.helpers import server_process
@@ -60,6 +62,7 @@ class Figures:
     warm_s: float = 0.0
     warm_model_calls: int = 0
     rss_mib: float = 0.0
+    in_process: dict[str, float] = field(default_factory=dict)  # per query, µs
     search: dict[int, dict[str, float]] = field(default_factory=dict)  # workers → figures
     cached_search: dict[str, float] = field(default_factory=dict)  # cache on, 1st worker count
 
@@ -102,6 +105,25 @@ def vocabulary(data_dir: Path, per_lang: int = 400, seed: int = 0) -> list[tuple
                 queries.append((lang, query))
     index.close()
     return queries
+
+
+def in_process(settings: Settings, queries: list[tuple[str, str]]) -> dict[str, float]:
+    """The query service's time per query in this process, no HTTP (the bench queries twice,
+    the second pass timed): what a search costs beside the framework around it."""
+    times = []
+    with PublishedIndex.open_current(settings.data_dir) as index:
+        for timed in (False, True):
+            for lang, query in queries:
+                start = time.perf_counter()
+                answer_search(index, settings, query, lang=lang, limit=10)
+                if timed:
+                    times.append(time.perf_counter() - start)
+    times.sort()
+    return {
+        "mean_us": sum(times) / len(times) * 1e6,
+        "p50_us": times[len(times) // 2] * 1e6,
+        "p99_us": times[int(len(times) * 0.99)] * 1e6,
+    }
 
 
 def rss_mib(pid: int) -> float:
@@ -154,6 +176,7 @@ def measure(label: str, per_lang: int, seconds: int, workers: list[int], scratch
     figures.warm_s = time.perf_counter() - start
     figures.warm_model_calls = warm.translation.model_calls
     queries = vocabulary(data)
+    figures.in_process = in_process(settings, queries)
     query_file = scratch / label / "queries.txt"
     query_file.write_text(
         "\n".join(
@@ -199,6 +222,9 @@ def report(results: list[Figures], workers: list[int]) -> None:
         ("warm / cold", "{:.1%}", lambda f: f.warm_s / f.cold_s),
         ("warm model calls", "{:.0f}", lambda f: f.warm_model_calls),
         (f"server RSS, {workers[0]} worker (MiB)", "{:.0f}", lambda f: f.rss_mib),
+        ("in process: search mean (µs)", "{:.0f}", lambda f: f.in_process["mean_us"]),
+        ("in process: search p50 (µs)", "{:.0f}", lambda f: f.in_process["p50_us"]),
+        ("in process: search p99 (µs)", "{:.0f}", lambda f: f.in_process["p99_us"]),
     ]
     for count in workers:
         rows += [

@@ -176,7 +176,8 @@ class Vocabulary:
         return self._tails
 
 
-def is_stop_word(word: str, langs: Iterable[str]) -> bool:
+@lru_cache(maxsize=65_536)
+def is_stop_word(word: str, langs: tuple[str, ...]) -> bool:
     """Whether one of ``langs`` drops ``word`` as a stop word ("un", "ir", "the"): such a word
     is matched as it is elsewhere, never widened into prefixes or typos of longer words."""
     if _HAN.search(word):  # one character is a word in Chinese, only too short elsewhere

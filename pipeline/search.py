@@ -183,7 +183,8 @@ class PublishedIndex:
 
     def vocabulary_share(self, query: str, lang: str) -> float:
         """Share of the query's words that ``lang``'s own texts contain (0 to 1)."""
-        terms = [t.text for t in analyzer_for(lang)(query) if not t.stopped]
+        # word by word, each word's analysis kept per process (as search looks words up)
+        terms = [term for word in query_words(query) for term in word_terms(word, lang)[0]]
         if not terms:
             return 0.0
         indexed = self._rankers[lang].table.slots  # every (field, term) with a posting
@@ -229,7 +230,7 @@ class PublishedIndex:
             last = position == len(words) - 1
             # A stop word of some language ("un", "in") is never stretched to typos; being
             # typed, it may still start a word ("in" → "inform").
-            typos = not is_stop_word(word, self._indexes)
+            typos = not is_stop_word(word, INDEX_LANGS)
             found_word = _WordMatches()
             for code, vocabulary in self._vocabularies.items():
                 found = candidates(word, code, vocabulary, last=last, typos=typos)
@@ -263,7 +264,7 @@ class PublishedIndex:
                 # The record is validated (and frozen) already: its fields are reused as they
                 # are, not dumped and validated again for every hit.
                 SearchHit.model_construct(
-                    **dict(record),
+                    **record.__dict__,
                     score=round(float(totals[index]), 4),
                     highlight=highlight(record.text, record.lang, marked[record.lang], spans),
                 )
@@ -285,7 +286,7 @@ class PublishedIndex:
         changed = False
         for word in words:
             best: tuple[int, str, str] | None = None
-            if len(word) >= 3 and not is_stop_word(word, self._indexes) and word.isalpha():
+            if len(word) >= 3 and not is_stop_word(word, INDEX_LANGS) and word.isalpha():
                 for code, vocabulary in self._vocabularies.items():
                     typed = _stem(word, code)
                     near = vocabulary.closest(typed, max(1, len(word) // 3)) if typed else None
@@ -355,15 +356,20 @@ class PublishedIndex:
         for kind in sorted({c.kind for c in found}):
             terms = [c.term for c in found if c.kind == kind]
             parts = [table.get(field, term) for term in terms for field in ("title", "text")]
-            ids = np.concatenate([part[0] for part in parts])
-            if ids.size == 0:
+            held = [part for part in parts if part[0].size]
+            if not held:
                 continue
-            shares = np.concatenate([part[1] for part in parts])
-            if kind == EXACT or len(terms) == 1:
+            if len(held) == 1:  # one term, in titles or in texts only: ids unique, ascending
+                docs, scores = held[0]
+            elif kind == EXACT or len(terms) == 1:
+                ids = np.concatenate([part[0] for part in held])
                 docs, inverse = np.unique(ids, return_inverse=True)
+                shares = np.concatenate([part[1] for part in held])
                 scores = np.bincount(inverse, weights=shares, minlength=docs.size)
             else:
                 # per (tip, term) the sum of its fields, then per tip the best term
+                ids = np.concatenate([part[0] for part in parts])
+                shares = np.concatenate([part[1] for part in parts])
                 numbers = np.repeat(np.arange(len(parts)) // 2, [part[0].size for part in parts])
                 keys, inverse = np.unique(
                     ids.astype(np.int64) * len(terms) + numbers, return_inverse=True
@@ -482,6 +488,9 @@ def _combine(
     their kinds and the sum of their scores (summed in the words' order)."""
     if not words:
         return _NO_TIPS, _NO_TIPS, _NO_TIPS, _NO_SCORES
+    if len(words) == 1:  # one word: its tips are unique and ascending already
+        tips, kinds, scores = words[0]
+        return tips, np.ones(tips.size, dtype=np.int64), kinds, scores
     tips = np.concatenate([w[0] for w in words])
     matched, inverse = np.unique(tips, return_inverse=True)
     count = matched.size

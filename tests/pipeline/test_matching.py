@@ -74,9 +74,9 @@ def test_candidates_exact_then_prefix_for_the_last_word_then_typos():
 
 
 def test_a_word_another_language_drops_as_a_stop_word():
-    assert is_stop_word("ir", ["lv", "en"]) and is_stop_word("the", ["en"])
-    assert not is_stop_word("klienti", ["lv", "it", "ru", "en"])
-    assert not is_stop_word("退", ["lv", "en", "zh"])  # one character is a Chinese word
+    assert is_stop_word("ir", ("lv", "en")) and is_stop_word("the", ("en",))
+    assert not is_stop_word("klienti", ("lv", "it", "ru", "en"))
+    assert not is_stop_word("退", ("lv", "en", "zh"))  # one character is a Chinese word
 
 
 def test_chinese_last_characters_start_words():
