@@ -143,9 +143,23 @@ def stored_tip_documents(searcher: Searcher) -> Iterator[Document]:
 
 def open_tip_store(index_dir: Path, searcher: Searcher) -> TipStore:
     """The tip records of an index: its files, mapped; for an index built before they were
-    written, read from whoosh's stored fields into memory once."""
+    written (whoosh stored the records then), read from whoosh's stored fields into memory
+    once. Raises :class:`DamagedTipStore` when the files are missing from an index that never
+    stored records in whoosh, or do not hold readable records."""
     store = TipStore.open(index_dir / TIPS_DIR, searcher.doc_count_all())
-    return store if store is not None else TipStore.in_memory(stored_tip_documents(searcher))
+    if store is None:
+        if "record" not in searcher.schema:
+            raise DamagedTipStore(f"{index_dir / TIPS_DIR}: missing")
+        return TipStore.in_memory(stored_tip_documents(searcher))
+    # The first and last records decode: a damaged file is refused here, where the version
+    # being served stays, not tip by tip in requests.
+    for docnum in sorted({0, len(store) - 1} if len(store) else ()):
+        try:
+            TipRecord.model_validate_json(store.record(docnum))
+        except ValueError as exc:
+            store.close()
+            raise DamagedTipStore(f"{index_dir / TIPS_DIR}: record {docnum}: {exc}") from exc
+    return store
 
 
 def save_missing_tips(index_dir: Path) -> bool:

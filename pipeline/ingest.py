@@ -430,8 +430,10 @@ _PENDING: dict[str, list[TipRecord]] = {}
 
 
 def _builder_started() -> None:
-    """In each forked index builder: let go of the parent's ingest lock, and die with the
-    parent, so a killed ingest leaves neither a held lock nor orphans burning CPU."""
+    """In each forked index builder: keep the garbage collector off what the parent left (see
+    _write_indexes), let go of the parent's ingest lock, and die with the parent, so a killed
+    ingest leaves neither a held lock nor orphans burning CPU."""
+    gc.freeze()
     for fd in HELD_LOCK_FDS:
         os.close(fd)
     HELD_LOCK_FDS.clear()
@@ -470,10 +472,9 @@ def _write_indexes(
     # Fork with nothing of the parent's left for a builder's garbage collector to free: a
     # CTranslate2 translator left in a reference cycle by the translation stage, freed in a
     # forked child, waits forever for its thread pool, whose threads only the parent has
-    # (seen: an ingest hung in pthread_cond_destroy). Collected here, where the threads are,
-    # and everything else frozen, so the builders' collector never looks at it.
+    # (seen: an ingest hung in pthread_cond_destroy). Collected here, where the threads are;
+    # each builder then freezes what it inherited (_builder_started).
     gc.collect()
-    gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(
@@ -485,7 +486,6 @@ def _write_indexes(
             for future in as_completed(futures):
                 progress.advance(future.result())
     finally:
-        gc.unfreeze()
         _PENDING.clear()
 
 

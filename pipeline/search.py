@@ -40,7 +40,7 @@ from pipeline.matching import (
 from pipeline.publish import ARTICLES_FILE, PublishedVersion, current_version
 from pipeline.ranking import Ranker
 from pipeline.schema import PublishedArticle, SearchHit, TipRecord
-from pipeline.surface_forms import SURFACE_DIR, SurfaceTable
+from pipeline.surface_forms import SURFACE_DIR, DamagedSurfaceTable, SurfaceTable
 from pipeline.tip_store import TipStore
 
 #: Tips kept read and validated per version (a few KB each).
@@ -131,23 +131,34 @@ class PublishedIndex:
         self._searchers: list[Searcher] = []  # every thread's, to close them all
         self._lock = threading.Lock()
         self._closed = False
-        self._rankers = {
-            lang: Ranker.open(lambda lang=lang: self.searcher(lang), version.index_dir(lang))
-            for lang in self._indexes
-        }
-        # None: Chinese (no stems), or a version built before words were saved.
-        self._surfaces = {
-            lang: SurfaceTable.open(version.index_dir(lang) / SURFACE_DIR, ix.doc_count_all())
-            for lang, ix in self._indexes.items()
-        }
-        self._stores = {
-            lang: open_tip_store(version.index_dir(lang), self.searcher(lang))
-            for lang in self._indexes
-        }
+        self._rankers: dict[str, Ranker] = {}
+        self._surfaces: dict[str, SurfaceTable | None] = {}
+        self._stores: dict[str, TipStore] = {}
         # Stored records are read and validated once per version: the tips that come up, come
         # up again and again (whatever the query). Over the stores, not this object, so that
         # nothing refers back to it once it is closed.
         self._record = lru_cache(maxsize=RECORD_CACHE)(partial(_read_record, self._stores))
+        try:
+            self._open(version)
+        except BaseException:
+            self.close()  # a version that cannot be opened lets go of what it opened
+            raise
+
+    def _open(self, version: PublishedVersion) -> None:
+        self._rankers = {
+            lang: Ranker.open(lambda lang=lang: self.searcher(lang), version.index_dir(lang))
+            for lang in self._indexes
+        }
+        # None: Chinese (no stems), or a version built before words were saved (format 5 and
+        # older), where exact and stemmed matches rank alike.
+        for lang, ix in self._indexes.items():
+            directory = version.index_dir(lang) / SURFACE_DIR
+            table = SurfaceTable.open(directory, ix.doc_count_all())
+            if table is None and lang != "zh" and version.manifest.format_version >= 6:
+                raise DamagedSurfaceTable(f"{directory}: missing")
+            self._surfaces[lang] = table
+        for lang in self._indexes:
+            self._stores[lang] = open_tip_store(version.index_dir(lang), self.searcher(lang))
         self.articles: dict[str, PublishedArticle] = {
             article.id: article
             for article in _ARTICLES.validate_json((version.path / ARTICLES_FILE).read_bytes())
@@ -215,8 +226,8 @@ class PublishedIndex:
         start of a longer word (the last word) and with typos (:mod:`pipeline.matching`), so a
         query may mix languages and need not be finished or spelled right. A tip ranks by how
         many of the query's words it matches (in any language), then by how closely (exact
-        before prefix before typo), then by BM25F. When nothing matches, the page carries a
-        ``suggestion`` (:meth:`suggest`) unless ``suggest`` is off.
+        before stemmed before prefix before typo before synonym), then by BM25F. When nothing
+        matches, the page carries a ``suggestion`` (:meth:`suggest`) unless ``suggest`` is off.
         """
         if lang not in self._indexes:
             raise ValueError(f"unsupported language {lang!r}")
@@ -467,7 +478,8 @@ class _WordMatches:
         self._scores.append(scores)
 
     def best(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(tips ascending, kind, score) with one entry per tip."""
+        """(tips, kind, score) with one entry per tip; tips ascend when the version's indexes
+        number tips alike (the usual case), which callers do not rely on."""
         if not self._tips:
             return _NO_TIPS, _NO_TIPS, _NO_SCORES
         tips = np.concatenate(self._tips)
@@ -484,7 +496,7 @@ class _WordMatches:
 def _combine(
     words: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The tips any word matches (ascending), with how many words each matches, the sum of
+    """The tips any word matches, with how many words each matches, the sum of
     their kinds and the sum of their scores (summed in the words' order)."""
     if not words:
         return _NO_TIPS, _NO_TIPS, _NO_TIPS, _NO_SCORES

@@ -100,15 +100,6 @@ async def handle_search(request: Request) -> Response:
         return _respond(request, index, settings, key, params, headers.get("accept-language"))
 
 
-router = APIRouter(prefix="/v1", tags=["search"], route_class=LeanRoute)
-
-
-@router.get(
-    "/search",
-    response_model=SearchResponse,
-    responses={422: {"model": Problem}, 401: {"model": Problem}, 429: {"model": Problem}},
-    summary="Search tips",
-)
 async def search(
     request: Request,
     index: IndexDep,
@@ -126,6 +117,18 @@ async def search(
     ``tests/api/test_search.py`` checks the two agree."""
     params = SearchParams(q=q, lang=lang, limit=limit, offset=offset, source_lang=source_lang)
     return _respond(request, index, settings, key, params, accept_language)
+
+
+router = APIRouter(prefix="/v1", tags=["search"])
+router.add_api_route(
+    "/search",
+    search,
+    methods=["GET"],
+    response_model=SearchResponse,
+    responses={422: {"model": Problem}, 401: {"model": Problem}, 429: {"model": Problem}},
+    summary="Search tips",
+    route_class_override=LeanRoute,  # this route only: LeanRoute answers with handle_search
+)
 
 
 def _respond(

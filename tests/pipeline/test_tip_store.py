@@ -1,6 +1,7 @@
 """The tip records beside each index: written in document order, mapped, checked when opened,
 and made for versions built before they existed."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from pipeline.languages import INDEX_LANGS
 from pipeline.publish import current_version
 from pipeline.schema import TipRecord
 from pipeline.search import PublishedIndex
+from pipeline.surface_forms import DamagedSurfaceTable
 from pipeline.tip_store import TIPS_DIR, DamagedTipStore, TipStore, write_tip_store
 from tests.helpers import write_older_index
 
@@ -136,6 +138,9 @@ def test_a_version_built_before_tip_files_still_serves(seed_settings, seed_index
         records = list(seed_index.records(lang))
         shutil.rmtree(version.index_dir(lang))
         write_older_index(version.index_dir(lang), lang, records, spans=True)
+    manifest = json.loads((version.path / "manifest.json").read_text(encoding="utf-8"))
+    manifest["format_version"] = 4
+    (version.path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with PublishedIndex.open_current(data_dir) as older:
         for query, lang in [("klientu apkalpošana", "lv"), ("回电", "zh"), ("refund", "en")]:
             # the same tips; without its words as written, exact and stemmed rank alike
@@ -144,3 +149,44 @@ def test_a_version_built_before_tip_files_still_serves(seed_settings, seed_index
                 for ix in (older, seed_index)
             )
             assert found == expected
+
+
+def test_missing_or_unreadable_tip_files_of_a_new_index_are_named(seed_index, tmp_path):
+    """Only an index that stored its records in whoosh may do without tip files; a damaged
+    record is refused when the index opens, not in the requests that show it."""
+    lang = "en"
+    copy = tmp_path / lang
+    shutil.copytree(seed_index.version.index_dir(lang), copy)
+    ix = whoosh_index.open_dir(str(copy), readonly=True)
+    try:
+        with ix.searcher() as searcher:
+            records = (copy / TIPS_DIR / "records.bin").read_bytes()
+            (copy / TIPS_DIR / "records.bin").write_bytes(b"#" * 20 + records[20:])
+            with pytest.raises(DamagedTipStore, match="record 0"):
+                open_tip_store(copy, searcher)
+            shutil.rmtree(copy / TIPS_DIR)
+            with pytest.raises(DamagedTipStore, match="missing"):
+                open_tip_store(copy, searcher)
+    finally:
+        ix.close()
+
+
+def test_a_version_missing_its_words_is_refused_and_lets_go_of_its_files(seed_settings, tmp_path):
+    data_dir = tmp_path / "var"
+    shutil.copytree(seed_settings.data_dir, data_dir)
+    version = current_version(data_dir)
+    shutil.rmtree(version.index_dir("lv") / "surface")
+
+    def mapped() -> int:
+        maps = Path("/proc/self/maps").read_text()
+        return sum(1 for line in maps.splitlines() if f"{version.path}/" in line)
+
+    import gc
+
+    gc.disable()  # files let go of by the failed open itself, not by a later collection
+    try:
+        with pytest.raises(DamagedSurfaceTable, match="missing"):
+            PublishedIndex(version)
+        assert mapped() == 0
+    finally:
+        gc.enable()
