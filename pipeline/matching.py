@@ -186,11 +186,22 @@ def is_stop_word(word: str, langs: tuple[str, ...]) -> bool:
 
 
 def candidates(
-    word: str, lang: str, vocabulary: Vocabulary, *, last: bool, typos: bool = True
+    word: str,
+    lang: str,
+    vocabulary: Vocabulary,
+    *,
+    last: bool,
+    typos: bool = True,
+    written: Vocabulary | None = None,
 ) -> list[Candidate]:
     """The index terms ``word`` may mean in ``lang``: exact (none for one of its stop words),
     the terms it starts when it is the ``last`` word, and, if ``typos``, the terms a typo
-    away; empty when ``lang`` knows nothing like it."""
+    away; empty when ``lang`` knows nothing like it.
+
+    ``written``: the language's words as the tips write them (:mod:`pipeline.surface_forms`).
+    A typo is made in a word as written, and a stem can be further from it than the word is
+    ("custmer" is one edit from "customer", three from its stem "custom"), so the words a typo
+    away are looked up there too, and stand for their terms."""
     analyzed = word_terms(word, lang)[0]
     found: dict[str, int] = {}
     for term in analyzed:
@@ -209,6 +220,10 @@ def candidates(
         for typed in dict.fromkeys((analyzed[0], surface)):
             for term in vocabulary.near(typed, budget):
                 found.setdefault(term, TYPO)
+        for near in written.near(surface, budget) if written is not None else ():
+            for term in word_terms(near, lang)[0]:
+                if term in vocabulary:
+                    found.setdefault(term, TYPO)
     return [Candidate(term, kind) for term, kind in found.items()]
 
 

@@ -164,6 +164,11 @@ class PublishedIndex:
             for article in _ARTICLES.validate_json((version.path / ARTICLES_FILE).read_bytes())
         }
         self._vocabularies = {lang: _vocabulary(ranker) for lang, ranker in self._rankers.items()}
+        # the words as written, where typos are looked up too (see matching.candidates)
+        self._written = {
+            lang: Vocabulary(table.frequencies()) if table is not None else None
+            for lang, table in self._surfaces.items()
+        }
         glossary = load_published_glossary(version.path)
         self._synonyms = Synonyms(concept.all_terms() for concept in glossary.concepts)
         self._tips = self._align()
@@ -244,7 +249,9 @@ class PublishedIndex:
             typos = not is_stop_word(word, INDEX_LANGS)
             found_word = _WordMatches()
             for code, vocabulary in self._vocabularies.items():
-                found = candidates(word, code, vocabulary, last=last, typos=typos)
+                found = candidates(
+                    word, code, vocabulary, last=last, typos=typos, written=self._written[code]
+                )
                 for term in word_terms(word, code)[0]:
                     held[code].setdefault(term, set()).add(position)
                 if not found:

@@ -85,6 +85,11 @@ class SurfaceTable:
     def __len__(self) -> int:
         return len(self._slots)
 
+    def frequencies(self) -> dict[str, int]:
+        """Every word with the number of tips that hold it."""
+        counts = np.diff(self._offsets).tolist()
+        return {word: counts[slot] for word, slot in self._slots.items()}
+
     def tips(self, word: str) -> np.ndarray:
         """The tips (document numbers, ascending) whose title or text holds ``word``."""
         slot = self._slots.get(word)

@@ -73,6 +73,17 @@ def test_candidates_exact_then_prefix_for_the_last_word_then_typos():
     assert candidates("cusotmer", "en", VOCABULARY, last=False, typos=False) == []
 
 
+def test_typos_are_also_looked_up_in_the_words_as_written():
+    """ "custmer" is one edit from "customer" but three from its stem "custom": only the
+    words as the tips write them bring it within the budget."""
+    assert candidates("custmer", "en", VOCABULARY, last=False) == []
+    written = Vocabulary({"customer": 50, "customers": 38, "complaints": 9})
+    found = {
+        c.term: c.kind for c in candidates("custmer", "en", VOCABULARY, last=False, written=written)
+    }
+    assert found == {"custom": TYPO}
+
+
 def test_a_word_another_language_drops_as_a_stop_word():
     assert is_stop_word("ir", ("lv", "en")) and is_stop_word("the", ("en",))
     assert not is_stop_word("klienti", ("lv", "it", "ru", "en"))

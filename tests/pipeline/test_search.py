@@ -351,3 +351,9 @@ def test_exact_and_stemmed_keep_the_bm25f_score(seed_index):
     searcher = seed_index.searcher("en")
     for hit in page.results:
         assert hit.score == round(scores[searcher.document_number(id=hit.id)], 4)
+
+
+def test_a_typo_is_matched_in_the_word_as_written(seed_index):
+    page = seed_index.search("custmer complaints", "en")  # one edit from "customer"
+    marked = " ".join(hit.highlight.lower() for hit in page.results[:3])
+    assert "<mark>customer" in marked and "<mark>complaints</mark>" in marked
