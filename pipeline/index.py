@@ -15,8 +15,6 @@ free of the invalid-escape warnings 2.7.4 raises on current Pythons.
 """
 
 import math
-import os
-import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from whoosh.query import Or, Term
 from whoosh.searching import Searcher
 
 from pipeline.analysis import analyzer_for
+from pipeline.index_files import save_missing
 from pipeline.matching import query_words, surface_form
 from pipeline.ranking import IMPACTS_DIR, DamagedImpacts, ImpactTable, Ranker
 from pipeline.schema import TipRecord
@@ -165,19 +164,11 @@ def open_tip_store(index_dir: Path, searcher: Searcher) -> TipStore:
 def save_missing_tips(index_dir: Path) -> bool:
     """Write the tip files of an index built before they were written (a rollback target),
     so that a server switching to it maps them instead of reading them into memory."""
-    target = index_dir / TIPS_DIR
-    if target.is_dir():
-        return False
-    scratch = index_dir / f".{TIPS_DIR}-{os.getpid()}"
-    shutil.rmtree(scratch, ignore_errors=True)
-    ix = index.open_dir(str(index_dir), readonly=True)
-    try:
-        with ix.searcher() as searcher:
-            write_tip_store(scratch, stored_tip_documents(searcher))
-    finally:
-        ix.close()
-    scratch.rename(target)  # whole or absent, for a server opening the version meanwhile
-    return True
+    return save_missing(
+        index_dir,
+        TIPS_DIR,
+        lambda searcher, scratch: write_tip_store(scratch, stored_tip_documents(searcher)),
+    )
 
 
 def _surface_words(records: Iterable[TipRecord], lang: str) -> Iterator[list[str]]:
@@ -194,24 +185,18 @@ def _surface_words(records: Iterable[TipRecord], lang: str) -> Iterator[list[str
 def save_missing_surface_forms(index_dir: Path, lang: str) -> bool:
     """Write the words-as-written table of an index built before they were saved (a rollback
     target): without it, search ranks exact and stemmed matches alike there."""
-    target = index_dir / SURFACE_DIR
-    if lang == "zh" or target.is_dir():
+    if lang == "zh":
         return False
-    scratch = index_dir / f".{SURFACE_DIR}-{os.getpid()}"
-    shutil.rmtree(scratch, ignore_errors=True)
-    ix = index.open_dir(str(index_dir), readonly=True)
-    try:
-        with ix.searcher() as searcher:
-            store = open_tip_store(index_dir, searcher)
-            try:
-                records = [TipRecord.model_validate_json(record) for record in store.records()]
-            finally:
-                store.close()
+
+    def write(searcher: Searcher, scratch: Path) -> None:
+        store = open_tip_store(index_dir, searcher)
+        try:
+            records = [TipRecord.model_validate_json(record) for record in store.records()]
+        finally:
+            store.close()
         write_surface_table(scratch, _surface_words(records, lang))
-    finally:
-        ix.close()
-    scratch.rename(target)
-    return True
+
+    return save_missing(index_dir, SURFACE_DIR, write)
 
 
 def validate_index(directory: Path, lang: str, records: Sequence[TipRecord]) -> None:

@@ -13,16 +13,15 @@ document number as whoosh does.
 """
 
 import json
-import os
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from whoosh import index as whoosh_index
 from whoosh.scoring import BM25F, bm25
 from whoosh.searching import Searcher
+
+from pipeline.index_files import save_missing as save_missing_file
 
 #: The precomputed scores, a directory inside each language's index directory.
 IMPACTS_DIR = "impacts"
@@ -140,19 +139,11 @@ class ImpactTable:
 def save_missing(index_dir: Path) -> bool:
     """Compute and save the scores of an index built before they were saved (a rollback
     target), so that a server switching to it does not compute them while it serves."""
-    target = index_dir / IMPACTS_DIR
-    if target.is_dir():
-        return False
-    scratch = index_dir / f".{IMPACTS_DIR}-{os.getpid()}"
-    shutil.rmtree(scratch, ignore_errors=True)
-    ix = whoosh_index.open_dir(str(index_dir), readonly=True)
-    try:
-        with ix.searcher() as searcher:
-            ImpactTable.compute(searcher).save(scratch)
-    finally:
-        ix.close()
-    scratch.rename(target)  # whole or absent, for a server opening the version meanwhile
-    return True
+    return save_missing_file(
+        index_dir,
+        IMPACTS_DIR,
+        lambda searcher, scratch: ImpactTable.compute(searcher).save(scratch),
+    )
 
 
 def _postings(reader: object, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
