@@ -22,10 +22,13 @@ _NUMBERED = re.compile(
     r"^\s*\(?(?:\d{1,2}|[一二三四五六七八九十]{1,3})(?P<dot>\.)?(?:(?(dot)\s+|[)、．）]\s*))"
 )
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+#: What may stand on either side of a break in wrapped CJK text: ideographs, and the CJK and
+#: full-width punctuation around them (。，、：；！？（）「」…), none of which takes a space.
+_CJK_WRAP = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _CLAUSE_PUNCTUATION = re.compile(r"[,;，；、。:：]")
 
 #: Bump when the rules below change what tips an article gives; cached tips are then redone.
-SEGMENTER_VERSION = 2
+SEGMENTER_VERSION = 3
 
 #: A heading is short: at most this many words (scripts with spaces) or characters (CJK).
 MAX_HEADING_WORDS = 10
@@ -42,8 +45,9 @@ class _Unit:
     def text(self) -> str:
         joined = self.lines[0]
         for line in self.lines[1:]:
-            # Wrapped CJK text has no space at the break; other scripts do.
-            glue = "" if _CJK.match(joined[-1:]) and _CJK.match(line[:1]) else " "
+            # Wrapped CJK text has no space at the break, after its punctuation either
+            # (…姓名。如果…); other scripts do.
+            glue = "" if _CJK_WRAP.match(joined[-1:]) and _CJK_WRAP.match(line[:1]) else " "
             joined = f"{joined}{glue}{line}"
         return " ".join(joined.split())
 

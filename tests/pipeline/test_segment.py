@@ -204,3 +204,23 @@ def test_dates_and_dialogue_are_not_list_items():
 def test_many_repeats_of_one_text_get_numbered_ids():
     tips = segment_article(article("\n".join(["- Sorridi."] * 5)))
     assert [t.id.rsplit("/", 1)[1][10:] for t in tips] == ["", "-2", "-3", "-4", "-5"]
+
+
+def test_wrapped_chinese_takes_no_space_after_its_punctuation():
+    """An editor's hard-wrapped Chinese paragraphs: the breaks fall after 。 and ， as often as
+    between characters, and none of them is a space in the tip."""
+    body = (
+        "接听电话时，先报出公司名称和自己的姓名。\n"
+        "如果客户情绪激动，\n"
+        "先道歉，再耐心解释处理步骤。\n"
+        "不要打断客户的话（即使你已经知道答案）。\n"
+        "\n"
+        "挂断电话之前，确认客户没有其他问题。\n"
+        "CRM 里记下来电原因。"
+    )
+    first, second = segment_article(article(body, lang="zh", title="接听电话"))
+    assert first.text == (
+        "接听电话时，先报出公司名称和自己的姓名。如果客户情绪激动，先道歉，再耐心解释处理步骤。"
+        "不要打断客户的话（即使你已经知道答案）。"
+    )
+    assert second.text == "挂断电话之前，确认客户没有其他问题。 CRM 里记下来电原因。"
