@@ -19,16 +19,24 @@ from pipeline.schema import Article, Tip, TipKind
 _BULLET = re.compile(r"^\s*(?:[●•◦▪‣∙·]\s*|[-–*]\s+)")
 _LETTERED = re.compile(r"^\s*\(?[a-zA-Zа-яА-ЯёЁ]\)\s+")
 _NUMBERED = re.compile(
-    r"^\s*\(?(?:\d{1,2}|[一二三四五六七八九十]{1,3})(?P<dot>\.)?(?:(?(dot)\s+|[)、．）]\s*))"
+    r"^\s*[(（]?(?:\d{1,2}|[一二三四五六七八九十]{1,3})(?P<dot>\.)?(?:(?(dot)\s+|[)、．）]\s*))"
+)
+#: How Chinese documents number their sections: 一、 （一） 第一条 / 第二章 / 第三节 / 第四部分.
+#: Such a line with a short title after it is a heading, not a list item.
+_CJK_SECTION = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）]"
+    r"|第[一二三四五六七八九十百\d]{1,4}(?:条|章|节|部分|篇))\s*"
 )
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 #: What may stand on either side of a break in wrapped CJK text: ideographs, and the CJK and
 #: full-width punctuation around them (。，、：；！？（）「」…), none of which takes a space.
 _CJK_WRAP = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _CLAUSE_PUNCTUATION = re.compile(r"[,;，；、。:：]")
+#: How a CJK sentence ends; a heading may still ask a question (如何处理投诉？).
+_SENTENCE_ENDS = ("。", "！", "；", "…")
 
 #: Bump when the rules below change what tips an article gives; cached tips are then redone.
-SEGMENTER_VERSION = 3
+SEGMENTER_VERSION = 4
 
 #: A heading is short: at most this many words (scripts with spaces) or characters (CJK).
 MAX_HEADING_WORDS = 10
@@ -65,15 +73,22 @@ def list_marker_end(line: str) -> int:
 
 
 def is_heading_like(text: str) -> bool:
-    """Short, one clause, not ending like a sentence (a lone '.' after a few words is allowed)."""
+    """Short, one clause, not ending like a sentence (a lone '.' after a few words is allowed).
+    A Chinese section number (一、 （一） 第一条) may lead it."""
     text = text.strip()
+    section = _CJK_SECTION.match(text)
+    if section and text[section.end() :]:
+        # A numbered section title may hold a comma (（二）先道歉，再解释); it is still short
+        # and does not end like a sentence.
+        title = text[section.end() :]
+        return len(title) <= MAX_HEADING_CJK_CHARS and not title.endswith(_SENTENCE_ENDS)
     if not text or len(text) > MAX_HEADING_CHARS or list_marker_end(text):
         return False
     if _CJK.search(text):
         return (
             len(text) <= MAX_HEADING_CJK_CHARS
             and not _CLAUSE_PUNCTUATION.search(text[:-1])
-            and not text.endswith(("。", "！", "；", "…"))  # a sentence, not a heading
+            and not text.endswith(_SENTENCE_ENDS)  # a sentence, not a heading
         )
     first_letter = next((char for char in text if char.isalpha()), "")
     if first_letter.islower():
@@ -97,6 +112,10 @@ def _units(body: str) -> list[_Unit]:
         line = raw.strip()
         if not line:
             current = None
+            continue
+        if _CJK_SECTION.match(line) and is_heading_like(line):  # 一、开场白: a heading
+            current = _Unit("paragraph", [line])
+            units.append(current)
             continue
         marker = list_marker_end(line)
         if marker:
@@ -147,7 +166,10 @@ def segment_article(article: Article) -> list[Tip]:
     section = article.title
     for index, (unit, text) in enumerate(zip(units, texts, strict=True)):
         next_is_content = index + 1 < len(units) and not heading_like[index + 1]
-        if heading_like[index] and next_is_content:
+        # A numbered Chinese section (二、处理投诉) heads one even when a subsection (（一）…)
+        # comes right after it.
+        numbered = heading_like[index] and bool(_CJK_SECTION.match(text)) and index + 1 < len(units)
+        if heading_like[index] and (next_is_content or numbered):
             section = text.rstrip(".")
             continue
         digest = hashlib.sha256(text.encode()).hexdigest()

@@ -224,3 +224,40 @@ def test_wrapped_chinese_takes_no_space_after_its_punctuation():
         "不要打断客户的话（即使你已经知道答案）。"
     )
     assert second.text == "挂断电话之前，确认客户没有其他问题。 CRM 里记下来电原因。"
+
+
+def test_chinese_numbered_sections_are_headings_and_full_width_items_are_tips():
+    """一、 （一） 第三条 number sections: each titles the tips below it instead of being a tip
+    of its own, also with a comma in it or a subsection right after; （1） items are tips."""
+    body = (
+        "一、开场白\n"
+        "接听电话时，先报出公司名称和自己的姓名。\n"
+        "\n"
+        "二、处理投诉\n"
+        "（一）耐心倾听\n"
+        "不要打断客户的话，让客户把问题说完。\n"
+        "（二）先道歉，再解释\n"
+        "（1）向客户说明处理步骤。\n"
+        "（2）告诉客户预计的处理时间。\n"
+        "第三条 回访\n"
+        "处理完毕后三天内回访客户，确认问题已经解决。\n"
+        "四、如何结束通话？\n"
+        "感谢客户来电，等客户先挂断。"
+    )
+    tips = segment_article(article(body, lang="zh", title="电话礼仪"))
+    assert [(t.kind, t.title, t.text) for t in tips] == [
+        ("paragraph", "一、开场白", "接听电话时，先报出公司名称和自己的姓名。"),
+        ("paragraph", "（一）耐心倾听", "不要打断客户的话，让客户把问题说完。"),
+        ("list_item", "（二）先道歉，再解释", "向客户说明处理步骤。"),
+        ("list_item", "（二）先道歉，再解释", "告诉客户预计的处理时间。"),
+        ("paragraph", "第三条 回访", "处理完毕后三天内回访客户，确认问题已经解决。"),
+        ("paragraph", "四、如何结束通话？", "感谢客户来电，等客户先挂断。"),
+    ]
+
+
+def test_a_long_numbered_chinese_line_stays_a_tip():
+    body = (
+        "一、接听电话时，先报出公司名称和自己的姓名，再询问客户需要什么帮助，并记录下来电的原因。"
+    )
+    (tip,) = segment_article(article(body, lang="zh", title="电话礼仪"))
+    assert tip.kind == "list_item" and tip.text.startswith("接听电话时")
