@@ -211,32 +211,36 @@ def validate_index(directory: Path, lang: str, records: Sequence[TipRecord]) -> 
                 raise IndexValidationError(
                     f"{lang} index holds {searcher.doc_count()} tips, expected {len(records)}"
                 )
-            try:
-                store = TipStore.open(directory / TIPS_DIR, searcher.doc_count_all())
-            except DamagedTipStore as exc:
-                raise IndexValidationError(f"{lang} index tip records: {exc}") from exc
-            if store is None:
-                raise IndexValidationError(f"{lang} index has no tip records")
-            try:
-                # The first, middle and last tips: found by id at the number the records file
-                # holds them under, and read back as they were written.
-                for position in sorted({0, len(records) // 2, len(records) - 1} if records else ()):
-                    probe = records[position]
-                    docnum = searcher.document_number(id=probe.id)
-                    if docnum != position:
-                        raise IndexValidationError(f"{lang} index does not find tip {probe.id}")
-                    if TipRecord.model_validate_json(store.record(docnum)) != probe:
-                        raise IndexValidationError(f"{lang} index does not return tip {probe.id}")
-                if records and not searcher.search(Term("id", records[0].id), limit=1):
-                    raise IndexValidationError(
-                        f"{lang} index cannot search for tip {records[0].id}"
-                    )
-            finally:
-                store.close()
+            _validate_tip_records(directory, lang, searcher, records)
             _validate_ranking(directory, lang, searcher, records)
             _validate_surface_forms(directory, lang, searcher, records)
     finally:
         ix.close()
+
+
+def _validate_tip_records(
+    directory: Path, lang: str, searcher: Searcher, records: Sequence[TipRecord]
+) -> None:
+    """The tip files are whole, and the first, middle and last tips are found by id at the
+    number the files hold them under and read back as they were written."""
+    try:
+        store = TipStore.open(directory / TIPS_DIR, searcher.doc_count_all())
+    except DamagedTipStore as exc:
+        raise IndexValidationError(f"{lang} index tip records: {exc}") from exc
+    if store is None:
+        raise IndexValidationError(f"{lang} index has no tip records")
+    try:
+        for position in sorted({0, len(records) // 2, len(records) - 1} if records else ()):
+            probe = records[position]
+            docnum = searcher.document_number(id=probe.id)
+            if docnum != position:
+                raise IndexValidationError(f"{lang} index does not find tip {probe.id}")
+            if TipRecord.model_validate_json(store.record(docnum)) != probe:
+                raise IndexValidationError(f"{lang} index does not return tip {probe.id}")
+        if records and not searcher.search(Term("id", records[0].id), limit=1):
+            raise IndexValidationError(f"{lang} index cannot search for tip {records[0].id}")
+    finally:
+        store.close()
 
 
 def _validate_ranking(
