@@ -39,7 +39,7 @@ from pipeline.glossary import (
 from pipeline.index import FORMAT_VERSION, IndexValidationError, validate_index, write_index
 from pipeline.langcheck import check_language
 from pipeline.languages import CONTENT_LANGS, INDEX_LANGS
-from pipeline.load import ARTICLE_SUFFIX, RejectedFile, SourceFile, load_content
+from pipeline.load import ARTICLE_SUFFIXES, RejectedFile, SourceFile, load_content
 from pipeline.normalise import normalise_article
 from pipeline.publish import (
     ARTICLES_FILE,
@@ -153,7 +153,12 @@ class _Run:
 
         state = load_state(data_dir)
         processed = _process_articles(
-            loaded.files, state, report, force=self.force, progress=self.progress
+            loaded.files,
+            state,
+            report,
+            force=self.force,
+            progress=self.progress,
+            max_bytes=settings.max_article_bytes,
         )
         _keep_last_good_versions(processed, state, report)
         for article_id, lang in sorted(editor.files):
@@ -284,6 +289,7 @@ def _process_articles(
     *,
     force: bool,
     progress: Progress,
+    max_bytes: int,
 ) -> dict[str, ProcessedArticle]:
     reusable = {} if force or state.segmenter_version != SEGMENTER_VERSION else state.articles
     processed: dict[str, ProcessedArticle] = {}
@@ -291,7 +297,7 @@ def _process_articles(
     for source in files:
         progress.advance(source.path)
         try:
-            article = normalise_article(source).article
+            article = normalise_article(source, max_bytes).article
             cached = reusable.get(article.id)
             if cached is not None and cached.article == article:
                 processed[article.id] = cached
@@ -331,7 +337,7 @@ def read_article(settings: Settings, article_id: str) -> tuple[Article, list[Tip
     for source in loaded.files:
         if source.id == article_id:
             try:
-                article = normalise_article(source).article
+                article = normalise_article(source, settings.max_article_bytes).article
             except RejectedFile as exc:
                 raise LookupError(f"{source.path} is rejected: {exc}") from exc
             return article, segment_article(article)
@@ -339,11 +345,12 @@ def read_article(settings: Settings, article_id: str) -> tuple[Article, list[Tip
 
 
 def article_id_for(path: str) -> str | None:
-    """'lv/slug.txt' → 'lv/slug'; None for paths that cannot be articles."""
+    """'lv/slug.txt' (or .md, .html, .docx) → 'lv/slug'; None for paths that cannot be
+    articles."""
     parts = Path(path).parts
     if len(parts) != 2 or parts[0] not in CONTENT_LANGS:
         return None
-    if not path.lower().endswith(ARTICLE_SUFFIX):
+    if not path.lower().endswith(ARTICLE_SUFFIXES):
         return None
     return f"{parts[0]}/{unicodedata.normalize('NFC', Path(parts[1]).stem)}"
 

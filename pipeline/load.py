@@ -4,6 +4,7 @@ Every file either becomes a :class:`SourceFile` or a :class:`~pipeline.schema.Fi
 names it and says why it was refused; one bad file never stops the others.
 """
 
+import codecs
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -15,9 +16,11 @@ import yaml
 from pydantic import ValidationError
 
 from pipeline.languages import CONTENT_LANGS
-from pipeline.schema import ArticleMeta, ContentLang, FileProblem
+from pipeline.readers import FORMAT_BY_SUFFIX, looks_like_markdown
+from pipeline.schema import ArticleFormat, ArticleMeta, ContentLang, FileProblem
 
-ARTICLE_SUFFIX = ".txt"
+#: What an article file may be called, by format (see pipeline.readers).
+ARTICLE_SUFFIXES = tuple(FORMAT_BY_SUFFIX)
 #: Editors' translations live beside the articles (see pipeline.editor_translations).
 TRANSLATION_SUFFIX = ".yaml"
 _BOM = "\ufeff"
@@ -28,7 +31,8 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)"
 
 @dataclass(frozen=True)
 class SourceFile:
-    """An article file that was read and decoded; ``text`` is the body after any front matter."""
+    """An article file that was read and decoded; ``text`` is the body after any front matter
+    (empty for a Word file, whose ``raw`` bytes its reader unpacks)."""
 
     id: str
     lang: ContentLang
@@ -36,6 +40,8 @@ class SourceFile:
     text: str
     meta: ArticleMeta = field(default_factory=ArticleMeta)
     first_line: int = 1  # line number of the body's first line in the file (after front matter)
+    format: ArticleFormat = "text"
+    raw: bytes = field(default=b"", repr=False)
 
 
 class RejectedFile(Exception):
@@ -133,9 +139,10 @@ def _article_candidates(lang_dir: Path, result: LoadResult, content_dir: Path) -
 def _read_article(
     path: Path, rel: str, lang: ContentLang, root: Path, max_bytes: int, result: LoadResult
 ) -> SourceFile:
-    if path.suffix.lower() != ARTICLE_SUFFIX:
+    format = FORMAT_BY_SUFFIX.get(path.suffix.lower())
+    if format is None:
         raise RejectedFile(
-            f"not an article: articles are {ARTICLE_SUFFIX} files, translations "
+            f"not an article: articles are {', '.join(ARTICLE_SUFFIXES)} files, translations "
             f"<slug>.<lang>{TRANSLATION_SUFFIX}"
         )
     slug = unicodedata.normalize("NFC", path.stem)  # macOS writes names decomposed
@@ -144,8 +151,19 @@ def _read_article(
             "file name is not a usable slug: use letters, digits, '-', '_' or '.', e.g. "
             "'answer-within-three-rings.txt'"
         )
-    text = decode_article(_checked_bytes(path, root, max_bytes))
+    raw = _checked_bytes(path, root, max_bytes)
+    article_id = f"{lang}/{slug}"
+    if format == "docx":  # a ZIP archive: its reader checks and unpacks it
+        return SourceFile(id=article_id, lang=lang, path=rel, text="", format="docx", raw=raw)
+    if format == "html":
+        text = decode_html(raw)
+        if not text.strip():
+            raise RejectedFile("empty file")
+        return SourceFile(id=article_id, lang=lang, path=rel, text=text, format="html")
+    text = decode_article(raw)
     body, meta, meta_warnings = split_front_matter(text)
+    if format == "text" and looks_like_markdown(body):
+        format = "markdown"  # Markdown pasted into a .txt: its marks must not reach agents
     for warning in meta_warnings:
         result.warnings.append(FileProblem(path=rel, reason=warning))
     if not body.strip():
@@ -153,7 +171,13 @@ def _read_article(
         raise RejectedFile("no text after the front matter" if had_front_matter else "empty file")
     first_line = text[: len(text) - len(body)].count("\n") + 1
     return SourceFile(
-        id=f"{lang}/{slug}", lang=lang, path=rel, text=body, meta=meta, first_line=first_line
+        id=article_id,
+        lang=lang,
+        path=rel,
+        text=body,
+        meta=meta,
+        first_line=first_line,
+        format=format,  # type: ignore[arg-type]
     )
 
 
@@ -202,6 +226,31 @@ def decode_article(raw: bytes) -> str:
     if text.startswith(_BOM):
         text = text[len(_BOM) :]
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+
+
+def decode_html(raw: bytes) -> str:
+    """UTF-8 as for every article; an export in another encoding is read by the charset its
+    <meta> declares (older help centres write windows-1251 or GB2312)."""
+    try:
+        return decode_article(raw)
+    except RejectedFile as utf8_problem:
+        if b"\x00" in raw:
+            raise
+        declared = _DECLARED_CHARSET.search(raw[:4096])
+        if declared is None:
+            raise
+        name = declared.group(1).decode("ascii")
+        try:
+            codecs.lookup(name)
+            text = raw.decode(name)
+        except (LookupError, UnicodeDecodeError) as exc:
+            raise RejectedFile(f"not readable in its declared charset {name}") from exc
+        if not text:
+            raise utf8_problem from None
+        return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def split_front_matter(text: str) -> tuple[str, ArticleMeta, list[str]]:

@@ -18,7 +18,9 @@ from functools import lru_cache
 
 import opencc
 
+from pipeline.blocks import Block, render_blocks
 from pipeline.load import RejectedFile, SourceFile
+from pipeline.readers import ReadResult, UnreadableArticle, read_blocks
 from pipeline.schema import Article
 
 
@@ -108,47 +110,121 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 @dataclass(frozen=True)
 class Normalised:
     article: Article
-    removed: tuple[str, ...]  # "line N: rule name", for reports and tests
+    #: What was left out, for reports, ``csguide preview`` and tests: "line N: rule name" for
+    #: boilerplate, and what a reader dropped ("script", "nav", …).
+    removed: tuple[str, ...]
 
 
-def normalise_article(source: SourceFile) -> Normalised:
-    """Clean ``source`` for display; the title is the front matter's or the first content line.
+def normalise_article(source: SourceFile, max_bytes: int = 1 << 20) -> Normalised:
+    """Read ``source`` into blocks and clean them for display; the title is the front
+    matter's, the one the format gives, or the first line.
 
-    Raises :class:`~pipeline.load.RejectedFile` when nothing but boilerplate is left.
+    Raises :class:`~pipeline.load.RejectedFile` when the file cannot be read or nothing but
+    boilerplate is left. ``max_bytes`` bounds what a packed format (.docx) may unpack to.
     """
-    text = unicodedata.normalize("NFC", source.text).translate(_INVISIBLE)
-    kept: list[str] = []
     removed: list[str] = []
-    for number, line in enumerate(text.split("\n"), start=source.first_line):
-        rule = boilerplate_rule_for(source.lang, line)
-        if rule is not None:
-            removed.append(f"line {number}: {rule.name}")
-            continue
-        kept.append(line.rstrip())
-    lines = _squeeze_blank_lines(kept)
-    title = unicodedata.normalize("NFC", (source.meta.title or "").strip()) or None
-    if title is None:
-        if not lines:
-            raise RejectedFile("nothing left after removing boilerplate")
-        title = lines.pop(0).strip()
-        lines = _squeeze_blank_lines(lines)
-    body = "\n".join(lines)
-    if not body.strip():
+    title = _clean(source.meta.title or "").strip() or None
+    body = ""
+    if source.format in ("text", "markdown"):
+        # Whole-line boilerplate goes before reading, in the lines as the editor wrote them.
+        lines = _without_boilerplate(source, removed)
+        if title is None and source.format == "text":
+            if not lines:
+                raise RejectedFile("nothing left after removing boilerplate")
+            title = lines.pop(0).strip()
+            lines = _squeeze_blank_lines(lines)
+        body = "\n".join(lines)
+        if not body.strip():
+            raise RejectedFile(
+                "nothing left after removing boilerplate" if removed else "only a title, no text"
+            )
+    try:
+        read = read_blocks(source.format, body or source.text, source.raw, max_bytes)
+    except UnreadableArticle as exc:
+        raise RejectedFile(str(exc)) from exc
+    removed.extend(f"dropped: {what}" for what in read.dropped)
+    blocks = _clean_blocks(
+        source.lang, read, removed, whole_blocks=source.format in ("html", "docx")
+    )
+    if title is None and source.format != "text":
+        title, blocks = _title_from(read, blocks)
+    if not blocks:
         raise RejectedFile(
             "nothing left after removing boilerplate" if removed else "only a title, no text"
         )
+    if source.format != "text":
+        body = render_blocks(blocks)
     meta_json = source.meta.model_dump_json()
-    digest = hashlib.sha256(f"{source.lang}\n{title}\n{meta_json}\n{body}".encode()).hexdigest()
+    hashed = f"{source.lang}\n{title}\n{meta_json}\n{body}"
+    if source.format != "text":  # levels, kinds and table cells are not all in the body
+        hashed += "\n" + "\n".join(block.model_dump_json() for block in blocks)
     article = Article(
         id=source.id,
         lang=source.lang,
         path=source.path,
         title=title,
         body=body,
+        blocks=tuple(blocks),
+        format=source.format,
         meta=source.meta,
-        hash=digest,
+        hash=hashlib.sha256(hashed.encode()).hexdigest(),
     )
     return Normalised(article=article, removed=tuple(removed))
+
+
+def _clean(text: str) -> str:
+    return unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+
+
+def _without_boilerplate(source: SourceFile, removed: list[str]) -> list[str]:
+    kept: list[str] = []
+    for number, line in enumerate(_clean(source.text).split("\n"), start=source.first_line):
+        rule = boilerplate_rule_for(source.lang, line)
+        if rule is not None:
+            removed.append(f"line {number}: {rule.name}")
+            continue
+        kept.append(line.rstrip())
+    return _squeeze_blank_lines(kept)
+
+
+def _clean_blocks(
+    lang: str, read: ReadResult, removed: list[str], *, whole_blocks: bool
+) -> list[Block]:
+    """NFC and no invisible characters in every block; boilerplate paragraphs of formats read
+    as a whole (HTML, Word) dropped."""
+    blocks: list[Block] = []
+    for block in read.blocks:
+        cleaned = block.model_copy(
+            update={
+                "text": _clean(block.text),
+                "header": tuple(_clean(cell) for cell in block.header),
+                "rows": tuple(tuple(_clean(cell) for cell in row) for row in block.rows),
+            }
+        )
+        if whole_blocks and cleaned.kind in ("paragraph", "heading"):
+            rule = boilerplate_rule_for(lang, cleaned.text)
+            if rule is not None:
+                removed.append(f"{rule.name}: {cleaned.text[:60]}")
+                continue
+        if cleaned.kind == "table" or cleaned.text.strip():
+            blocks.append(cleaned)
+    return blocks
+
+
+def _title_from(read: ReadResult, blocks: list[Block]) -> tuple[str, list[Block]]:
+    """The title a format gives, else its first heading when it opens the article, else its
+    first line (as in plain text)."""
+    if read.title:
+        return _clean(read.title).strip(), blocks
+    if not blocks:
+        raise RejectedFile("no text")
+    first, rest = blocks[0], blocks[1:]
+    if first.kind == "table":
+        raise RejectedFile("no title: give one in front matter (title: …) or as a first heading")
+    line, _, more = first.text.partition("\n")
+    if more.strip():
+        rest = [first.model_copy(update={"text": more.strip()}), *rest]
+    return line.strip(), rest
 
 
 def _squeeze_blank_lines(lines: list[str]) -> list[str]:

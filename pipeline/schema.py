@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline.blocks import Block
 from pipeline.languages import Lang
 
 ContentLang = Literal["lv", "it", "zh", "ru"]
@@ -18,7 +19,11 @@ ContentLang = Literal["lv", "it", "zh", "ru"]
 #: ``machine``: machine translation; ``none``: no translation exists, the text is the original.
 Provenance = Literal["original", "editor", "machine", "none"]
 
-TipKind = Literal["paragraph", "list_item"]
+#: ``list``: a lead-in ending in ':' with the list it introduces; ``table``: a whole table.
+TipKind = Literal["paragraph", "list_item", "list", "table"]
+
+#: The formats articles are written in; each has a reader in ``pipeline.readers``.
+ArticleFormat = Literal["text", "markdown", "html", "docx"]
 
 
 class _Model(BaseModel):
@@ -35,16 +40,26 @@ class ArticleMeta(_Model):
     source: str | None = None
 
 
+class TipTable(_Model):
+    """A table kept whole as one tip: its header row (empty when it has none) and its rows."""
+
+    header: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+
+
 class Article(_Model):
-    """One article after loading and normalising; ``body`` is the text users are shown."""
+    """One article after loading and normalising: its blocks, and ``body``, the same blocks as
+    plain text (what language checks read)."""
 
     id: str = Field(description="Stable id: '<lang>/<slug>'.")
     lang: ContentLang
     path: str = Field(description="Path relative to the content dir.")
     title: str
     body: str
+    blocks: tuple[Block, ...] = ()
+    format: ArticleFormat = "text"
     meta: ArticleMeta = ArticleMeta()
-    hash: str = Field(description="sha256 of the normalised title and body.")
+    hash: str = Field(description="sha256 of the normalised title and blocks.")
 
 
 class Tip(_Model):
@@ -57,10 +72,16 @@ class Tip(_Model):
     lang: ContentLang
     position: int = Field(description="Order of the tip within its article, from 0.")
     kind: TipKind
-    title: str = Field(description="The section heading, or the article title outside sections.")
-    context: str = Field(description="The article title.")
+    title: str = Field(
+        description="The nearest heading above the tip, or the article title before any."
+    )
+    context: str = Field(
+        description="The parent heading of ``title``; the article title for tips under a "
+        "top-level heading or before any heading."
+    )
     text: str
     hash: str = Field(description="sha256 of the tip text: what translations are made from.")
+    table: TipTable | None = Field(None, description="The table, when the tip is one.")
 
 
 class SourceRef(_Model):
@@ -85,6 +106,11 @@ class TipRecord(_Model):
     title: str
     context: str
     text: str
+    table: TipTable | None = Field(
+        None,
+        description="Set when the tip is a table: its header and rows, in the language of "
+        "``text``. ``text`` holds the same table as lines of 'header: cell; header: cell'.",
+    )
     position: int
     source: SourceRef
     translation: TranslationInfo

@@ -1,149 +1,165 @@
-"""Stage 4, segment: cut an article into tips.
+"""Stage 4, segment: cut an article's blocks into tips.
 
-A tip is one paragraph of prose or one list item (a bullet, a lettered or numbered rule). Its
-title is the heading of the section it stands in, or the article title before the first heading;
-the article title travels with every tip as its context.
-
-Layout is read the way editors write it: paragraphs are separated by blank lines, or, in a file
-with no blank lines at all (common in Chinese), each line is a paragraph. Hard-wrapped lines of
-one paragraph are joined again.
+A tip is one piece of advice: a paragraph, a list item with any sub-items under it, a table, or
+a short lead-in ending in ':' together with the list it introduces. Its title is the nearest
+heading above it and its context that heading's parent heading; before any heading, or under a
+top-level one, the context is the article title. Blocks come from a reader
+(``pipeline.readers``); nothing here knows which format they were written in.
 """
 
 import hashlib
 import re
 from dataclasses import dataclass
 
-from pipeline.schema import Article, Tip, TipKind
-
-# The em dash is left out: in Russian it opens dialogue lines, not list items.
-_BULLET = re.compile(r"^\s*(?:[●•◦▪‣∙·]\s*|[-–*]\s+)")
-_LETTERED = re.compile(r"^\s*\(?[a-zA-Zа-яА-ЯёЁ]\)\s+")
-_NUMBERED = re.compile(
-    r"^\s*[(（]?(?:\d{1,2}|[一二三四五六七八九十]{1,3})(?P<dot>\.)?(?:(?(dot)\s+|[)、．）]\s*))"
-)
-#: How Chinese documents number their sections: 一、 （一） 第一条 / 第二章 / 第三节 / 第四部分.
-#: Such a line with a short title after it is a heading, not a list item.
-_CJK_SECTION = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）]"
-    r"|第[一二三四五六七八九十百\d]{1,4}(?:条|章|节|部分|篇))\s*"
-)
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-#: What may stand on either side of a break in wrapped CJK text: ideographs, and the CJK and
-#: full-width punctuation around them (。，、：；！？（）「」…), none of which takes a space.
-_CJK_WRAP = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
-_CLAUSE_PUNCTUATION = re.compile(r"[,;，；、。:：]")
-#: How a CJK sentence ends; a heading may still ask a question (如何处理投诉？).
-_SENTENCE_ENDS = ("。", "！", "；", "…")
+from pipeline.blocks import Block
+from pipeline.schema import Article, Tip, TipKind, TipTable
 
 #: Bump when the rules below change what tips an article gives; cached tips are then redone.
-SEGMENTER_VERSION = 4
-
-#: A heading is short: at most this many words (scripts with spaces) or characters (CJK).
-MAX_HEADING_WORDS = 10
-MAX_HEADING_CJK_CHARS = 25
-MAX_HEADING_CHARS = 90
-
-
-@dataclass
-class _Unit:
-    kind: TipKind
-    lines: list[str]
-
-    @property
-    def text(self) -> str:
-        joined = self.lines[0]
-        for line in self.lines[1:]:
-            # Wrapped CJK text has no space at the break, after its punctuation either
-            # (…姓名。如果…); other scripts do.
-            glue = "" if _CJK_WRAP.match(joined[-1:]) and _CJK_WRAP.match(line[:1]) else " "
-            joined = f"{joined}{glue}{line}"
-        return " ".join(joined.split())
-
-
-def list_marker_end(line: str) -> int:
-    """Length of the list marker that starts ``line`` (0 when it is not a list item)."""
-    for pattern in (_BULLET, _LETTERED, _NUMBERED):
-        match = pattern.match(line)
-        if match:
-            following = line[match.end() : match.end() + 1]
-            if match.groupdict().get("dot") and following.islower():
-                return 0  # "15. martā" is a Latvian date; "15. Marts" or "1. Rispondere" a list
-            return match.end()
-    return 0
-
-
-def is_heading_like(text: str) -> bool:
-    """Short, one clause, not ending like a sentence (a lone '.' after a few words is allowed).
-    A Chinese section number (一、 （一） 第一条) may lead it."""
-    text = text.strip()
-    section = _CJK_SECTION.match(text)
-    if section and text[section.end() :]:
-        # A numbered section title may hold a comma (（二）先道歉，再解释); it is still short
-        # and does not end like a sentence.
-        title = text[section.end() :]
-        return len(title) <= MAX_HEADING_CJK_CHARS and not title.endswith(_SENTENCE_ENDS)
-    if not text or len(text) > MAX_HEADING_CHARS or list_marker_end(text):
-        return False
-    if _CJK.search(text):
-        return (
-            len(text) <= MAX_HEADING_CJK_CHARS
-            and not _CLAUSE_PUNCTUATION.search(text[:-1])
-            and not text.endswith(_SENTENCE_ENDS)  # a sentence, not a heading
-        )
-    first_letter = next((char for char in text if char.isalpha()), "")
-    if first_letter.islower():
-        return False  # the continuation of a wrapped line
-    words = text.split()
-    if len(words) > MAX_HEADING_WORDS or _CLAUSE_PUNCTUATION.search(text[:-1]):
-        return False
-    if text.endswith((":", "：", ";", ",")):
-        return False
-    if text.endswith(".") and not text.endswith("..."):
-        return len(words) <= 5
-    return True
-
-
-def _units(body: str) -> list[_Unit]:
-    lines = body.split("\n")
-    paragraphs_by_blank_lines = any(not line.strip() for line in lines)
-    units: list[_Unit] = []
-    current: _Unit | None = None
-    for raw in lines:
-        line = raw.strip()
-        if not line:
-            current = None
-            continue
-        if _CJK_SECTION.match(line) and is_heading_like(line):  # 一、开场白: a heading
-            current = _Unit("paragraph", [line])
-            units.append(current)
-            continue
-        marker = list_marker_end(line)
-        if marker:
-            item = line[marker:].strip()
-            current = _Unit("list_item", [item]) if item else None
-            if current:
-                units.append(current)
-            continue
-        continues = (
-            current is not None
-            and paragraphs_by_blank_lines
-            and not (current.kind == "paragraph" and _single_heading_line(current))
-            and not line.startswith(("»", "«"))
-        )
-        if continues and current is not None:
-            current.lines.append(line)
-        else:
-            current = _Unit("paragraph", [line])
-            units.append(current)
-    return units
-
-
-def _single_heading_line(unit: _Unit) -> bool:
-    return len(unit.lines) == 1 and is_heading_like(unit.lines[0])
-
+SEGMENTER_VERSION = 5
 
 #: Tip ids end with this many hex digits of the text's sha256 (editor files quote them).
 TIP_HASH_CHARS = 10
+
+#: A lead-in joins its list only while the whole stays one readable piece of advice; a longer
+#: list keeps one tip per item, titled with the lead-in.
+MAX_JOINED_ITEMS = 8
+MAX_JOINED_CHARS = 1200
+MAX_LEAD_IN_CHARS = 200
+_COLONS = (":", "：")
+#: A sentence break inside a lead-in: then it is a paragraph that happens to end in ':'.
+_INNER_SENTENCE_END = re.compile(r"[.!?…](?:\s+|$)|[。！？]")
+_SUB_BULLET = "◦"
+_BULLET = "•"
+
+
+@dataclass
+class _Section:
+    level: int
+    title: str
+
+
+@dataclass(frozen=True)
+class _Piece:
+    kind: TipKind
+    text: str
+    title: str
+    context: str
+    table: TipTable | None = None
+
+
+def _is_lead_in(block: Block) -> bool:
+    text = block.text.rstrip()
+    if block.kind != "paragraph" or not text.endswith(_COLONS) or len(text) > MAX_LEAD_IN_CHARS:
+        return False
+    return not _INNER_SENTENCE_END.search(text[:-1])
+
+
+def _list_run(blocks: list[Block], start: int) -> int:
+    """The index after the run of list items that starts at ``start``."""
+    end = start + 1
+    while end < len(blocks) and blocks[end].kind == "list_item":
+        if blocks[end].opens_list and blocks[end].level == 0:
+            break  # the next list
+        end += 1
+    return end
+
+
+def _item_lines(items: list[Block], *, numbered_from: int | None) -> list[str]:
+    """Top-level items with their sub-items, one per line, with markers a reader expects."""
+    lines = []
+    number = numbered_from or 1
+    for item in items:
+        if item.level == 0:
+            marker = f"{number}." if item.ordered else _BULLET
+            number += 1
+            lines.append(f"{marker} {item.text}")
+        else:
+            lines.append(f"{'  ' * (item.level - 1)}{_SUB_BULLET} {item.text}")
+    return lines
+
+
+def _table_text(table: TipTable) -> str:
+    """A table as searchable, translatable lines: 'Header: cell; Header: cell' per row."""
+    lines = []
+    for row in table.rows:
+        if table.header:
+            cells = [
+                f"{head}: {cell}" if head else cell
+                for head, cell in zip(table.header, row, strict=False)
+                if cell
+            ]
+        else:
+            cells = [cell for cell in row if cell]
+        lines.append("; ".join(cells))
+    if not table.rows:  # a header alone
+        lines.append("; ".join(table.header))
+    return "\n".join(line for line in lines if line)
+
+
+def _pieces(article: Article) -> list[_Piece]:
+    blocks = list(article.blocks)
+    sections: list[_Section] = []
+    pieces: list[_Piece] = []
+
+    def title_and_context() -> tuple[str, str]:
+        title = sections[-1].title if sections else article.title
+        context = sections[-2].title if len(sections) > 1 else article.title
+        return title, context
+
+    index = 0
+    while index < len(blocks):
+        block = blocks[index]
+        if block.kind == "heading":
+            while sections and sections[-1].level >= block.level:
+                sections.pop()
+            sections.append(_Section(block.level, block.text))
+            index += 1
+            continue
+        title, context = title_and_context()
+        if block.kind == "table":
+            table = TipTable(header=block.header, rows=block.rows)
+            text = _table_text(table)
+            if text:
+                pieces.append(_Piece("table", text, title, context, table))
+            index += 1
+            continue
+        if _is_lead_in(block) and index + 1 < len(blocks) and blocks[index + 1].kind == "list_item":
+            end = _list_run(blocks, index + 1)
+            items = blocks[index + 1 : end]
+            top = [item for item in items if item.level == 0]
+            lines = [block.text, *_item_lines(items, numbered_from=1)]
+            if len(top) <= MAX_JOINED_ITEMS and sum(map(len, lines)) <= MAX_JOINED_CHARS:
+                pieces.append(_Piece("list", "\n".join(lines), title, context))
+            else:  # too long for one tip: the lead-in titles each item
+                lead_in = block.text.rstrip().rstrip(":：").rstrip()
+                pieces.extend(_item_pieces(items, lead_in, title))
+            index = end
+            continue
+        if block.kind == "list_item":
+            end = _list_run(blocks, index)
+            pieces.extend(_item_pieces(blocks[index:end], title, context))
+            index = end
+            continue
+        pieces.append(_Piece("paragraph", block.text, title, context))
+        index += 1
+    return [piece for piece in pieces if piece.text.strip()]
+
+
+def _item_pieces(items: list[Block], title: str, context: str) -> list[_Piece]:
+    """One tip per top-level item; sub-items stay with the item above them."""
+    pieces: list[_Piece] = []
+    group: list[Block] = []
+    for item in [*items, None]:
+        if item is None or item.level == 0 or not group:
+            if group:
+                text = group[0].text
+                if len(group) > 1:
+                    text = "\n".join([text, *_item_lines(group[1:], numbered_from=None)])
+                pieces.append(_Piece("list_item", text, title, context))
+            group = [item] if item is not None else []
+        else:
+            group.append(item)
+    return pieces
 
 
 def _tip_id(article_id: str, digest: str, seen: dict[str, int]) -> str:
@@ -153,37 +169,22 @@ def _tip_id(article_id: str, digest: str, seen: dict[str, int]) -> str:
 
 
 def segment_article(article: Article) -> list[Tip]:
-    units = _units(article.body)
-    # A heading-like paragraph heads a section only when content comes right after it; one
-    # followed by another short line, or standing last, is content itself, so nothing is lost.
-    texts = [unit.text for unit in units]
-    heading_like = [
-        unit.kind == "paragraph" and is_heading_like(t)
-        for unit, t in zip(units, texts, strict=True)
-    ]
     tips: list[Tip] = []
     seen: dict[str, int] = {}
-    section = article.title
-    for index, (unit, text) in enumerate(zip(units, texts, strict=True)):
-        next_is_content = index + 1 < len(units) and not heading_like[index + 1]
-        # A numbered Chinese section (二、处理投诉) heads one even when a subsection (（一）…)
-        # comes right after it.
-        numbered = heading_like[index] and bool(_CJK_SECTION.match(text)) and index + 1 < len(units)
-        if heading_like[index] and (next_is_content or numbered):
-            section = text.rstrip(".")
-            continue
-        digest = hashlib.sha256(text.encode()).hexdigest()
+    for piece in _pieces(article):
+        digest = hashlib.sha256(piece.text.encode()).hexdigest()
         tips.append(
             Tip(
                 id=_tip_id(article.id, digest, seen),
                 article=article.id,
                 lang=article.lang,
                 position=len(tips),
-                kind=unit.kind,
-                title=section,
-                context=article.title,
-                text=text,
+                kind=piece.kind,
+                title=piece.title,
+                context=piece.context,
+                text=piece.text,
                 hash=digest,
+                table=piece.table,
             )
         )
     return tips

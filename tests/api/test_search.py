@@ -14,6 +14,7 @@ RESULT_KEYS = {
     "title",
     "context",
     "text",
+    "table",
     "highlight",
     "score",
     "position",

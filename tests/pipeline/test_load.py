@@ -322,14 +322,16 @@ def test_loader_rejects_bad_front_matter_with_reason_and_relative_path(tmp_path,
         ("it/blank.txt", b" \n\t\r\n\n", "empty file"),
         ("zh/bom-only.txt", b"\xef\xbb\xbf\r\n", "empty file"),
         (
-            "ru/notes.md",
+            "ru/notes.rtf",
             "Заметки".encode(),
-            "not an article: articles are .txt files, translations <slug>.<lang>.yaml",
+            "not an article: articles are .txt, .md, .markdown, .html, .htm, .docx files, "
+            "translations <slug>.<lang>.yaml",
         ),
         (
             "ru/article",
             "Статья".encode(),
-            "not an article: articles are .txt files, translations <slug>.<lang>.yaml",
+            "not an article: articles are .txt, .md, .markdown, .html, .htm, .docx files, "
+            "translations <slug>.<lang>.yaml",
         ),
         (
             "lv/bad name!.txt",

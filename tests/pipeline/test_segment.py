@@ -4,8 +4,9 @@ import pytest
 
 from pipeline.load import load_content
 from pipeline.normalise import normalise_article
+from pipeline.readers.plain_text import is_heading_like, list_marker_end, read_plain_text
 from pipeline.schema import Article, Tip
-from pipeline.segment import is_heading_like, list_marker_end, segment_article
+from pipeline.segment import segment_article
 from tests.helpers import BUNDLED_CONTENT
 
 
@@ -17,7 +18,13 @@ def seed_tips(lang: str) -> list[Tip]:
 
 def article(body: str, lang: str = "it", title: str = "Titolo") -> Article:
     return Article(
-        id=f"{lang}/test", lang=lang, path=f"{lang}/test.txt", title=title, body=body, hash="x"
+        id=f"{lang}/test",
+        lang=lang,
+        path=f"{lang}/test.txt",
+        title=title,
+        body=body,
+        blocks=tuple(read_plain_text(body)),
+        hash="x",
     )
 
 

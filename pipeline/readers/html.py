@@ -1,0 +1,303 @@
+"""The HTML reader: help-centre and Confluence exports and hand-written pages, parsed by lxml
+(libxml2's forgiving HTML parser; python-docx needs lxml anyway, so it costs nothing more).
+
+Only content reaches blocks: scripts, styles, forms and embedded objects are dropped with
+everything in them, and so is page chrome (nav, header, footer, breadcrumbs, cookie banners,
+Confluence page metadata). No attribute is ever copied into text, so event handlers cannot
+reach a tip; a link keeps its text and, for web and mail addresses, the address.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from pipeline.blocks import Block
+from pipeline.readers.inline import content_alt, link_text, tidy
+from pipeline.readers.plain_text import lines_to_blocks
+from pipeline.readers.result import ReadResult
+
+
+class UnreadableHtml(ValueError):
+    pass
+
+
+#: Elements dropped with everything inside them, by what they are.
+_CODE = {"script", "style", "noscript", "template", "object", "embed", "applet", "iframe",
+         "frame", "frameset", "svg", "math", "canvas", "video", "audio", "map"}  # fmt: skip
+_FORM = {"form", "button", "input", "select", "textarea", "label", "option", "dialog"}
+_CHROME = {"nav", "header", "footer", "aside", "menu"}
+_CHROME_ROLES = {"navigation", "banner", "contentinfo", "search", "complementary", "menu",
+                 "menubar", "toolbar", "dialog", "alertdialog"}  # fmt: skip
+#: ids and class names that mark chrome in help-centre and wiki exports.
+_CHROME_NAME = re.compile(
+    r"(?:^|[-_ ])(?:breadcrumbs?|breadcrumb-section|cookies?|cookie-banner|consent|footer|"
+    r"site-header|main-header|page-metadata|sidebar|navbar|navigation|nav|menu|skip-link|"
+    r"share|social|comments?|article-votes|article-subscribe|related-articles|"
+    r"recent-articles|attachments?|labels-section|likes-and-labels-container|print-only)"
+    r"(?:$|[-_ ])",
+    re.IGNORECASE,
+)
+_HEADINGS = {f"h{level}": level for level in range(1, 7)}
+_BLOCK_TAGS = {"p", "pre", "ul", "ol", "table", "blockquote", "div", "section", "article",
+               "main", "figure", "figcaption", "dl", "dt", "dd", "hr", "address", "details",
+               "summary", "center", "body", "li", "tr", "td", "th"} | set(_HEADINGS)  # fmt: skip
+_CONTAINERS = {"div", "section", "article", "main", "figure", "body", "address", "details",
+               "center", "dl"}  # fmt: skip
+#: Where the article itself is, most specific first.
+_CONTENT_ROOTS = (
+    "//*[@id='main-content']",  # Confluence
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-body ')]",  # Zendesk
+    "//article",
+    "//main",
+    "//*[@role='main']",
+)
+_TITLE_PATHS = (
+    "//*[@id='title-text']",  # Confluence: "Space : Page title"
+    "//h1[contains(concat(' ', normalize-space(@class), ' '), ' article-title ')]",
+    "//article//h1",
+    "//main//h1",
+    "//h1",
+)
+_BREAK = "\u2028"  # a <br>, until lines are split
+_ALT_OPEN, _ALT_CLOSE = "\u2063\u2062", "\u2062\u2063"  # around alt text, until checked
+
+
+def read_html(text: str) -> ReadResult:
+    """A whole HTML page: its article's title and content, without the page around it."""
+    try:
+        document = lxml_html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise UnreadableHtml(f"not readable as HTML: {exc}") from exc
+    title = _title(document)
+    root = next((found[0] for path in _CONTENT_ROOTS if (found := document.xpath(path))), None)
+    if root is None:
+        root = document.find("body")
+    if root is None:
+        root = document
+    walker = _Walker(title_element=title[1] if title else None)
+    if root.tag not in ("body", "html"):
+        where = root.get("id") or root.get("class") or root.tag
+        walker.dropped.append(f"the page around the article ({where.split()[0]})")
+    walker.walk(root)
+    return ReadResult(
+        blocks=walker.blocks, title=title[0] if title else None, dropped=walker.dropped
+    )
+
+
+def read_html_fragment(text: str) -> ReadResult:
+    """HTML inside another format (a Markdown file's raw HTML blocks)."""
+    try:
+        fragment = lxml_html.fragment_fromstring(text, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return ReadResult(blocks=[], dropped=["HTML that could not be read"])
+    walker = _Walker(title_element=None)
+    walker.walk(fragment)
+    return ReadResult(blocks=walker.blocks, dropped=walker.dropped)
+
+
+def _title(document: lxml_html.HtmlElement) -> tuple[str, lxml_html.HtmlElement | None] | None:
+    for path in _TITLE_PATHS:
+        for element in document.xpath(path):
+            text = " ".join(element.text_content().split())
+            if path.startswith("//*[@id='title-text']") and " : " in text:
+                text = text.split(" : ", 1)[1].strip()  # drop the space name
+            if text:
+                heading = element if element.tag in _HEADINGS else element.getparent()
+                return text, heading
+    title = document.find(".//title")
+    if title is not None and title.text and title.text.strip():
+        return " ".join(title.text.split()), None
+    return None
+
+
+def _chrome_reason(element: lxml_html.HtmlElement) -> str | None:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag in _CODE:
+        return tag
+    if tag in _FORM:
+        return "form"
+    if tag in _CHROME:
+        return tag
+    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
+        return "hidden element"
+    if (element.get("role") or "").lower() in _CHROME_ROLES:
+        return f"{element.get('role')} region"
+    names = f"{element.get('id') or ''} {element.get('class') or ''}"
+    if names.strip() and _CHROME_NAME.search(names):
+        return f"page chrome ({names.strip()[:40]})"
+    return None
+
+
+@dataclass
+class _Walker:
+    title_element: lxml_html.HtmlElement | None
+    blocks: list[Block] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    buffer: list[str] = field(default_factory=list)
+    quote: int = 0
+
+    def walk(self, element: lxml_html.HtmlElement) -> None:
+        self.container(element)
+        self.flush()
+
+    def skip(self, element: lxml_html.HtmlElement) -> bool:
+        if not isinstance(element.tag, str):  # comments, processing instructions
+            return True
+        if element is self.title_element:
+            return True
+        reason = _chrome_reason(element)
+        if reason is not None:
+            if reason not in self.dropped:
+                self.dropped.append(reason)
+            return True
+        return False
+
+    def container(self, element: lxml_html.HtmlElement) -> None:
+        self.buffer.append(element.text or "")
+        for child in element:
+            if not self.skip(child):
+                if child.tag in _BLOCK_TAGS:
+                    self.block(child)
+                else:
+                    self.buffer.append(self.inline(child))
+            self.buffer.append(child.tail or "")
+
+    def block(self, element: lxml_html.HtmlElement) -> None:
+        self.flush()
+        tag = element.tag
+        if tag in _HEADINGS:
+            text = _one_line(self.inline_children(element))
+            if text:
+                self.blocks.append(Block(kind="heading", text=text, level=_HEADINGS[tag]))
+        elif tag in ("ul", "ol"):
+            self.list(element, level=0)
+        elif tag == "table":
+            self.table(element)
+        elif tag == "blockquote":
+            self.quote += 1
+            self.container(element)
+            self.flush()
+            self.quote -= 1
+        elif tag == "pre":  # preformatted: its line breaks are the writer's
+            self.buffer.append(self.inline_children(element).replace("\n", _BREAK))
+            self.flush()
+        elif tag in ("p", "dt", "dd", "figcaption", "summary", "li", "td", "th", "tr"):
+            self.buffer.append(self.inline_children(element))
+            self.flush()
+        elif tag == "hr":
+            pass
+        else:  # div, section, article, …
+            self.container(element)
+            self.flush()
+
+    def flush(self) -> None:
+        raw = "".join(self.buffer)
+        self.buffer = []
+        text = _checked_alt(_lines(raw), self.dropped)
+        if not text:
+            return
+        if self.quote:
+            self.blocks.append(Block(kind="quote", text=text))
+        else:
+            self.blocks.extend(
+                lines_to_blocks(text.split("\n"), paragraphs_by_blank_lines=True, keep_breaks=True)
+            )
+
+    def inline(self, element: lxml_html.HtmlElement) -> str:
+        tag = element.tag
+        if tag == "br":
+            return _BREAK
+        if tag == "img":
+            alt = content_alt(element.get("alt"))
+            return f"{_ALT_OPEN}{alt}{_ALT_CLOSE}" if alt else ""
+        if tag == "a":
+            text = _one_line(self.inline_children(element))
+            return link_text(text, element.get("href"))
+        return self.inline_children(element)
+
+    def inline_children(self, element: lxml_html.HtmlElement) -> str:
+        parts = [element.text or ""]
+        for child in element:
+            if not self.skip(child):
+                parts.append(self.inline(child))
+            parts.append(child.tail or "")
+        return "".join(parts)
+
+    def list(self, element: lxml_html.HtmlElement, level: int) -> None:
+        ordered = element.tag == "ol"
+        first = True
+        for item in element:
+            if self.skip(item) or item.tag != "li":
+                continue
+            own: list[str] = [item.text or ""]
+            nested: list[lxml_html.HtmlElement] = []
+            for child in item:
+                if not self.skip(child):
+                    if child.tag in ("ul", "ol"):
+                        nested.append(child)
+                    elif child.tag in ("p", "div"):
+                        own.append(_BREAK + self.inline_children(child) + _BREAK)
+                    else:
+                        own.append(self.inline(child))
+                own.append(child.tail or "")
+            text = _checked_alt(_lines("".join(own)), self.dropped)
+            if text:
+                self.blocks.append(
+                    Block(
+                        kind="list_item", text=text, level=level, ordered=ordered, opens_list=first
+                    )
+                )
+                first = False
+            for sub in nested:
+                self.list(sub, level + 1)
+
+    def table(self, element: lxml_html.HtmlElement) -> None:
+        rows: list[list[str]] = []
+        header = False
+        for row in _rows(element):
+            cells = [c for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+            if not rows:
+                parent = row.getparent()
+                in_head = parent is not None and parent.tag == "thead"
+                header = in_head or (bool(cells) and all(c.tag == "th" for c in cells))
+            texts = [_one_line(_checked_alt(_lines(self.inline_children(c)), [])) for c in cells]
+            if any(texts):
+                rows.append(texts)
+        if not rows:
+            return
+        head = tuple(rows[0]) if header and len(rows) > 1 else ()
+        body = rows[1:] if head else rows
+        self.blocks.append(Block(kind="table", header=head, rows=tuple(map(tuple, body))))
+
+
+def _rows(table: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlElement]:
+    """The table's own rows, in order (not those of a table nested in a cell)."""
+    for child in table:
+        if child.tag == "tr":
+            yield child
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            yield from (row for row in child if row.tag == "tr")
+
+
+def _lines(raw: str) -> str:
+    """HTML whitespace collapsed; only <br> breaks a line."""
+    return tidy(re.sub(r"[\n\r\t]", " ", raw).replace(_BREAK, "\n"))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.replace(_BREAK, " ").split())
+
+
+def _checked_alt(text: str, dropped: list[str]) -> str:
+    """Alt text is content inside text (an icon named in a sentence); an image alone in its
+    paragraph is an illustration, and its alt text no tip."""
+    if _ALT_OPEN not in text:
+        return text
+    without = re.sub(f"{_ALT_OPEN}.*?{_ALT_CLOSE}", "", text, flags=re.DOTALL)
+    if not without.strip():
+        dropped.append("an image on its own (its alt text is no tip)")
+        return ""
+    return tidy(text.replace(_ALT_OPEN, "").replace(_ALT_CLOSE, ""))

@@ -1,0 +1,192 @@
+"""The Markdown reader: CommonMark with GFM tables, by markdown-it-py (already installed with
+rich, and the reference CommonMark implementation's Python port)."""
+
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from pipeline.blocks import Block
+from pipeline.readers.html import read_html_fragment
+from pipeline.readers.inline import content_alt, link_text, tidy
+from pipeline.readers.plain_text import is_heading_like, lines_to_blocks
+from pipeline.readers.result import ReadResult
+
+_PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def read_markdown(text: str) -> ReadResult:
+    return _Reader().read(_PARSER.parse(text))
+
+
+@dataclass
+class _Item:
+    level: int
+    ordered: bool
+    first: bool
+    index: int | None = None  # of its block, once its first paragraph is read
+
+
+@dataclass
+class _Reader:
+    blocks: list[Block] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    lists: list[list[bool]] = field(default_factory=list)  # open lists: [ordered, no item yet]
+    items: list[_Item] = field(default_factory=list)
+    quote_depth: int = 0
+    heading_level: int | None = None
+    section_level: int | None = None  # of the last real (#) heading
+    table: list[list[str]] | None = None
+    table_header_rows: int = 0
+    in_thead: bool = False
+
+    def read(self, tokens: list[Token]) -> ReadResult:
+        for token in tokens:
+            self.token(token)
+        return ReadResult(blocks=self.blocks, dropped=self.dropped)
+
+    def token(self, token: Token) -> None:
+        kind = token.type
+        if kind == "heading_open":
+            self.heading_level = self.section_level = int(token.tag[1])
+        elif kind == "heading_close":
+            self.heading_level = None
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            self.lists.append([kind == "ordered_list_open", True])
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            self.lists.pop()
+        elif kind == "list_item_open":
+            ordered, first = self.lists[-1]
+            self.lists[-1][1] = False
+            self.items.append(_Item(level=len(self.lists) - 1, ordered=ordered, first=first))
+        elif kind == "list_item_close":
+            self.items.pop()
+        elif kind == "blockquote_open":
+            self.quote_depth += 1
+        elif kind == "blockquote_close":
+            self.quote_depth -= 1
+        elif kind == "table_open":
+            self.table, self.table_header_rows = [], 0
+        elif kind == "thead_open":
+            self.in_thead = True
+        elif kind == "thead_close":
+            self.in_thead = False
+        elif kind == "tr_open" and self.table is not None:
+            self.table.append([])
+            self.table_header_rows += self.in_thead
+        elif kind == "table_close" and self.table is not None:
+            self.table_block(self.table, self.table_header_rows)
+            self.table = None
+        elif kind == "inline":
+            self.inline(token)
+        elif kind in ("fence", "code_block"):
+            self.text_block(tidy(token.content), keep_breaks=True)
+        elif kind == "html_block":
+            fragment = read_html_fragment(token.content)
+            self.blocks.extend(fragment.blocks)
+            self.dropped.extend(fragment.dropped)
+
+    def inline(self, token: Token) -> None:
+        children = token.children or []
+        text = tidy(_inline_text(children))
+        hard_breaks = any(
+            c.type == "hardbreak"
+            or (c.type == "html_inline" and c.content.lower().startswith("<br"))
+            for c in children
+        )
+        if self.table is not None:
+            self.table[-1].append(" ".join(text.split()))
+        elif self.heading_level is not None:
+            if text:
+                self.blocks.append(Block(kind="heading", text=text, level=self.heading_level))
+            else:
+                self.dropped.append("an empty heading")
+        elif self.items:
+            self.item_text(self.items[-1], text)
+        elif not text:
+            if children:
+                self.dropped.append("an image without content alt text")
+        elif _only_strong(children) and is_heading_like(text):
+            # A bold line on its own is how many editors write a minor heading.
+            self.blocks.append(Block(kind="heading", text=text, level=self.minor_level()))
+        else:
+            self.text_block(text, keep_breaks=hard_breaks)
+
+    def item_text(self, item: _Item, text: str) -> None:
+        if not text:
+            return
+        if item.index is None:
+            item.index = len(self.blocks)
+            block = Block(
+                kind="list_item",
+                text=text,
+                level=item.level,
+                ordered=item.ordered,
+                opens_list=item.first,
+            )
+            self.blocks.append(block)
+        else:  # a later paragraph of the same item
+            block = self.blocks[item.index]
+            self.blocks[item.index] = block.model_copy(update={"text": f"{block.text}\n{text}"})
+
+    def text_block(self, text: str, *, keep_breaks: bool = False) -> None:
+        if not text:
+            return
+        if self.quote_depth:
+            self.blocks.append(Block(kind="quote", text=text))
+            return
+        # Lists and headings typed by hand (● …, a) …, （1）…, 一、…) are read as in plain text.
+        self.blocks.extend(
+            lines_to_blocks(
+                text.split("\n"), paragraphs_by_blank_lines=True, keep_breaks=keep_breaks
+            )
+        )
+
+    def table_block(self, rows: list[list[str]], header_rows: int) -> None:
+        rows = [row for row in rows if any(row)]
+        if not rows:
+            return
+        header = tuple(rows[0]) if header_rows and any(rows[0]) else ()
+        body = rows[1:] if header else rows
+        self.blocks.append(
+            Block(kind="table", header=header, rows=tuple(tuple(row) for row in body))
+        )
+
+    def minor_level(self) -> int:
+        return min(self.section_level + 1, 6) if self.section_level else 2
+
+
+def _only_strong(children: list[Token]) -> bool:
+    meaningful = [c for c in children if not (c.type == "text" and not c.content.strip())]
+    return (
+        len(meaningful) >= 3
+        and meaningful[0].type == "strong_open"
+        and meaningful[-1].type == "strong_close"
+        and not any(c.type == "strong_open" for c in meaningful[1:-1])
+    )
+
+
+def _inline_text(children: list[Token]) -> str:
+    out: list[str] = []
+    link: list[str] | None = None  # the text of an open link
+    href: str | None = None
+    for child in children:
+        piece = ""
+        if child.type in ("text", "code_inline"):
+            piece = child.content
+        elif child.type in ("softbreak", "hardbreak"):
+            piece = "\n"
+        elif child.type == "image":
+            piece = content_alt(child.content)
+        elif child.type == "html_inline":
+            piece = "\n" if child.content.lower().startswith("<br") else ""
+        elif child.type == "link_open":
+            link, href = [], str(child.attrs.get("href") or "")
+            continue
+        elif child.type == "link_close" and link is not None:
+            piece, link = link_text("".join(link), href), None
+        if link is not None:
+            link.append(piece)
+        else:
+            out.append(piece)
+    return "".join(out)

@@ -1,0 +1,233 @@
+"""The Word reader: .docx files by python-docx, the kept library for them.
+
+Headings come from heading styles (or an outline level), list items from list styles or
+Word numbering, with their level; tables are read row by row. A .docx is a ZIP archive, so it
+is checked before anything is unpacked: a valid archive with a document part, and no more
+uncompressed bytes than the limit allows (a small file that inflates to gigabytes is refused).
+"""
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+import docx
+from docx.document import Document
+from docx.opc.exceptions import PackageNotFoundError
+from docx.table import Table
+from docx.text.hyperlink import Hyperlink
+from docx.text.paragraph import Paragraph
+from lxml import etree
+
+from pipeline.blocks import Block
+from pipeline.readers.inline import link_text, tidy
+from pipeline.readers.plain_text import is_heading_like, lines_to_blocks
+from pipeline.readers.result import ReadResult
+
+#: A .docx may unpack to this many times the article size limit: Word's XML is verbose (text
+#: compresses 5–10×), but a file that inflates further is a zip bomb, not an article.
+UNPACKED_FACTOR = 10
+
+_HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
+_LIST_STYLE = re.compile(r"^list(?:\s+(bullet|number|paragraph|continue))?(?:\s+(\d))?$", re.I)
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+class UnreadableWord(ValueError):
+    pass
+
+
+def check_archive(raw: bytes, max_unpacked: int) -> None:
+    """Refuse what is not a .docx, or unpacks beyond ``max_unpacked`` bytes, before unpacking."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile as exc:
+        legacy = raw.startswith(b"\xd0\xcf\x11\xe0")  # the OLE header of Word 97-2003 .doc
+        hint = "an old Word .doc file: save it as .docx" if legacy else "not a ZIP archive"
+        raise UnreadableWord(f"not a Word .docx file ({hint})") from exc
+    with archive:
+        infos = archive.infolist()
+        names = {info.filename for info in infos}
+        if "word/document.xml" not in names:
+            raise UnreadableWord("not a Word document: the archive has no word/document.xml")
+        unpacked = sum(info.file_size for info in infos)
+        if unpacked > max_unpacked:
+            raise UnreadableWord(
+                f"unpacks to {unpacked} bytes, over the limit of {max_unpacked} "
+                f"({UNPACKED_FACTOR}× CSGUIDE_MAX_ARTICLE_BYTES): refused as a possible zip bomb"
+            )
+        if any(info.flag_bits & 0x1 for info in infos):
+            raise UnreadableWord("the document is password-protected; save it without a password")
+
+
+def read_word(raw: bytes, max_unpacked: int) -> ReadResult:
+    check_archive(raw, max_unpacked)
+    try:
+        document = docx.Document(io.BytesIO(raw))
+    except (
+        PackageNotFoundError,
+        KeyError,
+        ValueError,
+        etree.XMLSyntaxError,
+        zipfile.BadZipFile,
+    ) as exc:
+        raise UnreadableWord(f"not a readable Word document: {exc}") from exc
+    reader = _Reader(document)
+    reader.read()
+    title = reader.title or (document.core_properties.title or "").strip() or None
+    return ReadResult(blocks=reader.blocks, title=title, dropped=reader.dropped)
+
+
+@dataclass
+class _Reader:
+    document: Document
+    blocks: list[Block] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    title: str | None = None
+    section_level: int | None = None
+    list_key: str = ""  # which Word list the last item belonged to
+
+    def read(self) -> None:
+        for part in self.document.iter_inner_content():
+            if isinstance(part, Table):
+                self.table(part)
+            else:
+                self.paragraph(part)
+
+    def paragraph(self, paragraph: Paragraph) -> None:
+        text = tidy(_paragraph_text(paragraph))
+        style = _style_names(paragraph)
+        if not text:
+            return
+        if any(name.startswith("toc") for name in style):
+            _note(self.dropped, "table of contents")
+            return
+        if "title" in style and self.title is None and not self.blocks:
+            self.title = " ".join(text.split())
+            return
+        level = _heading_level(paragraph, style)
+        if level is not None:
+            self.section_level = level
+            self.blocks.append(Block(kind="heading", text=" ".join(text.split()), level=level))
+            return
+        listed = _list_item(self.document, paragraph, style)
+        if listed is not None:
+            depth, ordered, list_key = listed
+            opens = not self.blocks or self.blocks[-1].kind != "list_item"
+            opens = opens or (depth == 0 and list_key != self.list_key)
+            self.list_key = list_key
+            self.blocks.append(
+                Block(kind="list_item", text=text, level=depth, ordered=ordered, opens_list=opens)
+            )
+            return
+        if any("quote" in name for name in style):
+            self.blocks.append(Block(kind="quote", text=text))
+            return
+        if _all_bold(paragraph) and "\n" not in text and is_heading_like(text):
+            # A bold line on its own is how many writers make a minor heading in Word.
+            level = min(self.section_level + 1, 6) if self.section_level else 2
+            self.blocks.append(Block(kind="heading", text=text, level=level))
+            return
+        # Lists and headings typed by hand (1) …, ● …, 一、…) are read as in plain text.
+        self.blocks.extend(
+            lines_to_blocks(text.split("\n"), paragraphs_by_blank_lines=True, keep_breaks=True)
+        )
+
+    def table(self, table: Table) -> None:
+        rows: list[list[str]] = []
+        marked_header = False
+        for index, row in enumerate(table.rows):
+            cells, seen = [], set()
+            for cell in row.cells:
+                if id(cell._tc) in seen:  # a merged cell repeats across the columns it spans
+                    continue
+                seen.add(id(cell._tc))
+                cells.append(" ".join(cell.text.split()))
+            if index == 0:
+                tr_pr = row._tr.trPr
+                marked_header = tr_pr is not None and tr_pr.find(f"{_W}tblHeader") is not None
+            if any(cells):
+                rows.append(cells)
+        if not rows:
+            return
+        # Word rarely marks a header row; a table of several rows nearly always has one.
+        header = tuple(rows[0]) if (marked_header or len(rows) > 1) else ()
+        body = rows[1:] if header else rows
+        self.blocks.append(Block(kind="table", header=header, rows=tuple(map(tuple, body))))
+
+
+def _note(dropped: list[str], what: str) -> None:
+    if what not in dropped:
+        dropped.append(what)
+
+
+def _paragraph_text(paragraph: Paragraph) -> str:
+    parts = []
+    for content in paragraph.iter_inner_content():
+        if isinstance(content, Hyperlink):
+            parts.append(link_text(content.text, content.address or None))
+        else:
+            parts.append(content.text)
+    return "".join(parts).replace("\t", " ")
+
+
+def _style_names(paragraph: Paragraph) -> list[str]:
+    """The paragraph's style name and those it is based on, lowercased."""
+    names: list[str] = []
+    style = paragraph.style
+    while style is not None and len(names) < 8:
+        names.append((style.name or "").lower())
+        style = style.base_style
+    return names
+
+
+def _heading_level(paragraph: Paragraph, style: list[str]) -> int | None:
+    for name in style:
+        match = _HEADING_STYLE.match(name)
+        if match:
+            return max(1, int(match[1]))
+        if name == "title":
+            return 1
+    p_pr = paragraph._p.pPr
+    outline = p_pr.find(f"{_W}outlineLvl") if p_pr is not None else None
+    if outline is not None:
+        value = int(outline.get(f"{_W}val", "9"))
+        if value < 9:  # 9 is "body text"
+            return value + 1
+    return None
+
+
+def _list_item(
+    document: Document, paragraph: Paragraph, style: list[str]
+) -> tuple[int, bool, str] | None:
+    """(depth, ordered, which list) when the paragraph is a list item."""
+    p_pr = paragraph._p.pPr
+    num_pr = p_pr.numPr if p_pr is not None else None
+    if num_pr is not None and num_pr.numId is not None and num_pr.numId.val != 0:
+        depth = num_pr.ilvl.val if num_pr.ilvl is not None else 0
+        num_id = num_pr.numId.val
+        return depth, _numbering_is_ordered(document, num_id, depth), f"num {num_id}"
+    for name in style:
+        match = _LIST_STYLE.match(name)
+        if match and match[1] != "continue":
+            depth = int(match[2]) - 1 if match[2] else 0
+            kind = (match[1] or "").lower()
+            return max(depth, 0), kind == "number", f"style {kind}"
+    return None
+
+
+def _numbering_is_ordered(document: Document, num_id: int, level: int) -> bool:
+    try:
+        numbering = document.part.numbering_part.element
+    except (KeyError, NotImplementedError):
+        return False
+    formats = numbering.xpath(
+        f"w:abstractNum[@w:abstractNumId=string(../w:num[@w:numId='{num_id}']/"
+        f"w:abstractNumId/@w:val)]/w:lvl[@w:ilvl='{level}']/w:numFmt/@w:val"
+    )
+    return bool(formats) and formats[0] not in ("bullet", "none")
+
+
+def _all_bold(paragraph: Paragraph) -> bool:
+    runs = [run for run in paragraph.runs if run.text.strip()]
+    return bool(runs) and all(run.bold for run in runs)

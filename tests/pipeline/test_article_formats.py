@@ -1,0 +1,206 @@
+"""Articles as editors write them — plain text, Markdown, HTML exports and Word — each cut
+into the tips its labels expect (tests/pipeline/articles/*.expect.yaml)."""
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pipeline.load import load_content
+from pipeline.normalise import normalise_article
+from pipeline.segment import segment_article
+from tests.article_labels import cut, labelled_articles, score
+from tests.docx_builder import build_docx
+from tests.helpers import write_article
+
+ARTICLES = labelled_articles()
+
+
+def test_the_labelled_set_covers_every_format_in_every_language():
+    by_format: dict[str, set[str]] = {}
+    for article in ARTICLES:
+        by_format.setdefault(article.format, set()).add(article.lang)
+    assert set(by_format) == {"txt", "md", "html", "docx"}
+    for langs in by_format.values():
+        assert langs == {"lv", "it", "zh", "ru"}
+
+
+@pytest.mark.parametrize("article", ARTICLES, ids=lambda a: a.name)
+def test_article_is_cut_as_labelled(article, tmp_path):
+    title, tips = cut(article, tmp_path / "content")
+    result = score(article, title, tips)
+    assert result.problems == []
+
+
+def cut_one(tmp_path: Path, rel: str, data: str | bytes):
+    write_article(tmp_path, rel, data)
+    loaded = load_content(tmp_path, 1 << 20)
+    assert loaded.rejected == []
+    (source,) = loaded.files
+    normalised = normalise_article(source)
+    return normalised, segment_article(normalised.article)
+
+
+def test_markdown_table_is_one_tip_with_its_header_and_rows(tmp_path):
+    _, tips = cut_one(
+        tmp_path,
+        "it/tempi.md",
+        "# Tempi\n\n## Rimborsi\n\n| Caso | Tempo |\n|---|:--|\n| Integro | 14 giorni |\n"
+        "| Difettoso | 30 giorni |\n",
+    )
+    (table,) = tips
+    assert table.kind == "table"
+    assert table.table is not None
+    assert table.table.header == ("Caso", "Tempo")
+    assert table.table.rows == (("Integro", "14 giorni"), ("Difettoso", "30 giorni"))
+    assert table.text == "Caso: Integro; Tempo: 14 giorni\nCaso: Difettoso; Tempo: 30 giorni"
+    assert (table.title, table.context) == ("Rimborsi", "Tempi")
+
+
+def test_a_txt_file_holding_markdown_is_read_as_markdown(tmp_path):
+    normalised, tips = cut_one(
+        tmp_path, "lv/zvani.txt", "# Zvani\n\n## Sveiciens\n\nSakiet **savu vārdu** skaidri.\n"
+    )
+    assert normalised.article.format == "markdown"
+    assert normalised.article.title == "Zvani"
+    assert [(t.title, t.text) for t in tips] == [("Sveiciens", "Sakiet savu vārdu skaidri.")]
+
+
+def test_lead_in_joins_its_list_and_a_second_list_stays_apart(tmp_path):
+    _, tips = cut_one(
+        tmp_path,
+        "lv/atmaksa.md",
+        "# Atmaksa\n\nKā rīkoties:\n\n1. pārbaudiet pasūtījumu;\n2. ierakstiet pieprasījumu.\n\n"
+        "- Pateicieties klientam.\n  - Arī dusmīgam.\n- Piedāvājiet alternatīvu.\n",
+    )
+    assert [(t.kind, t.text) for t in tips] == [
+        ("list", "Kā rīkoties:\n1. pārbaudiet pasūtījumu;\n2. ierakstiet pieprasījumu."),
+        ("list_item", "Pateicieties klientam.\n◦ Arī dusmīgam."),
+        ("list_item", "Piedāvājiet alternatīvu."),
+    ]
+
+
+def test_a_long_list_after_a_lead_in_keeps_one_tip_per_item_titled_by_the_lead_in(tmp_path):
+    items = "".join(f"- Regola numero {n}, da seguire sempre con attenzione.\n" for n in range(12))
+    _, tips = cut_one(tmp_path, "it/regole.md", f"# Regole\n\nSeguite queste regole:\n\n{items}")
+    assert len(tips) == 12
+    assert {(t.kind, t.title, t.context) for t in tips} == {
+        ("list_item", "Seguite queste regole", "Regole")
+    }
+
+
+def test_html_export_keeps_content_and_drops_chrome_and_code(tmp_path):
+    page = """<!DOCTYPE html><html><head><title>Возвраты – Центр поддержки</title>
+    <script>var secret = 1;</script><style>p{color:red}</style></head><body>
+    <header><img src="logo.png" alt="Логотип"><nav><a href="/">Главная</a></nav></header>
+    <main><article><h1>Возвраты</h1><div class="article-body">
+    <p onclick="steal()">Проверьте <b>номер</b> заказа в <a href="https://crm.example/o">CRM</a>.</p>
+    <p>Нажмите <img src="pen.png" alt="карандаш"> и исправьте адрес.</p>
+    <p><img src="shot.png" alt="Снимок экрана"></p>
+    <p>Оператор: Добрый день!<br>Клиент: Здравствуйте.</p>
+    <script>document.write("вставка")</script></div></article></main>
+    <div class="cookie-banner">Мы используем cookie</div><footer>© 2026</footer></body></html>"""
+    normalised, tips = cut_one(tmp_path, "ru/vozvraty.html", page)
+    assert normalised.article.title == "Возвраты"
+    assert [t.text for t in tips] == [
+        "Проверьте номер заказа в CRM (https://crm.example/o).",
+        "Нажмите карандаш и исправьте адрес.",
+        "Оператор: Добрый день!\nКлиент: Здравствуйте.",
+    ]
+    everything = normalised.article.body + "".join(t.text for t in tips)
+    for leaked in ("secret", "steal", "вставка", "cookie", "©", "Главная", "Снимок", "color"):
+        assert leaked not in everything
+    assert normalised.removed[:2] == (
+        "dropped: the page around the article (article-body)",
+        "dropped: an image on its own (its alt text is no tip)",
+    )
+    assert "dropped: script" in normalised.removed
+
+
+def test_word_document_headings_lists_and_tables(tmp_path):
+    path = build_docx(
+        {
+            "body": [
+                ["Title", "Работа с жалобами"],
+                ["Normal", "Вступление со **ссылкой** на [форму](https://intranet.example/f)."],
+                ["Heading 1", "Первый звонок"],
+                ["List Bullet", "Выслушайте клиента"],
+                ["List Bullet 2", "не перебивайте"],
+                ["List Number", "Извинитесь"],
+                ["Heading 2", "Сроки"],
+                {"table": [["Случай", "Срок"], ["Брак", "30 дней"]]},
+            ]
+        },
+        tmp_path / "ru" / "zhaloby.docx",
+    )
+    normalised, tips = cut_one(tmp_path, "ru/zhaloby.docx", path.read_bytes())
+    assert normalised.article.title == "Работа с жалобами"
+    assert [(t.kind, t.title, t.context, t.text) for t in tips] == [
+        (
+            "paragraph",
+            "Работа с жалобами",
+            "Работа с жалобами",
+            "Вступление со ссылкой на форму (https://intranet.example/f).",
+        ),
+        ("list_item", "Первый звонок", "Работа с жалобами", "Выслушайте клиента\n◦ не перебивайте"),
+        ("list_item", "Первый звонок", "Работа с жалобами", "Извинитесь"),
+        ("table", "Сроки", "Первый звонок", "Случай: Брак; Срок: 30 дней"),
+    ]
+
+
+def test_word_list_styles_read_like_word_numbering(tmp_path):
+    spec = {"body": [["Title", "Titolo"], ["List Number", "Primo"], ["List Number 2", "dettaglio"]]}
+    word = build_docx(spec, tmp_path / "a.docx")
+    styles = build_docx(spec, tmp_path / "b.docx", word_lists=False)
+    cuts = []
+    for name, path in (("a", word), ("b", styles)):
+        _, tips = cut_one(tmp_path / name, f"it/{name}.docx", path.read_bytes())
+        cuts.append([(t.kind, t.text) for t in tips])
+    assert cuts[0] == cuts[1] == [("list_item", "Primo\n◦ dettaglio")]
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (
+            b"Just some text, saved with the wrong name.",
+            "not a Word .docx file (not a ZIP archive)",
+        ),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64,
+            "not a Word .docx file (an old Word .doc file: save it as .docx)",
+        ),
+        (_zip({"hello.txt": b"hi"}), "not a Word document: the archive has no word/document.xml"),
+    ],
+)
+def test_a_file_that_is_not_a_docx_is_rejected_and_the_others_still_land(tmp_path, data, reason):
+    from pipeline.ingest import run_ingest
+    from pipeline.settings import Settings
+    from tests.fakes import FakeTranslator
+
+    content = tmp_path / "content"
+    write_article(content, "it/rotto.docx", data)
+    write_article(content, "it/buono.md", "# Buono\n\nRispondete entro tre squilli, sempre.\n")
+    settings = Settings(content_dir=content, data_dir=tmp_path / "data")
+    report = run_ingest(settings, translator=FakeTranslator())
+    assert report.status == "partial"
+    assert [(p.path, p.reason) for p in report.rejected] == [("it/rotto.docx", reason)]
+    assert report.tips == 1
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
+    bomb = _zip({"word/document.xml": b"<w:document>" + b" " * (12 << 20)})
+    assert len(bomb) < 1 << 20  # small on disk
+    write_article(tmp_path, "lv/bumba.docx", bomb)
+    (source,) = load_content(tmp_path, 1 << 20).files
+    with pytest.raises(Exception, match="refused as a possible zip bomb"):
+        normalise_article(source, 1 << 20)
