@@ -27,9 +27,9 @@ from pipeline.argos import ModelPackageError, install_package, installed_package
 from pipeline.editor_translations import load_translation_file, template, translation_path
 from pipeline.files import atomic_write_text
 from pipeline.index import save_missing_surface_forms, save_missing_tips
-from pipeline.ingest import read_article, run_ingest
-from pipeline.languages import INDEX_LANGS, LANGUAGE_NAMES
-from pipeline.load import RejectedFile
+from pipeline.ingest import Preview, preview_file, read_article, run_ingest
+from pipeline.languages import CONTENT_LANGS, INDEX_LANGS, LANGUAGE_NAMES
+from pipeline.load import ARTICLE_SUFFIXES, RejectedFile
 from pipeline.model_index import install_online
 from pipeline.publish import (
     PublishedVersion,
@@ -90,7 +90,8 @@ def ingest(
         bool, typer.Option("--force", help="Process every article again, even unchanged ones.")
     ] = False,
 ) -> None:
-    """Turn content/<lang>/*.txt into published per-language indexes.
+    """Turn the articles in content/<lang>/ (.txt, .md, .html, .docx) into published
+    per-language indexes.
 
     Exit status: 0 all published, 1 partial (some files rejected, the rest published),
     2 nothing published (the previous version, if any, keeps serving).
@@ -127,6 +128,13 @@ def _print_report(report: IngestReport) -> None:
             else ""
         )
     )
+    for label, ids in (
+        ("added", report.articles_added),
+        ("changed", report.articles_changed),
+        ("removed", report.articles_removed),
+    ):
+        if ids:
+            out.print(f"  {label}: " + escape(", ".join(ids)))
     _print_glossary_counts(report)
     if report.languages:
         table = Table(
@@ -150,6 +158,8 @@ def _print_report(report: IngestReport) -> None:
         out.print(f"[red]rejected[/] {escape(problem.path)}: {escape(problem.reason)}")
     for kept in report.articles_kept:
         out.print(f"[yellow]kept[/] {escape(kept)}: its last good version stays published")
+    for kept in report.translations_kept:
+        out.print(f"[yellow]kept[/] {escape(kept)}: its last good version keeps serving")
     for problem in report.glossary.problems:
         out.print(f"[red]glossary[/] {escape(problem.path)}: {escape(problem.reason)}")
     if report.glossary.kept_from:
@@ -192,6 +202,101 @@ def _print_translation(report: IngestReport) -> None:
         out.print(f"[red]model failed[/] {pair}: {escape(reason)}")
     for problem in translation.flagged:
         out.print(f"[yellow]flagged[/] {escape(problem.path)}: {escape(problem.reason)}")
+
+
+@app.command()
+def preview(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Article files (or folders of them) to cut, in any format."),
+    ],
+    lang: Annotated[
+        str | None,
+        typer.Option(help="The articles' language, for files outside content/<lang>/."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Show how files will be cut into tips, without publishing anything.
+
+    Each tip with its kind, title (and the heading above it) and text, then what was dropped.
+    Exit status: 0 every file gives tips, 1 a file would be rejected (the reason is shown).
+    """
+    if lang is not None and lang not in CONTENT_LANGS:
+        err.print(f"[red]error[/]: --lang must be one of {', '.join(CONTENT_LANGS)}, not {lang!r}")
+        raise typer.Exit(2)
+    settings = get_settings()
+    previews = []
+    for path in _article_paths(paths):
+        file_lang = path.parent.name if path.parent.name in CONTENT_LANGS else lang
+        if file_lang is None:
+            previews.append(
+                Preview(
+                    str(path),
+                    rejected="no language: put the file in content/<lang>/ or pass --lang",
+                )
+            )
+            continue
+        previews.append(preview_file(path, file_lang, settings.max_article_bytes))  # type: ignore[arg-type]
+    if as_json:
+        out.print_json(json.dumps([_preview_json(p) for p in previews], ensure_ascii=False))
+    else:
+        for item in previews:
+            _print_preview(item)
+    raise typer.Exit(1 if any(p.rejected for p in previews) or not previews else 0)
+
+
+def _article_paths(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                sorted(
+                    child
+                    for child in path.iterdir()
+                    if child.is_file() and child.suffix.lower() in ARTICLE_SUFFIXES
+                )
+            )
+        else:
+            found.append(path)
+    if not found:
+        err.print("[red]no article files given[/]")
+    return found
+
+
+def _preview_json(item: Preview) -> dict[str, object]:
+    article = item.article
+    return {
+        "path": item.path,
+        "rejected": item.rejected,
+        "format": article.format if article else None,
+        "title": article.title if article else None,
+        "tips": [tip.model_dump(mode="json", exclude={"hash"}) for tip in item.tips],
+        "dropped": list(item.dropped),
+    }
+
+
+def _print_preview(item: Preview) -> None:
+    if item.rejected is not None or item.article is None:
+        out.print(f"[red]rejected[/] {escape(item.path)}: {escape(item.rejected or '')}")
+        return
+    article = item.article
+    out.print(
+        f"[bold]{escape(item.path)}[/] ({article.format}) → {escape(article.id)}: "
+        f"“{escape(article.title)}”, {len(item.tips)} tip(s)"
+    )
+    for tip in item.tips:
+        where = tip.title if tip.context == article.title else f"{tip.context} › {tip.title}"
+        out.print(f"  [cyan]{tip.position + 1:>3}[/] {tip.kind:<9} [bold]{escape(where)}[/]")
+        if tip.table is not None:
+            table = Table(*tip.table.header, show_header=bool(tip.table.header), padding=(0, 1))
+            for row in tip.table.rows:
+                table.add_row(*(escape(cell) for cell in row))
+            out.print(table)
+            continue
+        for line in tip.text.split("\n"):
+            out.print(f"      {escape(line)}")
+    for what in item.dropped:
+        out.print(f"  [yellow]dropped[/] {escape(what.removeprefix('dropped: '))}")
 
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)

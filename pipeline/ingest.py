@@ -27,6 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from pydantic import TypeAdapter
+
 from pipeline.analysis import analyzer_for
 from pipeline.argos import ArgosTranslator
 from pipeline.editor_translations import EditorTranslations, load_editor_translations
@@ -39,7 +41,13 @@ from pipeline.glossary import (
 from pipeline.index import FORMAT_VERSION, IndexValidationError, validate_index, write_index
 from pipeline.langcheck import check_language
 from pipeline.languages import CONTENT_LANGS, INDEX_LANGS
-from pipeline.load import ARTICLE_SUFFIXES, RejectedFile, SourceFile, load_content
+from pipeline.load import (
+    ARTICLE_SUFFIXES,
+    RejectedFile,
+    SourceFile,
+    load_content,
+    read_article_file,
+)
 from pipeline.normalise import normalise_article
 from pipeline.publish import (
     ARTICLES_FILE,
@@ -58,7 +66,15 @@ from pipeline.publish import (
     publish,
     remove_leftover_builds,
 )
-from pipeline.schema import Article, FileProblem, IngestReport, PublishedArticle, Tip, TipRecord
+from pipeline.schema import (
+    Article,
+    ContentLang,
+    FileProblem,
+    IngestReport,
+    PublishedArticle,
+    Tip,
+    TipRecord,
+)
 from pipeline.segment import SEGMENTER_VERSION, segment_article
 from pipeline.settings import Settings
 from pipeline.state import IngestState, ProcessedArticle, load_state, save_state
@@ -152,6 +168,7 @@ class _Run:
         glossary = self._read_glossary(previous)
 
         state = load_state(data_dir)
+        _keep_last_good_translations(editor, state, report)
         processed = _process_articles(
             loaded.files,
             state,
@@ -171,6 +188,7 @@ class _Run:
                 )
 
         entries = [processed[article_id] for article_id in sorted(processed)]
+        _report_article_changes(report, previous, entries)
         inputs = _inputs_fingerprint(entries, editor, self.translator, glossary)
         if (
             previous is not None
@@ -183,9 +201,7 @@ class _Run:
             report.status = "up-to-date"
             report.message = f"nothing changed since version {previous.name}"
             if report.articles_processed and not dry_run:  # e.g. only the segmenter cache moved
-                save_state(
-                    data_dir, IngestState(segmenter_version=SEGMENTER_VERSION, articles=processed)
-                )
+                save_state(data_dir, _new_state(processed, editor))
             self._finish()
             return
         memory = self._open_memory()
@@ -226,9 +242,7 @@ class _Run:
                 report.status = "published"
                 report.message = f"published version {report.version}"
             if not dry_run:
-                save_state(
-                    data_dir, IngestState(segmenter_version=SEGMENTER_VERSION, articles=processed)
-                )
+                save_state(data_dir, _new_state(processed, editor))
                 if memory is not None:
                     memory.mark_outdated_except(localised.live_segments)
         finally:
@@ -317,6 +331,52 @@ def _process_articles(
     return processed
 
 
+def _keep_last_good_translations(
+    editor: EditorTranslations, state: IngestState, report: IngestReport
+) -> None:
+    """A translation file that was good before and is rejected now keeps serving its last good
+    version (its rejection stays in the report, with the line to fix)."""
+    for problem in editor.rejected:
+        kept = state.translations.get(problem.path)
+        if kept is None or (kept.article, kept.lang) in editor.files:
+            continue
+        editor.files[(kept.article, kept.lang)] = kept
+        editor.paths[(kept.article, kept.lang)] = problem.path
+        report.translations_kept.append(problem.path)
+
+
+def _new_state(processed: dict[str, ProcessedArticle], editor: EditorTranslations) -> IngestState:
+    return IngestState(
+        segmenter_version=SEGMENTER_VERSION,
+        articles=processed,
+        translations={editor.paths[key]: document for key, document in editor.files.items()},
+    )
+
+
+def _report_article_changes(
+    report: IngestReport, previous: PublishedVersion | None, entries: list[ProcessedArticle]
+) -> None:
+    """Which articles this ingest adds, changes and removes, against the serving version."""
+    before: dict[str, PublishedArticle] = {}
+    if previous is not None:
+        try:
+            listed = _ARTICLE_LIST.validate_json((previous.path / ARTICLES_FILE).read_bytes())
+            before = {article.id: article for article in listed}
+        except (OSError, ValueError):
+            return  # the old list cannot be read: nothing to compare with, nothing claimed
+    now = {entry.article.id: _published_article(entry) for entry in entries}
+    report.articles_added = sorted(now.keys() - before.keys())
+    report.articles_removed = sorted(before.keys() - now.keys())
+    report.articles_changed = sorted(
+        article_id
+        for article_id in now.keys() & before.keys()
+        if now[article_id] != before[article_id]
+    )
+
+
+_ARTICLE_LIST = TypeAdapter(list[PublishedArticle])
+
+
 def _keep_last_good_versions(
     processed: dict[str, ProcessedArticle], state: IngestState, report: IngestReport
 ) -> None:
@@ -326,6 +386,34 @@ def _keep_last_good_versions(
         if article_id and article_id not in processed and article_id in state.articles:
             processed[article_id] = state.articles[article_id]
             report.articles_kept.append(article_id)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """How ingest would cut one file, without publishing anything."""
+
+    path: str
+    article: Article | None = None
+    tips: tuple[Tip, ...] = ()
+    dropped: tuple[str, ...] = ()
+    rejected: str | None = None  # why ingest would refuse the file
+
+
+def preview_file(path: Path, lang: ContentLang, max_bytes: int) -> Preview:
+    """Load, normalise, check and segment ``path`` exactly as ingest does."""
+    shown = str(path)
+    try:
+        source = read_article_file(path, lang, max_bytes)
+        normalised = normalise_article(source, max_bytes)
+        check = check_language(normalised.article)
+        if not check.ok:
+            raise RejectedFile(check.reason)
+        tips = segment_article(normalised.article)
+        if not tips:
+            raise RejectedFile("no tips found in the text")
+    except RejectedFile as exc:
+        return Preview(shown, rejected=str(exc))
+    return Preview(shown, normalised.article, tuple(tips), normalised.removed)
 
 
 def read_article(settings: Settings, article_id: str) -> tuple[Article, list[Tip]]:

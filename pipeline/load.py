@@ -136,6 +136,15 @@ def _article_candidates(lang_dir: Path, result: LoadResult, content_dir: Path) -
         yield entry
 
 
+def read_article_file(path: Path, lang: ContentLang, max_bytes: int) -> SourceFile:
+    """One article file wherever it is (for ``csguide preview``), read as ingest reads it;
+    raises :class:`RejectedFile` with the reason ingest would give."""
+    rel = f"{lang}/{path.name}"
+    if path.suffix.lower() == TRANSLATION_SUFFIX:
+        raise RejectedFile("an editor translation file, not an article: preview its article")
+    return _read_article(path, rel, lang, path.parent.resolve(), max_bytes, LoadResult())
+
+
 def _read_article(
     path: Path, rel: str, lang: ContentLang, root: Path, max_bytes: int, result: LoadResult
 ) -> SourceFile:

@@ -195,6 +195,20 @@ class IngestReport(BaseModel):
         default_factory=list,
         description="Articles whose file was rejected now; their last good version stays indexed.",
     )
+    articles_added: list[str] = Field(
+        default_factory=list, description="Articles published now that the last version lacked."
+    )
+    articles_changed: list[str] = Field(
+        default_factory=list,
+        description="Articles whose title, metadata or tips differ from the last version's.",
+    )
+    articles_removed: list[str] = Field(
+        default_factory=list, description="Articles of the last version that are gone now."
+    )
+    translations_kept: list[str] = Field(
+        default_factory=list,
+        description="Editor translation files rejected now whose last good version still serves.",
+    )
     tips: int = Field(0, description="Tips in the published content.")
     tips_by_source_lang: dict[str, int] = Field(default_factory=dict)
     languages: dict[str, dict[str, int]] = Field(

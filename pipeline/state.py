@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from pipeline.editor_translations import EditorTranslationFile
 from pipeline.files import atomic_write_text
 from pipeline.schema import Article, Tip
 
@@ -24,6 +25,9 @@ class ProcessedArticle(BaseModel):
 class IngestState(BaseModel):
     segmenter_version: int = 0
     articles: dict[str, ProcessedArticle] = {}
+    #: The editor translation files in use, by path: a file broken later keeps serving its
+    #: last good version, as an article does.
+    translations: dict[str, EditorTranslationFile] = {}
 
 
 def load_state(data_dir: Path) -> IngestState:

@@ -13,7 +13,7 @@ Titles and article titles (the tip's context) are translated the same way, as se
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from pipeline.editor_translations import EditorTranslation, EditorTranslations
@@ -23,6 +23,7 @@ from pipeline.schema import (
     SourceRef,
     Tip,
     TipRecord,
+    TipTable,
     TranslationInfo,
     TranslationReport,
 )
@@ -89,11 +90,36 @@ def _segments_needed(
             segments = needed[(tip.lang, lang)]
             if edited is None:
                 segments.add(tip.text)
+                segments.update(_table_cells(tip))
             if edited is None or edited.title is None:
                 segments.add(tip.title)
             if edited is None or edited.context is None:
                 segments.add(tip.context)
     return {pair: texts for pair, texts in needed.items() if texts}
+
+
+def _table_cells(tip: Tip) -> set[str]:
+    """A table's cells are translated one by one, so the table can be shown in every language."""
+    if tip.table is None:
+        return set()
+    cells = {*tip.table.header, *(cell for row in tip.table.rows for cell in row)}
+    return {cell for cell in cells if cell.strip()}
+
+
+def _translated_table(table: TipTable | None, good: Callable[[str], str | None]) -> TipTable | None:
+    """The table in another language, when every cell has a usable translation."""
+    if table is None:
+        return None
+
+    def row(cells: tuple[str, ...]) -> tuple[str, ...] | None:
+        out = tuple(good(cell) if cell.strip() else cell for cell in cells)
+        return None if None in out else out  # type: ignore[return-value]
+
+    header = row(table.header)
+    rows = [row(cells) for cells in table.rows]
+    if header is None or any(cells is None for cells in rows):
+        return None
+    return TipTable(header=header, rows=tuple(rows))  # type: ignore[arg-type]
 
 
 def _machine_translations(
@@ -159,7 +185,7 @@ def _record(
     report: TranslationReport,
 ) -> TipRecord:
     if tip.lang == lang:
-        return _make(tip, lang, tip.title, tip.context, tip.text, "original")
+        return _make(tip, lang, tip.title, tip.context, tip.text, "original", table=tip.table)
     translated = machine.get((tip.lang, lang), {})
 
     def good(text: str) -> str | None:
@@ -175,6 +201,8 @@ def _record(
             edited.text,
             "editor",
             outdated=edited.outdated,
+            # The editor's own table; without one the editor's text shows the table as lines.
+            table=edited.table,
         )
     text = good(tip.text)
     if text is not None:
@@ -186,6 +214,7 @@ def _record(
             text,
             "machine",
             model=translated[tip.text].model,
+            table=_translated_table(tip.table, good),
         )
     entry = translated.get(tip.text)
     if entry is not None and entry.problem is not None:
@@ -196,7 +225,7 @@ def _record(
         )
     pair = f"{tip.lang}→{lang}"
     report.untranslated[pair] = report.untranslated.get(pair, 0) + 1
-    return _make(tip, tip.lang, tip.title, tip.context, tip.text, "none")
+    return _make(tip, tip.lang, tip.title, tip.context, tip.text, "none", table=tip.table)
 
 
 def _make(
@@ -209,6 +238,7 @@ def _make(
     *,
     outdated: bool = False,
     model: str | None = None,
+    table: TipTable | None = None,
 ) -> TipRecord:
     return TipRecord(
         id=tip.id,
@@ -216,6 +246,7 @@ def _make(
         title=title,
         context=context,
         text=text,
+        table=table,
         position=tip.position,
         source=SourceRef(lang=tip.lang, article=tip.article, title=tip.title, text=tip.text),
         translation=TranslationInfo(

@@ -123,7 +123,11 @@ li {
 }
 li[aria-selected="true"] { border-color: var(--_accent); }
 h3 { margin: 0 0 4px; font-size: 1.05em; }
-.text { margin: 0; overflow-wrap: anywhere; }
+.text { margin: 0; overflow-wrap: anywhere; white-space: pre-line; }
+table.tip-table { border-collapse: collapse; margin: 2px 0; font-size: .95em; }
+.tip-table th, .tip-table td { border: 1px solid #d9dee6; padding: 3px 8px; text-align: left;
+  vertical-align: top; }
+.tip-table th { background: #f3f5f8; }
 mark { background: var(--_mark); color: inherit; padding: 0 1px; border-radius: 2px; }
 .meta { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-top: 8px;
         font-size: .85em; color: var(--_muted); }
@@ -145,6 +149,14 @@ function supported(tag) {
   if (!tag) return null;
   const primary = String(tag).toLowerCase().replace("_", "-").split("-")[0];
   return SUPPORTED.includes(primary) ? primary : null;
+}
+
+// A table tip comes with its header and rows (in the answer language): shown as a table.
+function renderTable(table) {
+  const row = (tag, cells) => element("tr", {}, ...cells.map((cell) => element(tag, {}, cell)));
+  return element("table", { class: "tip-table" },
+    table.header.length ? element("thead", {}, row("th", table.header)) : null,
+    element("tbody", {}, ...table.rows.map((cells) => row("td", cells))));
 }
 
 // The API sends highlights as HTML-escaped text with <mark> around matches. Build DOM nodes
@@ -338,7 +350,7 @@ class CsguideSearch extends HTMLElement {
     const original = element(
       "div", { class: "original", id: `${id}-original`, lang: tip.source.lang, hidden: "" },
       element("h4", {}, tip.source.title),
-      element("p", {}, tip.source.text),
+      element("p", { class: "text" }, tip.source.text),
       element("p", { class: "article" }, `${t.article}: ${tip.source.article}`),
     );
     const toggle = showsOriginal ? null : element(
@@ -356,7 +368,8 @@ class CsguideSearch extends HTMLElement {
     const item = element(
       "li", { role: "option", id, tabindex: "-1", "aria-selected": "false", lang: tip.lang },
       element("h3", {}, tip.title),
-      element("p", { class: "text" }, highlighted(tip.highlight || tip.text)),
+      tip.table ? renderTable(tip.table)
+                : element("p", { class: "text" }, highlighted(tip.highlight || tip.text)),
       element("div", { class: "meta" },
         element("span", { class: "from" }, `${t.from}: ${LANGUAGE_NAMES[tip.source.lang] || tip.source.lang}`),
         ...badges, toggle),

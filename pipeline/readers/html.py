@@ -16,7 +16,7 @@ from lxml import html as lxml_html
 
 from pipeline.blocks import Block
 from pipeline.readers.inline import content_alt, link_text, tidy
-from pipeline.readers.plain_text import lines_to_blocks
+from pipeline.readers.plain_text import is_marked_heading, lines_to_blocks
 from pipeline.readers.result import ReadResult
 
 
@@ -36,7 +36,8 @@ _CHROME_NAME = re.compile(
     r"(?:^|[-_ ])(?:breadcrumbs?|breadcrumb-section|cookies?|cookie-banner|consent|footer|"
     r"site-header|main-header|page-metadata|sidebar|navbar|navigation|nav|menu|skip-link|"
     r"share|social|comments?|article-votes|article-subscribe|related-articles|"
-    r"recent-articles|attachments?|labels-section|likes-and-labels-container|print-only)"
+    r"recent-articles|attachments?|labels-section|likes-and-labels-container|print-only|"
+    r"meta|article-meta|byline|author-info|last-updated|reading-time|toc)"
     r"(?:$|[-_ ])",
     re.IGNORECASE,
 )
@@ -48,8 +49,8 @@ _CONTAINERS = {"div", "section", "article", "main", "figure", "body", "address",
                "center", "dl"}  # fmt: skip
 #: Where the article itself is, most specific first.
 _CONTENT_ROOTS = (
-    "//*[@id='main-content']",  # Confluence
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-body ')]",  # Zendesk
+    "//*[@id='main-content']",  # Confluence
     "//article",
     "//main",
     "//*[@role='main']",
@@ -138,6 +139,7 @@ class _Walker:
     dropped: list[str] = field(default_factory=list)
     buffer: list[str] = field(default_factory=list)
     quote: int = 0
+    section_level: int | None = None  # of the last real heading (<h2> …)
 
     def walk(self, element: lxml_html.HtmlElement) -> None:
         self.container(element)
@@ -171,7 +173,18 @@ class _Walker:
         if tag in _HEADINGS:
             text = _one_line(self.inline_children(element))
             if text:
+                self.section_level = _HEADINGS[tag]
                 self.blocks.append(Block(kind="heading", text=text, level=_HEADINGS[tag]))
+        elif tag in ("p", "div") and _only_bold(element):
+            # A bold line on its own is how many editors write a minor heading.
+            text = _one_line(self.inline_children(element))
+            if is_marked_heading(text):
+                level = min(self.section_level + 1, 6) if self.section_level else 2
+                heading = text.rstrip(":：").rstrip()
+                self.blocks.append(Block(kind="heading", text=heading, level=level))
+            else:
+                self.buffer.append(self.inline_children(element))
+                self.flush()
         elif tag in ("ul", "ol"):
             self.list(element, level=0)
         elif tag == "table":
@@ -271,6 +284,14 @@ class _Walker:
         head = tuple(rows[0]) if header and len(rows) > 1 else ()
         body = rows[1:] if head else rows
         self.blocks.append(Block(kind="table", header=head, rows=tuple(map(tuple, body))))
+
+
+def _only_bold(element: lxml_html.HtmlElement) -> bool:
+    """The element holds one <b> or <strong> and no other text."""
+    children = [child for child in element if isinstance(child.tag, str)]
+    if len(children) != 1 or children[0].tag not in ("b", "strong"):
+        return False
+    return not (element.text or "").strip() and not (children[0].tail or "").strip()
 
 
 def _rows(table: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlElement]:

@@ -9,7 +9,7 @@ from markdown_it.token import Token
 from pipeline.blocks import Block
 from pipeline.readers.html import read_html_fragment
 from pipeline.readers.inline import content_alt, link_text, tidy
-from pipeline.readers.plain_text import is_heading_like, lines_to_blocks
+from pipeline.readers.plain_text import is_marked_heading, lines_to_blocks
 from pipeline.readers.result import ReadResult
 
 _PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
@@ -106,9 +106,10 @@ class _Reader:
         elif not text:
             if children:
                 self.dropped.append("an image without content alt text")
-        elif _only_strong(children) and is_heading_like(text):
+        elif _only_strong(children) and is_marked_heading(text):
             # A bold line on its own is how many editors write a minor heading.
-            self.blocks.append(Block(kind="heading", text=text, level=self.minor_level()))
+            heading = text.rstrip(":：").rstrip()
+            self.blocks.append(Block(kind="heading", text=heading, level=self.minor_level()))
         else:
             self.text_block(text, keep_breaks=hard_breaks)
 

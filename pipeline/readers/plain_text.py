@@ -177,8 +177,35 @@ def is_heading_like(text: str) -> bool:
 
 
 def _is_colon_heading(text: str) -> bool:
-    """``Kā rīkoties:`` before a paragraph is a heading; before a list, its lead-in."""
-    return text.endswith(_COLONS) and is_heading_like(text[:-1])
+    """``Kā rīkoties:`` or ``Kā rīkoties, ja kolēģis kļūdās:`` before a paragraph is a
+    heading; before a list, its lead-in. Short, one clause, no sentence inside."""
+    if not text.endswith(_COLONS):
+        return False
+    title = text[:-1].strip()
+    if is_heading_like(title):
+        return True
+    return (
+        bool(title)
+        and len(title.split()) <= MAX_HEADING_WORDS
+        and len(title) <= MAX_HEADING_CHARS
+        and not _CJK.search(title)
+        and not next((c for c in title if c.isalpha()), "").islower()
+        and not re.search(r"[.!?;:…]", title)
+    )
+
+
+def is_marked_heading(text: str) -> bool:
+    """A line set in bold on its own (**Svarīgi**, <p><b>Al telefono</b></p>, a bold Word
+    paragraph) is a minor heading when it is short and no sentence; a colon may end it, or
+    stand inside it (Prima di tutto: le foto)."""
+    text = text.strip()
+    if not text or "\n" in text or len(text) > MAX_HEADING_CHARS or list_marker_end(text):
+        return False
+    if text.endswith((".", "。", ";", "；", ",", "，", "!", "！")) and not text.endswith("..."):
+        return False
+    if _CJK.search(text):
+        return len(text) <= MAX_HEADING_CJK_CHARS
+    return len(text.split()) <= MAX_HEADING_WORDS
 
 
 def _units(lines: list[str], *, paragraphs_by_blank_lines: bool, keep_breaks: bool) -> list[_Unit]:

@@ -21,7 +21,7 @@ from lxml import etree
 
 from pipeline.blocks import Block
 from pipeline.readers.inline import link_text, tidy
-from pipeline.readers.plain_text import is_heading_like, lines_to_blocks
+from pipeline.readers.plain_text import is_marked_heading, lines_to_blocks
 from pipeline.readers.result import ReadResult
 
 #: A .docx may unpack to this many times the article size limit: Word's XML is verbose (text
@@ -123,10 +123,11 @@ class _Reader:
         if any("quote" in name for name in style):
             self.blocks.append(Block(kind="quote", text=text))
             return
-        if _all_bold(paragraph) and "\n" not in text and is_heading_like(text):
+        if _all_bold(paragraph) and is_marked_heading(text):
             # A bold line on its own is how many writers make a minor heading in Word.
             level = min(self.section_level + 1, 6) if self.section_level else 2
-            self.blocks.append(Block(kind="heading", text=text, level=level))
+            heading = text.rstrip(":：").rstrip()
+            self.blocks.append(Block(kind="heading", text=heading, level=level))
             return
         # Lists and headings typed by hand (1) …, ● …, 一、…) are read as in plain text.
         self.blocks.extend(

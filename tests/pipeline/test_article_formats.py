@@ -10,11 +10,12 @@ import pytest
 from pipeline.load import load_content
 from pipeline.normalise import normalise_article
 from pipeline.segment import segment_article
-from tests.article_labels import cut, labelled_articles, score
+from tests.article_labels import HELD_OUT, cut, labelled_articles, score
 from tests.docx_builder import build_docx
 from tests.helpers import write_article
 
 ARTICLES = labelled_articles()
+HELD_OUT_ARTICLES = labelled_articles(HELD_OUT)
 
 
 def test_the_labelled_set_covers_every_format_in_every_language():
@@ -26,7 +27,7 @@ def test_the_labelled_set_covers_every_format_in_every_language():
         assert langs == {"lv", "it", "zh", "ru"}
 
 
-@pytest.mark.parametrize("article", ARTICLES, ids=lambda a: a.name)
+@pytest.mark.parametrize("article", ARTICLES + HELD_OUT_ARTICLES, ids=lambda a: a.name)
 def test_article_is_cut_as_labelled(article, tmp_path):
     title, tips = cut(article, tmp_path / "content")
     result = score(article, title, tips)

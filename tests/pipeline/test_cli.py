@@ -143,7 +143,8 @@ def test_index_versions_and_rollback(env, content_dir):
 
 
 def test_translations_new_keeps_what_is_translated(env, content_dir):
-    from pipeline.editor_translations import load_translation_file
+    from pipeline.editor_translations import load_translation_file, match_tips
+    from pipeline.ingest import read_article
 
     path = content_dir / "zh/why-customer-service-matters.lv.yaml"
     before = load_translation_file(path, path.name, "zh")
@@ -157,11 +158,31 @@ def test_translations_new_keeps_what_is_translated(env, content_dir):
     assert result.exit_code == 0, result.output
     after = load_translation_file(path, path.name, "zh")
     assert after.title == before.title
-    changed = [(b, a) for b, a in zip(before.tips, after.tips, strict=True) if b != a]
+    changed = [
+        (b, a)
+        for b, a in zip(before.tips, after.tips, strict=True)
+        if b.source_hash != a.source_hash
+    ]
     ((old, new),) = changed  # only the edited tip's entry moved on …
-    assert new.source_hash != old.source_hash and "每个客户问题承诺回电时间" in new.original
-    assert (new.title, new.text) == (old.title, old.text)  # … keeping its translation to update
+    assert "每个客户问题承诺回电时间" in new.original
+    assert new.text == old.text  # … keeping its translation to update
     assert new.outdated is True  # … flagged until an editor has reviewed it
+    # Section titles are now written once per section, and every tip keeps the title it had.
+    article, tips = read_article(env, "zh/why-customer-service-matters")
+    headings = [t.title for t in tips if t.title != article.title]
+    assert [s.original for s in after.sections] == list(dict.fromkeys(headings))
+    assert all(s.title for s in after.sections)
+    shown = {
+        tip.position: (m.title, m.text, m.context)
+        for tip in tips
+        if (m := match_tips(after, tips, article.title).get(tip.id))
+    }
+    was = {
+        tip.position: (m.title, m.text, m.context)
+        for tip in tips
+        if (m := match_tips(before, tips, article.title).get(tip.id))
+    }
+    assert shown == was and len(shown) == len(tips)
     report = runner.invoke(app, ["ingest", "--json"])
     assert json.loads(report.output)["languages"]["lv"]["outdated"] == 1
     path.write_text(path.read_text().replace("\n  outdated: true\n", "\n"))  # reviewed

@@ -310,3 +310,108 @@ def test_positions_do_not_pair_translations_once_tips_are_added_or_removed(plain
     assert [en[r.id].text for r in now[:3]] == ["EN 1", "EN 2", "EN 3"]  # matched by hash
     rewritten = en[now[3].id]
     assert rewritten.translation.provenance == "none"  # not the intro's "EN 0", flagged or not
+
+
+MD_ARTICLE = """# Atmaksa
+
+Ievads par atmaksu klientiem, kuri zvana.
+
+## Pirms atmaksas
+
+Pārbaudiet pasūtījuma numuru sistēmā.
+
+Pārliecinieties, ka termiņš nav beidzies.
+
+### Termiņi
+
+| Situācija | Termiņš |
+|---|---|
+| Neatvērta prece | 14 dienas |
+"""
+
+
+def test_a_markdown_article_takes_editor_translations_by_section_and_table(plain):
+    from pipeline.editor_translations import load_translation_file, template
+    from pipeline.ingest import read_article
+
+    write_article(plain.content_dir, "lv/atmaksa.md", MD_ARTICLE)
+    run_ingest(plain, translator=FakeTranslator(pairs=[]))
+    article, tips = read_article(plain, "lv/atmaksa")
+    written = yaml.safe_load(template(article, tips, "it"))
+    # Each heading once, however many tips stand under it.
+    assert [s["original"] for s in written["sections"]] == ["Pirms atmaksas", "Termiņi"]
+    assert all("title" not in entry for entry in written["tips"])
+    written["title"] = "Rimborso"
+    written["sections"][0]["title"] = "Prima del rimborso"
+    written["sections"][1]["title"] = "Scadenze"
+    texts = ["Introduzione", "Controllate il numero", "Verificate la scadenza", "Tabella"]
+    for entry, text in zip(written["tips"], texts, strict=True):
+        entry["text"] = text
+    written["tips"][3]["table"] = {
+        "header": ["Caso", "Scadenza"],
+        "rows": [["Integro", "14 giorni"]],
+    }
+    write_article(
+        plain.content_dir, "lv/atmaksa.it.yaml", yaml.safe_dump(written, allow_unicode=True)
+    )
+    report = run_ingest(plain, translator=FakeTranslator(pairs=[]))
+    assert report.exit_code == 0, report.rejected
+    shown = sorted(
+        (r for r in records(plain, "it").values() if r.source.article == "lv/atmaksa"),
+        key=lambda r: r.position,
+    )
+    assert [(r.title, r.context, r.text) for r in shown] == [
+        ("Rimborso", "Rimborso", "Introduzione"),
+        ("Prima del rimborso", "Rimborso", "Controllate il numero"),
+        ("Prima del rimborso", "Rimborso", "Verificate la scadenza"),
+        ("Scadenze", "Prima del rimborso", "Tabella"),
+    ]
+    assert shown[3].table is not None and shown[3].table.rows == (("Integro", "14 giorni"),)
+    # The file reads back, and a rewrite keeps every translation in its place.
+    document = load_translation_file(
+        plain.content_dir / "lv/atmaksa.it.yaml", "atmaksa.it.yaml", "lv"
+    )
+    assert yaml.safe_load(template(article, tips, "it", document)) == written
+
+
+def test_machine_translation_translates_table_cells(plain):
+    write_article(plain.content_dir, "lv/atmaksa.md", MD_ARTICLE)
+    run_ingest(plain, translator=FakeTranslator())
+    (table,) = [
+        r for r in records(plain, "en").values() if r.source.article == "lv/atmaksa" and r.table
+    ]
+    assert table.translation.provenance == "machine"
+    assert table.table.header == ("[en] Situācija", "[en] Termiņš")
+    assert table.table.rows == (("[en] Neatvērta prece", "[en] 14 dienas"),)
+    original = records(plain, "lv")[table.id]
+    assert original.table.header == ("Situācija", "Termiņš")
+
+
+def test_a_broken_translation_file_keeps_its_last_good_version_serving(plain):
+    run_ingest(plain, translator=FakeTranslator(pairs=[]))
+    source = lv_tips(plain)
+    entries = [{"source_hash": r.id[-10:], "text": f"EN text {r.position}"} for r in source]
+    write_editor_file(plain, "lv/good-vs-excellent-customer-service", "en", entries)
+    assert run_ingest(plain, translator=FakeTranslator(pairs=[])).exit_code == 0
+    path = plain.content_dir / "lv/good-vs-excellent-customer-service.en.yaml"
+    lines = path.read_text().splitlines()
+    lines[5] = lines[5] + ": : oops ["  # an editor's slip on line 6
+    path.write_text("\n".join(lines) + "\n")
+    report = run_ingest(plain, translator=FakeTranslator(pairs=[]))
+    assert report.exit_code == 1
+    (problem,) = report.rejected
+    assert problem.path == "lv/good-vs-excellent-customer-service.en.yaml"
+    assert problem.reason.startswith("not valid YAML at line 6, column ")
+    assert report.translations_kept == ["lv/good-vs-excellent-customer-service.en.yaml"]
+    assert report.languages["en"]["editor"] == 5
+    assert records(plain, "en")[source[0].id].text == "EN text 0"
+
+
+def test_a_translation_file_with_a_bad_value_names_its_line(plain):
+    body = (
+        "article: lv/good-vs-excellent-customer-service\nlang: en\ntips:\n"
+        "- source_hash: 0123456789\n  text: fine\n- source_hash: nothex\n  text: bad\n"
+    )
+    write_article(plain.content_dir, "lv/good-vs-excellent-customer-service.en.yaml", body)
+    (problem,) = run_ingest(plain, translator=FakeTranslator(pairs=[])).rejected
+    assert problem.reason.startswith("line 6: field 'tips.1.source_hash'")
