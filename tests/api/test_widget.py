@@ -205,3 +205,44 @@ def test_narrow_screens(server, browser):
     assert width <= 360  # nothing overflows sideways
     page.screenshot(path=str(ARTIFACTS / "widget-zh-narrow.png"), full_page=True)
     page.close()
+
+
+def test_table_and_list_tips_read_as_a_table_and_as_lines(tmp_path, browser):
+    from pipeline.ingest import run_ingest
+    from pipeline.settings import Settings
+    from tests.fakes import FakeTranslator
+    from tests.helpers import write_article
+
+    write_article(
+        tmp_path / "content",
+        "it/rimborsi.md",
+        "# Rimborsi\n\n## Tempi di rimborso\n\n| Caso | Tempo |\n|---|---|\n"
+        "| Prodotto integro | 14 giorni |\n| Prodotto difettoso | 30 giorni |\n\n"
+        "## Procedura\n\nPrima del rimborso:\n\n1. verificate l'ordine;\n"
+        "2. annotate il motivo del rimborso.\n",
+    )
+    settings = Settings(content_dir=tmp_path / "content", data_dir=tmp_path / "data")
+    assert run_ingest(settings, translator=FakeTranslator(pairs=[])).exit_code == 0
+    with running_server(settings) as base:
+        page = browser.new_page(viewport={"width": 900, "height": 900})
+        page.goto(f"{base}/?lang=it")
+        page.locator("csguide-search input").fill("rimborso")
+        page.locator("csguide-search input").press("Enter")
+        results = page.locator("csguide-search li[role=option]")
+        results.nth(1).wait_for()
+        table = page.locator("csguide-search table.tip-table")
+        assert table.locator("th").all_inner_texts() == ["Caso", "Tempo"]
+        assert table.locator("tbody tr").count() == 2
+        assert table.locator("tbody tr").first.locator("td").all_inner_texts() == [
+            "Prodotto integro",
+            "14 giorni",
+        ]
+        listed = page.locator("csguide-search .text", has_text="Prima del rimborso")
+        assert listed.inner_text().split("\n") == [
+            "Prima del rimborso:",
+            "1. verificate l'ordine;",
+            "2. annotate il motivo del rimborso.",
+        ]
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "widget-table-tip.png"))
+        page.close()

@@ -195,3 +195,62 @@ def test_translations_new_errors(env):
     assert result.exit_code == 2 and "no article 'zh/nope'" in result.output
     result = runner.invoke(app, ["translations", "new", "zh/why-customer-service-matters", "zh"])
     assert result.exit_code == 2 and "written in zh already" in result.output
+
+
+PREVIEWED = "# Atmaksa\n\nIevads par atmaksu.\n\n## Termiņi\n\n| Prece | Termiņš |\n|---|---|\n| Neatvērta | 14 dienas |\n"
+
+
+def test_preview_shows_the_cut_without_publishing(env, tmp_path):
+    path = write_article(tmp_path / "drafts", "lv/atmaksa.md", PREVIEWED)
+    result = runner.invoke(app, ["preview", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "(markdown) → lv/atmaksa: “Atmaksa”, 2 tip(s)" in result.output
+    assert "Ievads par atmaksu." in result.output
+    assert "table     Termiņi" in result.output and "14 dienas" in result.output
+    assert not (env.data_dir / "versions").exists() or not any(
+        (env.data_dir / "versions").iterdir()
+    )
+    as_json = json.loads(runner.invoke(app, ["preview", str(path), "--json"]).output)
+    (item,) = as_json
+    assert (item["format"], item["title"], item["rejected"]) == ("markdown", "Atmaksa", None)
+    assert [(t["kind"], t["title"]) for t in item["tips"]] == [
+        ("paragraph", "Atmaksa"),
+        ("table", "Termiņi"),
+    ]
+    assert item["tips"][1]["table"] == {
+        "header": ["Prece", "Termiņš"],
+        "rows": [["Neatvērta", "14 dienas"]],
+    }
+
+
+def test_preview_names_what_ingest_would_reject(env, tmp_path):
+    loose = write_article(tmp_path, "draft.md", PREVIEWED)
+    result = runner.invoke(app, ["preview", str(loose)])
+    assert result.exit_code == 1
+    assert "no language: put the file in content/<lang>/ or pass --lang" in result.output
+    assert runner.invoke(app, ["preview", str(loose), "--lang", "lv"]).exit_code == 0
+    broken = write_article(tmp_path, "lv/broken.docx", b"not a zip")
+    result = runner.invoke(app, ["preview", str(broken)])
+    assert result.exit_code == 1
+    assert "not a Word .docx file (not a ZIP archive)" in result.output
+    wrong = write_article(tmp_path, "ru/wrong.md", PREVIEWED)  # Latvian text in ru/
+    result = runner.invoke(app, ["preview", str(wrong)])
+    assert result.exit_code == 1 and "move it to the right folder" in result.output
+
+
+def test_ingest_names_articles_added_changed_and_removed(env, content_dir):
+    runner.invoke(app, ["ingest"])
+    write_article(content_dir, "lv/atmaksa.md", PREVIEWED)
+    report = json.loads(runner.invoke(app, ["ingest", "--json"]).output)
+    assert (report["articles_added"], report["articles_changed"], report["articles_removed"]) == (
+        ["lv/atmaksa"],
+        [],
+        [],
+    )
+    write_article(content_dir, "lv/atmaksa.md", PREVIEWED.replace("14 dienas", "15 dienas"))
+    (content_dir / "it/customer-service-with-great-profits.txt").unlink()
+    for translation in content_dir.glob("it/customer-service-with-great-profits.*.yaml"):
+        translation.unlink()
+    result = runner.invoke(app, ["ingest"])
+    assert "  changed: lv/atmaksa" in result.output
+    assert "  removed: it/customer-service-with-great-profits" in result.output
