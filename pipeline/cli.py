@@ -272,6 +272,7 @@ def _preview_json(item: Preview) -> dict[str, object]:
         "title": article.title if article else None,
         "tips": [tip.model_dump(mode="json", exclude={"hash"}) for tip in item.tips],
         "dropped": list(item.dropped),
+        "warnings": list(item.warnings),
     }
 
 
@@ -297,6 +298,8 @@ def _print_preview(item: Preview) -> None:
             out.print(f"      {escape(line)}")
     for what in item.dropped:
         out.print(f"  [yellow]dropped[/] {escape(what.removeprefix('dropped: '))}")
+    for warning in item.warnings:
+        out.print(f"  [yellow]warning[/] {escape(warning)}")
 
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)

@@ -396,6 +396,7 @@ class Preview:
     article: Article | None = None
     tips: tuple[Tip, ...] = ()
     dropped: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
     rejected: str | None = None  # why ingest would refuse the file
 
 
@@ -403,7 +404,7 @@ def preview_file(path: Path, lang: ContentLang, max_bytes: int) -> Preview:
     """Load, normalise, check and segment ``path`` exactly as ingest does."""
     shown = str(path)
     try:
-        source = read_article_file(path, lang, max_bytes)
+        source, warnings = read_article_file(path, lang, max_bytes)
         normalised = normalise_article(source, max_bytes)
         check = check_language(normalised.article)
         if not check.ok:
@@ -413,7 +414,7 @@ def preview_file(path: Path, lang: ContentLang, max_bytes: int) -> Preview:
             raise RejectedFile("no tips found in the text")
     except RejectedFile as exc:
         return Preview(shown, rejected=str(exc))
-    return Preview(shown, normalised.article, tuple(tips), normalised.removed)
+    return Preview(shown, normalised.article, tuple(tips), normalised.removed, tuple(warnings))
 
 
 def read_article(settings: Settings, article_id: str) -> tuple[Article, list[Tip]]:

@@ -136,13 +136,17 @@ def _article_candidates(lang_dir: Path, result: LoadResult, content_dir: Path) -
         yield entry
 
 
-def read_article_file(path: Path, lang: ContentLang, max_bytes: int) -> SourceFile:
-    """One article file wherever it is (for ``csguide preview``), read as ingest reads it;
-    raises :class:`RejectedFile` with the reason ingest would give."""
+def read_article_file(
+    path: Path, lang: ContentLang, max_bytes: int
+) -> tuple[SourceFile, list[str]]:
+    """One article file wherever it is (for ``csguide preview``), read as ingest reads it, with
+    the warnings ingest would give; raises :class:`RejectedFile` with the reason it would."""
     rel = f"{lang}/{path.name}"
     if path.suffix.lower() == TRANSLATION_SUFFIX:
         raise RejectedFile("an editor translation file, not an article: preview its article")
-    return _read_article(path, rel, lang, path.parent.resolve(), max_bytes, LoadResult())
+    result = LoadResult()
+    source = _read_article(path, rel, lang, path.parent.resolve(), max_bytes, result)
+    return source, [warning.reason for warning in result.warnings]
 
 
 def _read_article(
@@ -269,9 +273,22 @@ def split_front_matter(text: str) -> tuple[str, ArticleMeta, list[str]]:
     rejects the file: silently indexing the YAML as text would put it in front of users.
     """
     match = _FRONT_MATTER.match(text)
-    if not match:
+    unclosed: list[str] = []
+    if match:
+        block, body = match.group(1) or "", text[match.end() :]
+    elif _OPENING_FENCE.match(text):
+        # Opened and never closed: the YAML up to the first blank line, when it is metadata
+        # csguide knows, is taken as the front matter (and said so); anything else is refused
+        # rather than published with the title '---'.
+        block, _, body = text[text.index("\n") + 1 :].partition("\n\n")
+        if not _looks_like_metadata(block):
+            raise RejectedFile(
+                "front matter opened with '---' on line 1 is never closed: add a line '---' "
+                "after it"
+            )
+        unclosed = ["front matter has no closing '---': read up to the first blank line"]
+    else:
         return text, ArticleMeta(), []
-    block = match.group(1) or ""
     try:
         data: Any = yaml.safe_load(block) if block.strip() else {}
     except yaml.YAMLError as exc:
@@ -295,9 +312,20 @@ def split_front_matter(text: str) -> tuple[str, ArticleMeta, list[str]]:
         meta = ArticleMeta.model_validate(fields)
     except ValidationError as exc:
         raise RejectedFile(f"front matter {first_error(exc)}") from exc
-    warnings = (
+    warnings = unclosed + (
         [f"front matter keys ignored: {', '.join(unknown)} (known: {', '.join(sorted(known))})"]
         if unknown
         else []
     )
-    return text[match.end() :], meta, warnings
+    return body, meta, warnings
+
+
+_OPENING_FENCE = re.compile(r"\A---[ \t]*\n")
+
+
+def _looks_like_metadata(block: str) -> bool:
+    try:
+        data = yaml.safe_load(block)
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and bool(set(map(str, data)) & set(ArticleMeta.model_fields))

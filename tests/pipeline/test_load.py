@@ -169,11 +169,24 @@ def test_front_matter_closing_variants(text, body):
     [
         "No front matter here.\n---\ntitle: x\n---\n",
         " ---\ntitle: x\n---\nbody",  # the fence must start the file
-        "---\ntitle: x\nbody with no closing fence",
     ],
 )
 def test_text_without_a_leading_front_matter_block_is_all_body(text):
     assert split_front_matter(text) == (text, ArticleMeta(), [])
+
+
+def test_front_matter_without_its_closing_line_is_read_up_to_the_first_blank_line():
+    body, meta, warnings = split_front_matter("---\ntitle: Zvani\ntags: [a]\n\nTeksts.\n")
+    assert (body, meta) == ("Teksts.\n", ArticleMeta(title="Zvani", tags=("a",)))
+    assert warnings == ["front matter has no closing '---': read up to the first blank line"]
+
+
+@pytest.mark.parametrize(
+    "text", ["---\ntitle: x\nbody with no closing fence", "---\nJust text after a rule.\n\nMore."]
+)
+def test_an_unclosed_fence_that_is_no_metadata_is_rejected_not_titled_dashes(text):
+    with pytest.raises(RejectedFile, match="opened with '---' on line 1 is never closed"):
+        split_front_matter(text)
 
 
 def test_empty_front_matter_block_gives_default_meta():
