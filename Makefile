@@ -51,6 +51,7 @@ bench: $(DEV_STAMP)
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.formats
 	$(BIN)/python -m bench.profile
 	$(BIN)/python -m bench.translation --eos-bias 2
 	$(BIN)/python -m bench.translation --eos-bias 1

@@ -1,17 +1,22 @@
 """A synthetic corpus recombined from the bundled articles' own sentences.
 
-    .venv/bin/python -m bench.corpus OUT_DIR [--per-lang 250] [--seed 0]
+    .venv/bin/python -m bench.corpus OUT_DIR [--per-lang 250] [--seed 0] [--format txt]
 
 Each synthetic article takes a title and section headings from the bundled articles of its
 language and fills 3–6 sections with paragraphs of 2–4 of their sentences and, now and then, a
 bulleted list: about 10 tips an article, so 250 articles per language give about 10,000 tips.
 Deterministic for a given seed. Texts stay in one language each, so they pass the language
-check like real articles.
+check like real articles. The same articles can be written as plain text, Markdown, an HTML
+page or a Word document (``--format``): every format gives the same tips.
 """
 
 import argparse
+import html
 import random
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import docx
 
 from pipeline.ingest import read_article
 from pipeline.languages import CONTENT_LANGS
@@ -41,22 +46,102 @@ def _material(lang: str) -> tuple[list[str], list[str]]:
     return sentences, headings
 
 
+@dataclass
+class Section:
+    heading: str
+    paragraphs: list[str] = field(default_factory=list)
+    bullets: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Article:
+    title: str
+    sections: list[Section] = field(default_factory=list)
+
+
 def _article(
     rng: random.Random, lang: str, sentences: list[str], headings: list[str], n: int
-) -> str:
+) -> Article:
     glue = "" if lang == "zh" else " "
-    lines = [f"{rng.choice(headings)} ({n})", ""]
+    article = Article(f"{rng.choice(headings)} ({n})")
     for _ in range(rng.randint(3, 6)):
-        lines += [rng.choice(headings), ""]
+        section = Section(rng.choice(headings))
         for _ in range(rng.randint(1, 2)):
-            lines += [glue.join(rng.sample(sentences, rng.randint(2, 4))), ""]
+            section.paragraphs.append(glue.join(rng.sample(sentences, rng.randint(2, 4))))
         if rng.random() < 0.4:
-            lines += [f"• {rng.choice(sentences)}" for _ in range(rng.randint(2, 4))] + [""]
+            section.bullets = [rng.choice(sentences) for _ in range(rng.randint(2, 4))]
+        article.sections.append(section)
+    return article
+
+
+def as_text(article: Article) -> str:
+    lines = [article.title, ""]
+    for section in article.sections:
+        lines += [section.heading, ""]
+        for paragraph in section.paragraphs:
+            lines += [paragraph, ""]
+        if section.bullets:
+            lines += [f"• {bullet}" for bullet in section.bullets] + [""]
     return "\n".join(lines)
 
 
-def generate(out: Path, per_lang: int = 250, seed: int = 0) -> int:
-    """Write ``per_lang`` articles per content language under ``out``; returns how many."""
+def _markdown_escaped(text: str) -> str:
+    # Sentences may hold *, _, [ or a leading number: kept literal, as an editor would.
+    for char in "\\`*_[]<>#|":
+        text = text.replace(char, f"\\{char}")
+    return text
+
+
+def as_markdown(article: Article) -> str:
+    lines = [f"# {_markdown_escaped(article.title)}", ""]
+    for section in article.sections:
+        lines += [f"## {_markdown_escaped(section.heading)}", ""]
+        for paragraph in section.paragraphs:
+            lines += [_markdown_escaped(paragraph), ""]
+        if section.bullets:
+            lines += [f"- {_markdown_escaped(bullet)}" for bullet in section.bullets] + [""]
+    return "\n".join(lines)
+
+
+def as_html(article: Article, lang: str) -> str:
+    """A help-centre style page: the article inside the site's header, nav and footer."""
+    body = [f'<h1 class="article-title">{html.escape(article.title)}</h1>']
+    body.append('<div class="article-body">')
+    for section in article.sections:
+        body.append(f"<h2>{html.escape(section.heading)}</h2>")
+        body += [f"<p>{html.escape(paragraph)}</p>" for paragraph in section.paragraphs]
+        if section.bullets:
+            items = "".join(f"<li>{html.escape(bullet)}</li>" for bullet in section.bullets)
+            body.append(f"<ul>{items}</ul>")
+    body.append("</div>")
+    return (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(article.title)}</title><script>var analytics = [];</script>"
+        "<style>body{font-family:sans-serif}</style></head><body>"
+        '<header><a href="/"><img src="/logo.png" alt="Logo"></a><nav><a href="/">Home</a></nav>'
+        "</header><main><article>" + "\n".join(body) + "</article></main>"
+        "<footer>© Support centre</footer></body></html>"
+    )
+
+
+def as_docx(article: Article, path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph(article.title, style="Title")
+    for section in article.sections:
+        document.add_paragraph(section.heading, style="Heading 1")
+        for paragraph in section.paragraphs:
+            document.add_paragraph(paragraph)
+        for bullet in section.bullets:
+            document.add_paragraph(bullet, style="List Bullet")
+    document.save(str(path))
+
+
+FORMATS = ("txt", "md", "html", "docx")
+
+
+def generate(out: Path, per_lang: int = 250, seed: int = 0, format: str = "txt") -> int:
+    """Write ``per_lang`` articles per content language under ``out`` as ``format`` files;
+    returns how many."""
     rng = random.Random(seed)
     written = 0
     for lang in CONTENT_LANGS:
@@ -64,8 +149,17 @@ def generate(out: Path, per_lang: int = 250, seed: int = 0) -> int:
         folder = out / lang
         folder.mkdir(parents=True, exist_ok=True)
         for n in range(per_lang):
-            text = _article(rng, lang, sentences, headings, n)
-            (folder / f"synthetic-{n:05d}.txt").write_text(text, encoding="utf-8")
+            article = _article(rng, lang, sentences, headings, n)
+            path = folder / f"synthetic-{n:05d}.{format}"
+            if format == "docx":
+                as_docx(article, path)
+            else:
+                text = {
+                    "txt": as_text,
+                    "md": as_markdown,
+                    "html": lambda a: as_html(a, lang),  # noqa: B023 (called at once)
+                }[format](article)
+                path.write_text(text, encoding="utf-8")
             written += 1
     return written
 
@@ -75,8 +169,10 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--per-lang", type=int, default=250)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--format", choices=FORMATS, default="txt")
     args = parser.parse_args()
-    print(f"wrote {generate(args.out, args.per_lang, args.seed)} articles under {args.out}")
+    written = generate(args.out, args.per_lang, args.seed, args.format)
+    print(f"wrote {written} articles under {args.out}")
 
 
 if __name__ == "__main__":

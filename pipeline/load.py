@@ -5,6 +5,7 @@ names it and says why it was refused; one bad file never stops the others.
 """
 
 import codecs
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -42,6 +43,8 @@ class SourceFile:
     first_line: int = 1  # line number of the body's first line in the file (after front matter)
     format: ArticleFormat = "text"
     raw: bytes = field(default=b"", repr=False)
+    #: sha256 of the file's bytes: an unchanged file need not be read again.
+    digest: str = field(default="", compare=False)
 
 
 class RejectedFile(Exception):
@@ -166,13 +169,18 @@ def _read_article(
         )
     raw = _checked_bytes(path, root, max_bytes)
     article_id = f"{lang}/{slug}"
+    digest = hashlib.sha256(raw).hexdigest()
     if format == "docx":  # a ZIP archive: its reader checks and unpacks it
-        return SourceFile(id=article_id, lang=lang, path=rel, text="", format="docx", raw=raw)
+        return SourceFile(
+            id=article_id, lang=lang, path=rel, text="", format="docx", raw=raw, digest=digest
+        )
     if format == "html":
         text = decode_html(raw)
         if not text.strip():
             raise RejectedFile("empty file")
-        return SourceFile(id=article_id, lang=lang, path=rel, text=text, format="html")
+        return SourceFile(
+            id=article_id, lang=lang, path=rel, text=text, format="html", digest=digest
+        )
     text = decode_article(raw)
     body, meta, meta_warnings = split_front_matter(text)
     if format == "text" and looks_like_markdown(body):
@@ -191,6 +199,7 @@ def _read_article(
         meta=meta,
         first_line=first_line,
         format=format,  # type: ignore[arg-type]
+        digest=digest,
     )
 
 

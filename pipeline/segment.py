@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pipeline.blocks import Block
 from pipeline.schema import Article, Tip, TipKind, TipTable
 
-#: Bump when the rules below change what tips an article gives; cached tips are then redone.
+#: Bump when the rules below, or a reader's (pipeline/readers), change what tips an article
+#: gives: cached articles are then read and cut again.
 SEGMENTER_VERSION = 5
 
 #: Tip ids end with this many hex digits of the text's sha256 (editor files quote them).

@@ -20,6 +20,8 @@ STATE_FILE = Path("state") / "articles.json"
 class ProcessedArticle(BaseModel):
     article: Article
     tips: list[Tip]
+    #: sha256 of the file it was read from: the same bytes need not be read again.
+    source_digest: str = ""
 
 
 class IngestState(BaseModel):

@@ -167,7 +167,9 @@ def is_heading_like(text: str) -> bool:
     if first_letter.islower():
         return False  # the continuation of a wrapped line
     words = text.split()
-    if len(words) > MAX_HEADING_WORDS or _CLAUSE_PUNCTUATION.search(text[:-1]):
+    # One colon may stand inside a title ("Обслуживание клиента: что нужно знать?").
+    inner = re.sub(r"(?<=\w)[:：] (?=\w)", " ", text[:-1], count=1)
+    if len(words) > MAX_HEADING_WORDS or _CLAUSE_PUNCTUATION.search(inner):
         return False
     if text.endswith((":", "：", ";", ",")):
         return False
@@ -237,6 +239,13 @@ def _units(lines: list[str], *, paragraphs_by_blank_lines: bool, keep_breaks: bo
             and (lowercase or not (current.kind == "paragraph" and _single_heading_line(current)))
             and not line.startswith(("»", "«"))
         )
+        if (
+            current is not None
+            and current.kind == "paragraph"
+            and paragraphs_by_blank_lines
+            and is_dialogue([*current.lines, line])
+        ):
+            continues = True  # the next line of a conversation, even after a short first one
         if continues and current is not None:
             current.lines.append(line)
         else:

@@ -86,6 +86,37 @@ class _Reader:
     title: str | None = None
     section_level: int | None = None
     list_key: str = ""  # which Word list the last item belonged to
+    #: Paragraph style id → (lowercased name, id of the style it is based on), read once
+    #: straight from the styles part (python-docx searches it on every paragraph.style).
+    styles: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    default_style: str | None = None
+    lineages: dict[str | None, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for style in self.document.styles.element.iterchildren(f"{_W}style"):
+            if style.get(f"{_W}type") != "paragraph":
+                continue
+            style_id = style.get(f"{_W}styleId") or ""
+            name = style.find(f"{_W}name")
+            based = style.find(f"{_W}basedOn")
+            self.styles[style_id] = (
+                (name.get(f"{_W}val") if name is not None else style_id).lower(),
+                based.get(f"{_W}val") if based is not None else None,
+            )
+            if style.get(f"{_W}default") in ("1", "true", "on"):
+                self.default_style = style_id
+
+    def style_names(self, style_id: str | None) -> list[str]:
+        """The style's name and the names of the styles it is based on, lowercased."""
+        style_id = style_id or self.default_style
+        if style_id not in self.lineages:
+            names: list[str] = []
+            current = style_id
+            while current in self.styles and len(names) < 8:
+                name, current = self.styles[current]  # type: ignore[index]
+                names.append(name)
+            self.lineages[style_id] = names
+        return self.lineages[style_id]
 
     def read(self) -> None:
         for part in self.document.iter_inner_content():
@@ -96,7 +127,7 @@ class _Reader:
 
     def paragraph(self, paragraph: Paragraph) -> None:
         text = tidy(_paragraph_text(paragraph))
-        style = _style_names(paragraph)
+        style = self.style_names(paragraph._p.style)
         if not text:
             return
         if any(name.startswith("toc") for name in style):
@@ -170,16 +201,6 @@ def _paragraph_text(paragraph: Paragraph) -> str:
         else:
             parts.append(content.text)
     return "".join(parts).replace("\t", " ")
-
-
-def _style_names(paragraph: Paragraph) -> list[str]:
-    """The paragraph's style name and those it is based on, lowercased."""
-    names: list[str] = []
-    style = paragraph.style
-    while style is not None and len(names) < 8:
-        names.append((style.name or "").lower())
-        style = style.base_style
-    return names
 
 
 def _heading_level(paragraph: Paragraph, style: list[str]) -> int | None:

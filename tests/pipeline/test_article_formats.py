@@ -205,3 +205,32 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
     (source,) = load_content(tmp_path, 1 << 20).files
     with pytest.raises(Exception, match="refused as a possible zip bomb"):
         normalise_article(source, 1 << 20)
+
+
+def test_reading_in_parallel_gives_what_one_process_gives(tmp_path):
+    """Enough articles to be read by forked processes: the same tips, and a warm re-ingest
+    reads no file again (the bytes are unchanged)."""
+    from pipeline.ingest import MIN_PARALLEL_ARTICLES, run_ingest
+    from pipeline.settings import Settings
+    from pipeline.state import load_state
+    from tests.article_labels import install
+    from tests.fakes import FakeTranslator
+
+    content = tmp_path / "content"
+    articles = ARTICLES + HELD_OUT_ARTICLES
+    for copy in range(2):
+        for article in articles:
+            target = install(article, content)
+            target.rename(target.with_name(f"{copy}-{target.name}"))
+    assert 2 * len(articles) >= MIN_PARALLEL_ARTICLES
+    states = []
+    for workers in (1, 2):
+        settings = Settings(
+            content_dir=content, data_dir=tmp_path / f"var{workers}", index_workers=workers
+        )
+        report = run_ingest(settings, translator=FakeTranslator(pairs=[]))
+        assert report.exit_code == 0 and report.articles_processed == 2 * len(articles)
+        states.append(load_state(settings.data_dir).articles)
+        warm = run_ingest(settings, translator=FakeTranslator(pairs=[]))
+        assert (warm.status, warm.articles_unchanged) == ("up-to-date", 2 * len(articles))
+    assert states[0] == states[1]
