@@ -229,6 +229,8 @@ class _Walker:
         if tag == "a":
             text = _one_line(self.inline_children(element))
             return link_text(text, element.get("href"))
+        if tag in _BLOCK_TAGS:  # a paragraph or list item inside a table cell: its own line
+            return f"{_BREAK}{self.inline_children(element)}{_BREAK}"
         return self.inline_children(element)
 
     def inline_children(self, element: lxml_html.HtmlElement) -> str:
@@ -268,6 +270,19 @@ class _Walker:
                 self.list(sub, level + 1)
 
     def table(self, element: lxml_html.HtmlElement) -> None:
+        if _is_layout(element):
+            # A table that lays out a page (headings or tables in its cells) holds the article:
+            # read its cells as any container.
+            for row in _rows(element):
+                for cell in row:
+                    if (
+                        isinstance(cell.tag, str)
+                        and cell.tag in ("td", "th")
+                        and not self.skip(cell)
+                    ):
+                        self.container(cell)
+                        self.flush()
+            return
         rows: list[list[str]] = []
         header = False
         for row in _rows(element):
@@ -276,7 +291,10 @@ class _Walker:
                 parent = row.getparent()
                 in_head = parent is not None and parent.tag == "thead"
                 header = in_head or (bool(cells) and all(c.tag == "th" for c in cells))
-            texts = [_one_line(_checked_alt(_lines(self.inline_children(c)), [])) for c in cells]
+            texts = [
+                "; ".join(_checked_alt(_lines(self.inline_children(c)), []).split("\n"))
+                for c in cells
+            ]
             if any(texts):
                 rows.append(texts)
         if not rows:
@@ -284,6 +302,19 @@ class _Walker:
         head = tuple(rows[0]) if header and len(rows) > 1 else ()
         body = rows[1:] if head else rows
         self.blocks.append(Block(kind="table", header=head, rows=tuple(map(tuple, body))))
+
+
+def _is_layout(table: lxml_html.HtmlElement) -> bool:
+    """Headings, tables or several paragraphs in a cell: the table lays out a page."""
+    for row in _rows(table):
+        for cell in row:
+            if not isinstance(cell.tag, str) or cell.tag not in ("td", "th"):
+                continue
+            if any(True for _ in cell.iter("h1", "h2", "h3", "h4", "h5", "h6", "table")):
+                return True
+            if sum(1 for _ in cell.iter("p")) > 3:
+                return True
+    return False
 
 
 def _only_bold(element: lxml_html.HtmlElement) -> bool:

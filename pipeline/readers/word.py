@@ -9,13 +9,14 @@ uncompressed bytes than the limit allows (a small file that inflates to gigabyte
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import docx
 from docx.document import Document
 from docx.opc.exceptions import PackageNotFoundError
+from docx.opc.part import Part
 from docx.table import Table
-from docx.text.hyperlink import Hyperlink
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
@@ -31,6 +32,7 @@ UNPACKED_FACTOR = 10
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
 _LIST_STYLE = re.compile(r"^list(?:\s+(bullet|number|paragraph|continue))?(?:\s+(\d))?$", re.I)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
 class UnreadableWord(ValueError):
@@ -119,14 +121,15 @@ class _Reader:
         return self.lineages[style_id]
 
     def read(self) -> None:
-        for part in self.document.iter_inner_content():
-            if isinstance(part, Table):
-                self.table(part)
+        body = self.document._body
+        for element in _block_elements(self.document.element.body):
+            if element.tag == f"{_W}tbl":
+                self.table(Table(element, body))
             else:
-                self.paragraph(part)
+                self.paragraph(Paragraph(element, body))
 
     def paragraph(self, paragraph: Paragraph) -> None:
-        text = tidy(_paragraph_text(paragraph))
+        text = tidy(_element_text(paragraph._p, paragraph.part))
         style = self.style_names(paragraph._p.style)
         if not text:
             return
@@ -174,7 +177,8 @@ class _Reader:
                 if id(cell._tc) in seen:  # a merged cell repeats across the columns it spans
                     continue
                 seen.add(id(cell._tc))
-                cells.append(" ".join(cell.text.split()))
+                text = " ".join(_element_text(p, table.part) for p in cell._tc.iter(f"{_W}p"))
+                cells.append(" ".join(text.split()))
             if index == 0:
                 tr_pr = row._tr.trPr
                 marked_header = tr_pr is not None and tr_pr.find(f"{_W}tblHeader") is not None
@@ -193,14 +197,54 @@ def _note(dropped: list[str], what: str) -> None:
         dropped.append(what)
 
 
-def _paragraph_text(paragraph: Paragraph) -> str:
-    parts = []
-    for content in paragraph.iter_inner_content():
-        if isinstance(content, Hyperlink):
-            parts.append(link_text(content.text, content.address or None))
-        else:
-            parts.append(content.text)
-    return "".join(parts).replace("\t", " ")
+#: Wrappers whose content is the document's text: content controls, tracked insertions and
+#: moves, smart tags, custom XML, simple fields (their result shows).
+_BLOCK_WRAPPERS = {f"{_W}{name}" for name in ("sdt", "sdtContent", "customXml", "ins", "moveTo")}
+#: What is no text of the document as it reads now: deleted or moved-away text, field
+#: instructions, properties, drawings and embedded objects.
+_NOT_TEXT = {
+    f"{_W}{name}"
+    for name in (
+        "del", "moveFrom", "delText", "instrText", "delInstrText", "rPr", "pPr", "sdtPr",
+        "sdtEndPr", "drawing", "pict", "object", "footnoteReference", "endnoteReference",
+    )
+}  # fmt: skip
+
+
+def _block_elements(container: etree._Element) -> Iterator[etree._Element]:
+    """Paragraphs and tables in document order, also those inside content controls and other
+    wrappers (python-docx lists only the direct children, and templates wrap text in them)."""
+    for child in container:
+        if child.tag in (f"{_W}p", f"{_W}tbl"):
+            yield child
+        elif child.tag in _BLOCK_WRAPPERS:
+            yield from _block_elements(child)
+
+
+def _element_text(element: etree._Element, part: Part) -> str:
+    """A paragraph's text as it reads now: runs inside insertions, smart tags, content
+    controls and fields included, deletions left out; tabs as spaces, breaks as line breaks;
+    links with their address."""
+    out: list[str] = []
+    for child in element:
+        tag = child.tag
+        if tag in _NOT_TEXT:
+            continue
+        if tag == f"{_W}t":
+            out.append(child.text or "")
+        elif tag in (f"{_W}tab", f"{_W}ptab"):
+            out.append(" ")
+        elif tag in (f"{_W}br", f"{_W}cr"):
+            out.append("\n")
+        elif tag == f"{_W}noBreakHyphen":
+            out.append("-")
+        elif tag == f"{_W}hyperlink":
+            relation = part.rels.get(child.get(f"{_R}id") or "")
+            address = relation.target_ref if relation is not None and relation.is_external else None
+            out.append(link_text(_element_text(child, part), address))
+        else:  # w:r, w:ins, w:smartTag, w:sdt, w:sdtContent, w:fldSimple, w:customXml, …
+            out.append(_element_text(child, part))
+    return "".join(out)
 
 
 def _heading_level(paragraph: Paragraph, style: list[str]) -> int | None:

@@ -234,3 +234,69 @@ def test_reading_in_parallel_gives_what_one_process_gives(tmp_path):
         warm = run_ingest(settings, translator=FakeTranslator(pairs=[]))
         assert (warm.status, warm.articles_unchanged) == ("up-to-date", 2 * len(articles))
     assert states[0] == states[1]
+
+
+def test_word_text_in_content_controls_and_tracked_changes_reads_as_it_shows(tmp_path):
+    """Corporate templates wrap text in content controls (w:sdt); a reviewed document holds
+    tracked insertions (w:ins) and deletions (w:del). python-docx lists neither; the reader
+    shows what Word shows."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    path = build_docx(
+        {"body": [["Title", "Atzvanīšana"], ["Heading 1", "Kad zvanīt"]]},
+        tmp_path / "lv" / "zvani.docx",
+    )
+    import docx
+
+    document = docx.Document(str(path))
+    body = document.element.body
+    w = nsdecls("w")
+    body.insert(
+        len(body) - 1,  # before the section properties, as Word keeps them last
+        parse_xml(
+            f"<w:sdt {w}><w:sdtPr><w:alias w:val='Saturs'/></w:sdtPr><w:sdtContent>"
+            "<w:p><w:r><w:t>Zvaniet klientam atpakaļ tajā pašā dienā.</w:t></w:r></w:p>"
+            "</w:sdtContent></w:sdt>"
+        ),
+    )
+    body.insert(
+        len(body) - 1,
+        parse_xml(
+            f"<w:p {w}><w:r><w:t xml:space='preserve'>Ja nevarat, </w:t></w:r>"
+            "<w:ins w:id='1' w:author='Redaktore' w:date='2026-11-01T10:00:00Z'>"
+            "<w:r><w:t xml:space='preserve'>nosūtiet īsziņu un </w:t></w:r></w:ins>"
+            "<w:del w:id='2' w:author='Redaktore' w:date='2026-11-01T10:00:00Z'>"
+            "<w:r><w:delText xml:space='preserve'>aizmirstiet un </w:delText></w:r></w:del>"
+            "<w:smartTag w:uri='urn:x' w:element='date'><w:r><w:t>paskaidrojiet</w:t></w:r></w:smartTag>"
+            "<w:r><w:t>.</w:t></w:r></w:p>"
+        ),
+    )
+    document.save(str(path))
+    _, tips = cut_one(tmp_path, "lv/zvani.docx", path.read_bytes())
+    assert [(t.title, t.text) for t in tips] == [
+        ("Kad zvanīt", "Zvaniet klientam atpakaļ tajā pašā dienā."),
+        ("Kad zvanīt", "Ja nevarat, nosūtiet īsziņu un paskaidrojiet."),
+    ]
+
+
+def test_an_old_portal_page_laid_out_with_tables_is_read_as_its_article(tmp_path):
+    page = (
+        "<html><head><title>Vecchio portale</title></head><body>"
+        '<table width="100%"><tr><td class="sidebar"><a href="/">Home</a></td><td>'
+        "<h1>Chiamate difficili</h1><p>Mantenete la calma anche quando il cliente alza la voce.</p>"
+        '<h2>Tempi</h2><table border="1"><tr><th>Caso</th><th>Azione</th></tr>'
+        "<tr><td><p>Cliente arrabbiato</p></td><td><ul><li>ascoltate</li><li>riassumete</li></ul>"
+        "</td></tr></table></td></tr></table></body></html>"
+    )
+    normalised, tips = cut_one(tmp_path, "it/chiamate.html", page)
+    assert normalised.article.title == "Chiamate difficili"
+    assert [(t.kind, t.title, t.text) for t in tips] == [
+        (
+            "paragraph",
+            "Chiamate difficili",
+            "Mantenete la calma anche quando il cliente alza la voce.",
+        ),
+        ("table", "Tempi", "Caso: Cliente arrabbiato; Azione: ascoltate; riassumete"),
+    ]
+    assert tips[1].table.rows == (("Cliente arrabbiato", "ascoltate; riassumete"),)
