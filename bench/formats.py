@@ -95,9 +95,10 @@ def main() -> None:
     base_ingest = min(f["seconds"] for f in ingests["txt"])
     base_read = min(reading["txt"])
     same = all(sorted(tips_by_format[f]) == sorted(tips_by_format["txt"]) for f in FORMATS)
+    tips = len(tips_by_format["txt"])
     print(
-        f"\nIngest by format: {args.per_lang} articles per language, "
-        f"{len(tips_by_format['txt'])} tips each; same tips in every format: {'yes' if same else 'NO'}"
+        f"\nIngest by format: {args.per_lang} articles per language, {tips} tips each; "
+        f"same tips in every format: {'yes' if same else 'NO'}"
     )
     header = (
         f"{'format':<7}{'files MB':>9}{'cold ingest s':>15}{'× txt':>7}"
@@ -107,8 +108,9 @@ def main() -> None:
     for fmt in FORMATS:
         best = min(ingests[fmt], key=lambda f: f["seconds"])
         read = min(reading[fmt])
+        seconds = best["seconds"]
         print(
-            f"{fmt:<7}{sizes[fmt]:>9.1f}{best['seconds']:>15.1f}{best['seconds'] / base_ingest:>7.2f}"
+            f"{fmt:<7}{sizes[fmt]:>9.1f}{seconds:>15.1f}{seconds / base_ingest:>7.2f}"
             f"{read:>11.2f}{read / base_read:>7.2f}{best['rss_mib']:>9.0f}"
             f"{best['builder_rss_mib']:>13.0f}"
         )
