@@ -139,8 +139,8 @@ def as_docx(article: Article, path: Path) -> None:
 FORMATS = ("txt", "md", "html", "docx")
 
 
-def generate(out: Path, per_lang: int = 250, seed: int = 0, format: str = "txt") -> int:
-    """Write ``per_lang`` articles per content language under ``out`` as ``format`` files;
+def generate(out: Path, per_lang: int = 250, seed: int = 0, file_format: str = "txt") -> int:
+    """Write ``per_lang`` articles per content language under ``out`` as ``file_format`` files;
     returns how many."""
     rng = random.Random(seed)
     written = 0
@@ -150,15 +150,15 @@ def generate(out: Path, per_lang: int = 250, seed: int = 0, format: str = "txt")
         folder.mkdir(parents=True, exist_ok=True)
         for n in range(per_lang):
             article = _article(rng, lang, sentences, headings, n)
-            path = folder / f"synthetic-{n:05d}.{format}"
-            if format == "docx":
+            path = folder / f"synthetic-{n:05d}.{file_format}"
+            if file_format == "docx":
                 as_docx(article, path)
             else:
                 text = {
                     "txt": as_text,
                     "md": as_markdown,
                     "html": lambda a: as_html(a, lang),  # noqa: B023 (called at once)
-                }[format](article)
+                }[file_format](article)
                 path.write_text(text, encoding="utf-8")
             written += 1
     return written

@@ -75,7 +75,7 @@ def main() -> None:
         scratch = Path(tmp)
         sizes = {}
         for fmt in FORMATS:
-            generate(scratch / fmt / "content", args.per_lang, format=fmt)
+            generate(scratch / fmt / "content", args.per_lang, file_format=fmt)
             files = list((scratch / fmt / "content").rglob(f"*.{fmt}"))
             sizes[fmt] = sum(f.stat().st_size for f in files) / 1e6
         reading: dict[str, list[float]] = {fmt: [] for fmt in FORMATS}

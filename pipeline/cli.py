@@ -27,7 +27,7 @@ from pipeline.argos import ModelPackageError, install_package, installed_package
 from pipeline.editor_translations import load_translation_file, template, translation_path
 from pipeline.files import atomic_write_text
 from pipeline.index import save_missing_surface_forms, save_missing_tips
-from pipeline.ingest import Preview, preview_file, read_article, run_ingest
+from pipeline.ingest import read_article, run_ingest
 from pipeline.languages import CONTENT_LANGS, INDEX_LANGS, LANGUAGE_NAMES
 from pipeline.load import ARTICLE_SUFFIXES, RejectedFile
 from pipeline.model_index import install_online
@@ -42,6 +42,7 @@ from pipeline.publish import (
 from pipeline.query import answer_search
 from pipeline.query_language import UnsupportedLanguage
 from pipeline.ranking import save_missing
+from pipeline.read_articles import Preview, preview_file
 from pipeline.schema import IngestReport
 from pipeline.search import NotPublished, PublishedIndex
 from pipeline.settings import get_settings
@@ -289,7 +290,11 @@ def _print_preview(item: Preview) -> None:
         where = tip.title if tip.context == article.title else f"{tip.context} › {tip.title}"
         out.print(f"  [cyan]{tip.position + 1:>3}[/] {tip.kind:<9} [bold]{escape(where)}[/]")
         if tip.table is not None:
-            table = Table(*tip.table.header, show_header=bool(tip.table.header), padding=(0, 1))
+            table = Table(
+                *(escape(cell) for cell in tip.table.header),
+                show_header=bool(tip.table.header),
+                padding=(0, 1),
+            )
             for row in tip.table.rows:
                 table.add_row(*(escape(cell) for cell in row))
             out.print(table)

@@ -233,6 +233,10 @@ def parse_translation_file(name: str, raw: bytes, source_lang: str) -> EditorTra
     duplicates = sorted({h for h in hashes if hashes.count(h) > 1})
     if duplicates:
         raise RejectedFile(f"source_hash listed twice: {', '.join(duplicates)}")
+    originals = [section.original.strip() for section in document.sections]
+    repeated = sorted({o for o in originals if originals.count(o) > 1})
+    if repeated:
+        raise RejectedFile(f"section listed twice: {', '.join(repeated)}")
     return document
 
 

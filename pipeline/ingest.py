@@ -9,30 +9,23 @@ reason, and the previously published version keeps serving unless a complete, va
 replaces it.
 """
 
-import ctypes
-import ctypes.util
-import gc
 import hashlib
 import logging
-import multiprocessing
-import os
 import shutil
-import signal
 import sqlite3
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
 from pydantic import TypeAdapter
 
 from pipeline.analysis import analyzer_for
 from pipeline.argos import ArgosTranslator
 from pipeline.editor_translations import EditorTranslations, load_editor_translations
+from pipeline.forked import forked_pool
 from pipeline.glossary import (
     GLOSSARY_SOURCE,
     Glossary,
@@ -40,20 +33,16 @@ from pipeline.glossary import (
     read_glossary,
 )
 from pipeline.index import FORMAT_VERSION, IndexValidationError, validate_index, write_index
-from pipeline.langcheck import check_language
 from pipeline.languages import CONTENT_LANGS, INDEX_LANGS
 from pipeline.load import (
     ARTICLE_SUFFIXES,
     RejectedFile,
-    SourceFile,
     load_content,
-    read_article_file,
 )
 from pipeline.normalise import normalise_article
 from pipeline.publish import (
     ARTICLES_FILE,
     GLOSSARY_FILE,
-    HELD_LOCK_FDS,
     INDEX_DIR,
     MANIFEST_FILE,
     IngestBusy,
@@ -67,9 +56,9 @@ from pipeline.publish import (
     publish,
     remove_leftover_builds,
 )
+from pipeline.read_articles import Progress, process_articles
 from pipeline.schema import (
     Article,
-    ContentLang,
     FileProblem,
     IngestReport,
     PublishedArticle,
@@ -84,14 +73,6 @@ from pipeline.translation_memory import TranslationMemory
 from pipeline.translator import Translator
 
 logger = logging.getLogger("csguide.ingest")
-
-
-class Progress(Protocol):
-    """Receives progress of long steps (the CLI shows it as a progress bar)."""
-
-    def phase(self, name: str, total: int) -> None: ...
-
-    def advance(self, detail: str) -> None: ...
 
 
 class _Silent:
@@ -170,7 +151,7 @@ class _Run:
 
         state = load_state(data_dir)
         _keep_last_good_translations(editor, state, report)
-        processed = _process_articles(
+        processed = process_articles(
             loaded.files,
             state,
             report,
@@ -190,7 +171,7 @@ class _Run:
                 )
 
         entries = [processed[article_id] for article_id in sorted(processed)]
-        _report_article_changes(report, previous, entries)
+        _report_article_changes(report, previous, entries, state)
         inputs = _inputs_fingerprint(entries, editor, self.translator, glossary)
         if (
             previous is not None
@@ -203,7 +184,7 @@ class _Run:
             report.status = "up-to-date"
             report.message = f"nothing changed since version {previous.name}"
             # e.g. only the segmenter cache moved, or files were saved again unchanged
-            if not dry_run and _state_moved(state, processed):
+            if not dry_run and _state_moved(state, processed, editor):
                 save_state(data_dir, _new_state(processed, editor))
             self._finish()
             return
@@ -299,132 +280,12 @@ class _Run:
         return TranslationMemory(path)
 
 
-def _process_articles(
-    files: list[SourceFile],
-    state: IngestState,
-    report: IngestReport,
-    *,
-    force: bool,
-    progress: Progress,
-    max_bytes: int,
-    processes: int = 1,
-) -> dict[str, ProcessedArticle]:
-    reusable = {} if force or state.segmenter_version != SEGMENTER_VERSION else state.articles
-    processed: dict[str, ProcessedArticle] = {}
-    progress.phase("articles", len(files))
-    todo: list[SourceFile] = []
-    for source in files:
-        cached = reusable.get(source.id)
-        if (
-            cached is not None
-            and source.digest
-            and cached.source_digest == source.digest
-            and cached.article.path == source.path
-        ):
-            # The very bytes it was read from: nothing to read again.
-            processed[source.id] = cached
-            report.articles_unchanged += 1
-            progress.advance(source.path)
-        else:
-            todo.append(source)
-    for source, outcome in _read_and_cut(todo, reusable, max_bytes, processes):
-        progress.advance(source.path)
-        if isinstance(outcome, str):
-            report.rejected.append(FileProblem(path=source.path, reason=outcome))
-        elif outcome is reusable.get(source.id):
-            processed[source.id] = outcome.model_copy(update={"source_digest": source.digest})
-            report.articles_unchanged += 1
-        else:
-            processed[source.id] = outcome
-            report.articles_processed += 1
-    return processed
-
-
-#: Below this many articles to read, reading in parallel costs more than it saves.
-MIN_PARALLEL_ARTICLES = 40
-
-
-def _read_and_cut(
-    sources: list[SourceFile],
-    reusable: dict[str, ProcessedArticle],
-    max_bytes: int,
-    processes: int,
-) -> Iterator[tuple[SourceFile, ProcessedArticle | str]]:
-    """Each article read, checked and cut (or why not), in order; on several cores in forked
-    processes, since reading a Word file or a page is pure Python work."""
-    if processes <= 1 or len(sources) < MIN_PARALLEL_ARTICLES:
-        for source in sources:
-            yield source, _read_and_cut_one(source, reusable.get(source.id), max_bytes)
-        return
-    _PENDING_SOURCES[:] = sources
-    _PENDING_REUSABLE.update(reusable)
-    gc.collect()  # as before forking index builders (see _write_indexes)
-    try:
-        context = multiprocessing.get_context("fork")
-        size = max(1, min(50, len(sources) // (processes * 4)))
-        chunks = [
-            range(start, min(start + size, len(sources))) for start in range(0, len(sources), size)
-        ]
-        with ProcessPoolExecutor(
-            max_workers=processes, mp_context=context, initializer=_builder_started
-        ) as pool:
-            for chunk, outcomes in zip(
-                chunks,
-                pool.map(_read_and_cut_chunk, [(c.start, c.stop, max_bytes) for c in chunks]),
-                strict=True,
-            ):
-                for index, outcome in zip(chunk, outcomes, strict=True):
-                    source = sources[index]
-                    if outcome is None:  # unchanged: the cached article, not a copy of it
-                        yield source, reusable[source.id]
-                    else:
-                        yield source, outcome
-    finally:
-        _PENDING_SOURCES.clear()
-        _PENDING_REUSABLE.clear()
-
-
-# Articles handed to forked readers without pickling them (set just before the fork).
-_PENDING_SOURCES: list[SourceFile] = []
-_PENDING_REUSABLE: dict[str, ProcessedArticle] = {}
-
-
-def _read_and_cut_chunk(job: tuple[int, int, int]) -> list[ProcessedArticle | str | None]:
-    start, stop, max_bytes = job
-    outcomes: list[ProcessedArticle | str | None] = []
-    for source in _PENDING_SOURCES[start:stop]:
-        cached = _PENDING_REUSABLE.get(source.id)
-        outcome = _read_and_cut_one(source, cached, max_bytes)
-        outcomes.append(None if outcome is cached and cached is not None else outcome)
-    return outcomes
-
-
-def _read_and_cut_one(
-    source: SourceFile, cached: ProcessedArticle | None, max_bytes: int
-) -> ProcessedArticle | str:
-    """The article with its tips (``cached`` itself when reading gives the same article), or
-    the reason it is rejected."""
-    try:
-        article = normalise_article(source, max_bytes).article
-        if cached is not None and cached.article == article:
-            return cached
-        check = check_language(article)
-        if not check.ok:
-            raise RejectedFile(check.reason)
-        tips = segment_article(article)
-        if not tips:
-            raise RejectedFile("no tips found in the text")
-    except RejectedFile as exc:
-        return str(exc)
-    return ProcessedArticle(article=article, tips=tips, source_digest=source.digest)
-
-
 def _keep_last_good_translations(
     editor: EditorTranslations, state: IngestState, report: IngestReport
 ) -> None:
     """A translation file that was good before and is rejected now keeps serving its last good
     version (its rejection stays in the report, with the line to fix)."""
-    for problem in editor.rejected:
+    for problem in report.rejected:  # refused by the loader (size, symlink) or the parser
         kept = state.translations.get(problem.path)
         if kept is None or (kept.article, kept.lang) in editor.files:
             continue
@@ -433,12 +294,19 @@ def _keep_last_good_translations(
         report.translations_kept.append(problem.path)
 
 
-def _state_moved(state: IngestState, processed: dict[str, ProcessedArticle]) -> bool:
-    return state.segmenter_version != SEGMENTER_VERSION or any(
-        (old := state.articles.get(article_id)) is None
-        or old.source_digest != entry.source_digest
-        or old.article != entry.article
-        for article_id, entry in processed.items()
+def _state_moved(
+    state: IngestState, processed: dict[str, ProcessedArticle], editor: EditorTranslations
+) -> bool:
+    translations = {editor.paths[key]: document for key, document in editor.files.items()}
+    return (
+        state.segmenter_version != SEGMENTER_VERSION
+        or state.translations != translations
+        or any(
+            (old := state.articles.get(article_id)) is None
+            or old.source_digest != entry.source_digest
+            or old.article != entry.article
+            for article_id, entry in processed.items()
+        )
     )
 
 
@@ -451,9 +319,13 @@ def _new_state(processed: dict[str, ProcessedArticle], editor: EditorTranslation
 
 
 def _report_article_changes(
-    report: IngestReport, previous: PublishedVersion | None, entries: list[ProcessedArticle]
+    report: IngestReport,
+    previous: PublishedVersion | None,
+    entries: list[ProcessedArticle],
+    state: IngestState,
 ) -> None:
-    """Which articles this ingest adds, changes and removes, against the serving version."""
+    """Which articles this ingest adds, changes and removes, against the serving version (and
+    the state it was built from, which also sees edits of headings alone)."""
     before: dict[str, PublishedArticle] = {}
     if previous is not None:
         try:
@@ -464,10 +336,15 @@ def _report_article_changes(
     now = {entry.article.id: _published_article(entry) for entry in entries}
     report.articles_added = sorted(now.keys() - before.keys())
     report.articles_removed = sorted(before.keys() - now.keys())
+    hashes = {entry.article.id: entry.article.hash for entry in entries}
     report.articles_changed = sorted(
         article_id
         for article_id in now.keys() & before.keys()
         if now[article_id] != before[article_id]
+        or (
+            article_id in state.articles
+            and state.articles[article_id].article.hash != hashes[article_id]
+        )
     )
 
 
@@ -483,35 +360,6 @@ def _keep_last_good_versions(
         if article_id and article_id not in processed and article_id in state.articles:
             processed[article_id] = state.articles[article_id]
             report.articles_kept.append(article_id)
-
-
-@dataclass(frozen=True)
-class Preview:
-    """How ingest would cut one file, without publishing anything."""
-
-    path: str
-    article: Article | None = None
-    tips: tuple[Tip, ...] = ()
-    dropped: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-    rejected: str | None = None  # why ingest would refuse the file
-
-
-def preview_file(path: Path, lang: ContentLang, max_bytes: int) -> Preview:
-    """Load, normalise, check and segment ``path`` exactly as ingest does."""
-    shown = str(path)
-    try:
-        source, warnings = read_article_file(path, lang, max_bytes)
-        normalised = normalise_article(source, max_bytes)
-        check = check_language(normalised.article)
-        if not check.ok:
-            raise RejectedFile(check.reason)
-        tips = segment_article(normalised.article)
-        if not tips:
-            raise RejectedFile("no tips found in the text")
-    except RejectedFile as exc:
-        return Preview(shown, rejected=str(exc))
-    return Preview(shown, normalised.article, tuple(tips), normalised.removed, tuple(warnings))
 
 
 def read_article(settings: Settings, article_id: str) -> tuple[Article, list[Tip]]:
@@ -622,26 +470,6 @@ def _published_article(entry: ProcessedArticle) -> PublishedArticle:
 _PENDING: dict[str, list[TipRecord]] = {}
 
 
-def _builder_started() -> None:
-    """In each forked index builder: keep the garbage collector off what the parent left (see
-    _write_indexes), let go of the parent's ingest lock, and die with the parent, so a killed
-    ingest leaves neither a held lock nor orphans burning CPU."""
-    gc.freeze()
-    for fd in HELD_LOCK_FDS:
-        os.close(fd)
-    HELD_LOCK_FDS.clear()
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the lock fd is closed all the same
-        pass
-    if os.getppid() == 1:  # the parent died before prctl took effect
-        os._exit(1)
-
-
-_PR_SET_PDEATHSIG = 1
-
-
 def _build_one(lang: str, directory: Path) -> str:
     write_index(directory, lang, _PENDING[lang])
     validate_index(directory, lang, _PENDING[lang])
@@ -662,17 +490,8 @@ def _write_indexes(
         return
     list(analyzer_for("zh")("预热"))  # load jieba once, before forking, for every builder
     _PENDING.update(records)
-    # Fork with nothing of the parent's left for a builder's garbage collector to free: a
-    # CTranslate2 translator left in a reference cycle by the translation stage, freed in a
-    # forked child, waits forever for its thread pool, whose threads only the parent has
-    # (seen: an ingest hung in pthread_cond_destroy). Collected here, where the threads are;
-    # each builder then freezes what it inherited (_builder_started).
-    gc.collect()
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(
-            max_workers=processes, mp_context=context, initializer=_builder_started
-        ) as pool:
+        with forked_pool(processes) as pool:
             futures = [
                 pool.submit(_build_one, lang, build_dir / INDEX_DIR / lang) for lang in records
             ]

@@ -155,8 +155,8 @@ def read_article_file(
 def _read_article(
     path: Path, rel: str, lang: ContentLang, root: Path, max_bytes: int, result: LoadResult
 ) -> SourceFile:
-    format = FORMAT_BY_SUFFIX.get(path.suffix.lower())
-    if format is None:
+    article_format = FORMAT_BY_SUFFIX.get(path.suffix.lower())
+    if article_format is None:
         raise RejectedFile(
             f"not an article: articles are {', '.join(ARTICLE_SUFFIXES)} files, translations "
             f"<slug>.<lang>{TRANSLATION_SUFFIX}"
@@ -170,11 +170,11 @@ def _read_article(
     raw = _checked_bytes(path, root, max_bytes)
     article_id = f"{lang}/{slug}"
     digest = hashlib.sha256(raw).hexdigest()
-    if format == "docx":  # a ZIP archive: its reader checks and unpacks it
+    if article_format == "docx":  # a ZIP archive: its reader checks and unpacks it
         return SourceFile(
             id=article_id, lang=lang, path=rel, text="", format="docx", raw=raw, digest=digest
         )
-    if format == "html":
+    if article_format == "html":
         text = decode_html(raw)
         if not text.strip():
             raise RejectedFile("empty file")
@@ -183,8 +183,8 @@ def _read_article(
         )
     text = decode_article(raw)
     body, meta, meta_warnings = split_front_matter(text)
-    if format == "text" and looks_like_markdown(body):
-        format = "markdown"  # Markdown pasted into a .txt: its marks must not reach agents
+    if article_format == "text" and looks_like_markdown(body):
+        article_format = "markdown"  # Markdown pasted into a .txt: its marks must not reach agents
     for warning in meta_warnings:
         result.warnings.append(FileProblem(path=rel, reason=warning))
     if not body.strip():
@@ -198,7 +198,7 @@ def _read_article(
         text=body,
         meta=meta,
         first_line=first_line,
-        format=format,  # type: ignore[arg-type]
+        format=article_format,  # type: ignore[arg-type]
         digest=digest,
     )
 

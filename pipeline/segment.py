@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass
 
 from pipeline.blocks import Block
+from pipeline.readers.plain_text import is_colon_heading
 from pipeline.schema import Article, Tip, TipKind, TipTable
 
 #: Bump when the rules below, or a reader's (pipeline/readers), change what tips an article
 #: gives: cached articles are then read and cut again.
-SEGMENTER_VERSION = 5
+SEGMENTER_VERSION = 6
 
 #: Tip ids end with this many hex digits of the text's sha256 (editor files quote them).
 TIP_HASH_CHARS = 10
@@ -27,8 +28,9 @@ MAX_JOINED_ITEMS = 8
 MAX_JOINED_CHARS = 1200
 MAX_LEAD_IN_CHARS = 200
 _COLONS = (":", "：")
-#: A sentence break inside a lead-in: then it is a paragraph that happens to end in ':'.
-_INNER_SENTENCE_END = re.compile(r"[.!?…](?:\s+|$)|[。！？]")
+#: A sentence break inside a lead-in: then it is a paragraph that happens to end in ':'. A
+#: stop before a lowercase word or after a number is no break ("Līdz 1. decembrim …:").
+_INNER_SENTENCE_END = re.compile(r"(?<!\d)[.!?…]\s+(\w)|[。！？]")
 _SUB_BULLET = "◦"
 _BULLET = "•"
 
@@ -52,7 +54,19 @@ def _is_lead_in(block: Block) -> bool:
     text = block.text.rstrip()
     if block.kind != "paragraph" or not text.endswith(_COLONS) or len(text) > MAX_LEAD_IN_CHARS:
         return False
-    return not _INNER_SENTENCE_END.search(text[:-1])
+    return not any(
+        match.group(1) is None or match.group(1).isupper()
+        for match in _INNER_SENTENCE_END.finditer(text[:-1])
+    )
+
+
+def _relative(items: list[Block]) -> list[Block]:
+    """Levels counted from the list's own first level: a list indented as a whole (every item
+    at Word level 1) is no list of sub-items."""
+    base = min(item.level for item in items)
+    if not base:
+        return items
+    return [item.model_copy(update={"level": item.level - base}) for item in items]
 
 
 def _list_run(blocks: list[Block], start: int) -> int:
@@ -71,7 +85,7 @@ def _item_lines(items: list[Block], *, numbered_from: int | None) -> list[str]:
     number = numbered_from or 1
     for item in items:
         if item.level == 0:
-            marker = f"{number}." if item.ordered else _BULLET
+            marker = (item.marker or f"{number}.") if item.ordered else _BULLET
             number += 1
             lines.append(f"{marker} {item.text}")
         else:
@@ -84,9 +98,10 @@ def _table_text(table: TipTable) -> str:
     lines = []
     for row in table.rows:
         if table.header:
+            heads = (*table.header, *[""] * (len(row) - len(table.header)))
             cells = [
                 f"{head}: {cell}" if head else cell
-                for head, cell in zip(table.header, row, strict=False)
+                for head, cell in zip(heads, row, strict=False)
                 if cell
             ]
         else:
@@ -126,7 +141,7 @@ def _pieces(article: Article) -> list[_Piece]:
             continue
         if _is_lead_in(block) and index + 1 < len(blocks) and blocks[index + 1].kind == "list_item":
             end = _list_run(blocks, index + 1)
-            items = blocks[index + 1 : end]
+            items = _relative(blocks[index + 1 : end])
             top = [item for item in items if item.level == 0]
             lines = [block.text, *_item_lines(items, numbered_from=1)]
             if len(top) <= MAX_JOINED_ITEMS and sum(map(len, lines)) <= MAX_JOINED_CHARS:
@@ -138,8 +153,20 @@ def _pieces(article: Article) -> list[_Piece]:
             continue
         if block.kind == "list_item":
             end = _list_run(blocks, index)
-            pieces.extend(_item_pieces(blocks[index:end], title, context))
+            pieces.extend(_item_pieces(_relative(blocks[index:end]), title, context))
             index = end
+            continue
+        following = blocks[index + 1] if index + 1 < len(blocks) else None
+        if (
+            block.kind == "paragraph"
+            and following is not None
+            and following.kind in ("paragraph", "quote", "table")
+            and is_colon_heading(block.text)
+        ):
+            # "Kā rīkoties:" alone before text heads it, one level below the section it is in.
+            level = min(sections[-1].level + 1, 6) if sections else 2
+            sections.append(_Section(level, block.text.rstrip().rstrip(":：").rstrip()))
+            index += 1
             continue
         pieces.append(_Piece("paragraph", block.text, title, context))
         index += 1

@@ -1,6 +1,8 @@
 """Word files for tests, built with python-docx the way Word itself writes them.
 
-A spec is a list of ``[style, text]`` paragraphs and ``{"table": rows}`` tables. Lists are
+A spec is a list of ``[style, text]`` paragraphs and ``{"table": rows}`` tables (the first row
+set in bold, as people mark a header row; ``"header": false`` for a table without one, and
+``"style"`` for one of Word's table styles, whose own look may head the table). Lists are
 written as Word writes them: style "List Paragraph" with a numbering reference (w:numPr) to a
 bullet or decimal list definition in word/numbering.xml, the level in w:ilvl — not with the
 "List Bullet" styles few people use (``word_lists=False`` writes those instead). Inline marks:
@@ -103,11 +105,13 @@ def build_docx(spec: dict, path: Path, *, word_lists: bool = True) -> Path:
         if isinstance(entry, dict):
             rows = entry["table"]
             table = document.add_table(rows=len(rows), cols=max(len(r) for r in rows))
-            table.style = "Table Grid"
-            for row, cells in zip(table.rows, rows, strict=True):
+            table.style = entry.get("style", "Table Grid")
+            bold_header = entry.get("header", True) and "style" not in entry
+            for number, (row, cells) in enumerate(zip(table.rows, rows, strict=True)):
                 for cell, text in zip(row.cells, cells, strict=False):
                     cell.text = ""
-                    _add_runs(cell.paragraphs[0], str(text))
+                    marked = f"**{text}**" if number == 0 and bold_header and text else str(text)
+                    _add_runs(cell.paragraphs[0], marked)
             continue
         style, text = entry
         listed = _LIST_STYLE.match(style)

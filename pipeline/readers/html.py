@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 from lxml import html as lxml_html
 
-from pipeline.blocks import Block
+from pipeline.blocks import Block, minor_heading, table_block
 from pipeline.readers.inline import content_alt, link_text, tidy
 from pipeline.readers.plain_text import is_marked_heading, lines_to_blocks
 from pipeline.readers.result import ReadResult
@@ -35,7 +35,8 @@ _CHROME_ROLES = {"navigation", "banner", "contentinfo", "search", "complementary
 _CHROME_NAME = re.compile(
     r"(?:^|[-_ ])(?:breadcrumbs?|breadcrumb-section|cookies?|cookie-banner|consent|footer|"
     r"site-header|main-header|page-metadata|sidebar|navbar|navigation|nav|menu|skip-link|"
-    r"share|social|comments?|article-votes|article-subscribe|related-articles|"
+    r"share-buttons|social-share|sharing|comments?|article-votes|article-subscribe|"
+    r"related-articles|"
     r"recent-articles|attachments?|labels-section|likes-and-labels-container|print-only|"
     r"meta|article-meta|byline|author-info|last-updated|reading-time|toc)"
     r"(?:$|[-_ ])",
@@ -47,7 +48,8 @@ _BLOCK_TAGS = {"p", "pre", "ul", "ol", "table", "blockquote", "div", "section", 
                "summary", "center", "body", "li", "tr", "td", "th"} | set(_HEADINGS)  # fmt: skip
 _CONTAINERS = {"div", "section", "article", "main", "figure", "body", "address", "details",
                "center", "dl"}  # fmt: skip
-#: Where the article itself is, most specific first.
+#: Where the article itself is, most specific first; of several matches, the one with the
+#: most text (a page may hold teaser <article>s beside the real one).
 _CONTENT_ROOTS = (
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-body ')]",  # Zendesk
     "//*[@id='main-content']",  # Confluence
@@ -55,29 +57,41 @@ _CONTENT_ROOTS = (
     "//main",
     "//*[@role='main']",
 )
+#: Where the title is, most specific first; an <h1> in the site's own header is no title.
 _TITLE_PATHS = (
     "//*[@id='title-text']",  # Confluence: "Space : Page title"
     "//h1[contains(concat(' ', normalize-space(@class), ' '), ' article-title ')]",
     "//article//h1",
     "//main//h1",
-    "//h1",
+    "//h1[not(ancestor::header or ancestor::nav or ancestor::footer or ancestor::aside)]",
 )
+#: Chrome by element only outside the article: an <article>'s own <header> holds its lead,
+#: an <aside> inside it a callout.
+_CHROME_OUTSIDE_ARTICLE = {"header", "aside"}
+#: Elements whose id or class never marks chrome: Confluence ids headings after their text
+#: ("Atmaksa-Cookies"), and text itself is no chrome.
+_NAMED_CONTENT = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "tr", "a", "span"}
+#: Least text a content root must hold beyond its title, else the whole page is read.
+_MIN_ROOT_TEXT = 40
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 _BREAK = "\u2028"  # a <br>, until lines are split
 _ALT_OPEN, _ALT_CLOSE = "\u2063\u2062", "\u2062\u2063"  # around alt text, until checked
+
+
+#: libxml2 stops reading at 256 nested elements unless told otherwise, silently dropping the
+#: rest; read it all, and let a page nested beyond Python's recursion be refused by name.
+_PARSER = lxml_html.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True)
 
 
 def read_html(text: str) -> ReadResult:
     """A whole HTML page: its article's title and content, without the page around it."""
     try:
-        document = lxml_html.document_fromstring(text)
+        # lxml refuses a decoded string that still declares its encoding (XHTML exports).
+        document = lxml_html.document_fromstring(_XML_DECLARATION.sub("", text), parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise UnreadableHtml(f"not readable as HTML: {exc}") from exc
     title = _title(document)
-    root = next((found[0] for path in _CONTENT_ROOTS if (found := document.xpath(path))), None)
-    if root is None:
-        root = document.find("body")
-    if root is None:
-        root = document
+    root = _content_root(document, title[0] if title else "")
     walker = _Walker(title_element=title[1] if title else None)
     if root.tag not in ("body", "html"):
         where = root.get("id") or root.get("class") or root.tag
@@ -88,10 +102,22 @@ def read_html(text: str) -> ReadResult:
     )
 
 
+def _content_root(document: lxml_html.HtmlElement, title: str) -> lxml_html.HtmlElement:
+    for path in _CONTENT_ROOTS:
+        found = document.xpath(path)
+        if not found:
+            continue
+        best = max(found, key=lambda element: len(element.text_content()))
+        if len(" ".join(best.text_content().split())) - len(title) >= _MIN_ROOT_TEXT:
+            return best
+    body = document.find("body")
+    return body if body is not None else document
+
+
 def read_html_fragment(text: str) -> ReadResult:
     """HTML inside another format (a Markdown file's raw HTML blocks)."""
     try:
-        fragment = lxml_html.fragment_fromstring(text, create_parent="div")
+        fragment = lxml_html.fragment_fromstring(text, create_parent="div", parser=_PARSER)
     except (etree.ParserError, ValueError):
         return ReadResult(blocks=[], dropped=["HTML that could not be read"])
     walker = _Walker(title_element=None)
@@ -118,8 +144,12 @@ def _chrome_reason(element: lxml_html.HtmlElement) -> str | None:
     tag = element.tag if isinstance(element.tag, str) else ""
     if tag in _CODE:
         return tag
+    if tag == "button" and _inside(element, set(_HEADINGS) | {"summary", "dt"}):
+        return None  # an accordion's question: <h2><button>Kā atmaksāt?</button></h2>
     if tag in _FORM:
         return "form"
+    if tag in _CHROME_OUTSIDE_ARTICLE and _inside(element, {"article", "main"}):
+        return None
     if tag in _CHROME:
         return tag
     if element.get("hidden") is not None or element.get("aria-hidden") == "true":
@@ -127,9 +157,13 @@ def _chrome_reason(element: lxml_html.HtmlElement) -> str | None:
     if (element.get("role") or "").lower() in _CHROME_ROLES:
         return f"{element.get('role')} region"
     names = f"{element.get('id') or ''} {element.get('class') or ''}"
-    if names.strip() and _CHROME_NAME.search(names):
+    if tag not in _NAMED_CONTENT and names.strip() and _CHROME_NAME.search(names):
         return f"page chrome ({names.strip()[:40]})"
     return None
+
+
+def _inside(element: lxml_html.HtmlElement, tags: set[str]) -> bool:
+    return any(ancestor.tag in tags for ancestor in element.iterancestors())
 
 
 @dataclass
@@ -179,9 +213,7 @@ class _Walker:
             # A bold line on its own is how many editors write a minor heading.
             text = _one_line(self.inline_children(element))
             if is_marked_heading(text):
-                level = min(self.section_level + 1, 6) if self.section_level else 2
-                heading = text.rstrip(":：").rstrip()
-                self.blocks.append(Block(kind="heading", text=heading, level=level))
+                self.blocks.append(minor_heading(text, self.section_level))
             else:
                 self.buffer.append(self.inline_children(element))
                 self.flush()
@@ -200,11 +232,34 @@ class _Walker:
         elif tag in ("p", "dt", "dd", "figcaption", "summary", "li", "td", "th", "tr"):
             self.buffer.append(self.inline_children(element))
             self.flush()
+        elif tag == "dl":
+            self.definitions(element)
         elif tag == "hr":
             pass
         else:  # div, section, article, …
             self.container(element)
             self.flush()
+
+    def definitions(self, element: lxml_html.HtmlElement) -> None:
+        """A term and its definition are one piece of advice: 'term: definition'."""
+        term: str | None = None
+        for child in element:
+            if self.skip(child):
+                continue
+            text = _one_line(self.inline_children(child))
+            if child.tag == "dt":
+                if term:
+                    self.blocks.append(Block(kind="paragraph", text=term))
+                term = text
+            elif child.tag == "dd" and text:
+                self.blocks.append(
+                    Block(kind="paragraph", text=f"{term}: {text}" if term else text)
+                )
+                term = None
+            elif child.tag not in ("dt", "dd"):
+                self.block(child)
+        if term:
+            self.blocks.append(Block(kind="paragraph", text=term))
 
     def flush(self) -> None:
         raw = "".join(self.buffer)
@@ -216,7 +271,12 @@ class _Walker:
             self.blocks.append(Block(kind="quote", text=text))
         else:
             self.blocks.extend(
-                lines_to_blocks(text.split("\n"), paragraphs_by_blank_lines=True, keep_breaks=True)
+                lines_to_blocks(
+                    text.split("\n"),
+                    paragraphs_by_blank_lines=True,
+                    keep_breaks=True,
+                    guess_headings=False,
+                )
             )
 
     def inline(self, element: lxml_html.HtmlElement) -> str:
@@ -243,6 +303,8 @@ class _Walker:
 
     def list(self, element: lxml_html.HtmlElement, level: int) -> None:
         ordered = element.tag == "ol"
+        start = element.get("start") or "1"
+        number = int(start) if start.isdigit() else 1
         first = True
         for item in element:
             if self.skip(item) or item.tag != "li":
@@ -262,10 +324,16 @@ class _Walker:
             if text:
                 self.blocks.append(
                     Block(
-                        kind="list_item", text=text, level=level, ordered=ordered, opens_list=first
+                        kind="list_item",
+                        text=text,
+                        level=level,
+                        ordered=ordered,
+                        opens_list=first,
+                        marker=f"{number}." if ordered else "",
                     )
                 )
                 first = False
+                number += 1
             for sub in nested:
                 self.list(sub, level + 1)
 
@@ -299,9 +367,9 @@ class _Walker:
                 rows.append(texts)
         if not rows:
             return
-        head = tuple(rows[0]) if header and len(rows) > 1 else ()
-        body = rows[1:] if head else rows
-        self.blocks.append(Block(kind="table", header=head, rows=tuple(map(tuple, body))))
+        block = table_block(rows, first_row_heads=header)
+        if block is not None:
+            self.blocks.append(block)
 
 
 def _is_layout(table: lxml_html.HtmlElement) -> bool:

@@ -1,22 +1,42 @@
 """The Markdown reader: CommonMark with GFM tables, by markdown-it-py (already installed with
 rich, and the reference CommonMark implementation's Python port)."""
 
+import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from pipeline.blocks import Block
+from pipeline.blocks import Block, minor_heading, table_block
 from pipeline.readers.html import read_html_fragment
 from pipeline.readers.inline import content_alt, link_text, tidy
 from pipeline.readers.plain_text import is_marked_heading, lines_to_blocks
 from pipeline.readers.result import ReadResult
 
 _PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+#: Raw HTML that is code or a note to other editors, never text for agents: removed from the
+#: source before parsing, since Markdown reads the inside of an inline <script> as text and
+#: ends an HTML block at the first blank line, even inside a <script>.
+_HIDDEN_HTML = re.compile(
+    r"<(script|style|noscript|template)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL
+)
+#: A GitHub task list's box: "[ ] call back", "[x] logged".
+_TASK_BOX = re.compile(r"^\[[ xX]\]\s+")
 
 
 def read_markdown(text: str) -> ReadResult:
-    return _Reader().read(_PARSER.parse(text))
+    dropped: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:
+        what = (match.group(1) or "comment").lower()
+        if what not in dropped:
+            dropped.append(what)
+        return ""
+
+    source = _HIDDEN_HTML.sub(hide, text)
+    reader = _Reader(dropped=dropped)
+    return reader.read(_PARSER.parse(source))
 
 
 @dataclass
@@ -24,6 +44,7 @@ class _Item:
     level: int
     ordered: bool
     first: bool
+    marker: str = ""
     index: int | None = None  # of its block, once its first paragraph is read
 
 
@@ -31,7 +52,8 @@ class _Item:
 class _Reader:
     blocks: list[Block] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
-    lists: list[list[bool]] = field(default_factory=list)  # open lists: [ordered, no item yet]
+    #: Open lists: [ordered, no item yet, next number, delimiter ("." or ")")].
+    lists: list[list[Any]] = field(default_factory=list)
     items: list[_Item] = field(default_factory=list)
     quote_depth: int = 0
     heading_level: int | None = None
@@ -52,13 +74,18 @@ class _Reader:
         elif kind == "heading_close":
             self.heading_level = None
         elif kind in ("bullet_list_open", "ordered_list_open"):
-            self.lists.append([kind == "ordered_list_open", True])
+            start = int(token.attrs.get("start") or 1) if kind == "ordered_list_open" else 1
+            self.lists.append([kind == "ordered_list_open", True, start, token.markup or "."])
         elif kind in ("bullet_list_close", "ordered_list_close"):
             self.lists.pop()
         elif kind == "list_item_open":
-            ordered, first = self.lists[-1]
+            ordered, first, number, delimiter = self.lists[-1]
             self.lists[-1][1] = False
-            self.items.append(_Item(level=len(self.lists) - 1, ordered=ordered, first=first))
+            self.lists[-1][2] = number + 1
+            marker = f"{number}{delimiter}" if ordered else ""
+            self.items.append(
+                _Item(level=len(self.lists) - 1, ordered=ordered, first=first, marker=marker)
+            )
         elif kind == "list_item_close":
             self.items.pop()
         elif kind == "blockquote_open":
@@ -107,13 +134,12 @@ class _Reader:
             if children:
                 self.dropped.append("an image without content alt text")
         elif _only_strong(children) and is_marked_heading(text):
-            # A bold line on its own is how many editors write a minor heading.
-            heading = text.rstrip(":：").rstrip()
-            self.blocks.append(Block(kind="heading", text=heading, level=self.minor_level()))
+            self.blocks.append(minor_heading(text, self.section_level))
         else:
             self.text_block(text, keep_breaks=hard_breaks)
 
     def item_text(self, item: _Item, text: str) -> None:
+        text = _TASK_BOX.sub("", text)
         if not text:
             return
         if item.index is None:
@@ -124,6 +150,7 @@ class _Reader:
                 level=item.level,
                 ordered=item.ordered,
                 opens_list=item.first,
+                marker=item.marker,
             )
             self.blocks.append(block)
         else:  # a later paragraph of the same item
@@ -139,22 +166,17 @@ class _Reader:
         # Lists and headings typed by hand (● …, a) …, （1）…, 一、…) are read as in plain text.
         self.blocks.extend(
             lines_to_blocks(
-                text.split("\n"), paragraphs_by_blank_lines=True, keep_breaks=keep_breaks
+                text.split("\n"),
+                paragraphs_by_blank_lines=True,
+                keep_breaks=keep_breaks,
+                guess_headings=False,
             )
         )
 
     def table_block(self, rows: list[list[str]], header_rows: int) -> None:
-        rows = [row for row in rows if any(row)]
-        if not rows:
-            return
-        header = tuple(rows[0]) if header_rows and any(rows[0]) else ()
-        body = rows[1:] if header else rows
-        self.blocks.append(
-            Block(kind="table", header=header, rows=tuple(tuple(row) for row in body))
-        )
-
-    def minor_level(self) -> int:
-        return min(self.section_level + 1, 6) if self.section_level else 2
+        block = table_block(rows, first_row_heads=bool(header_rows and rows and any(rows[0])))
+        if block is not None:
+            self.blocks.append(block)
 
 
 def _only_strong(children: list[Token]) -> bool:

@@ -10,10 +10,12 @@ The same line rules read the paragraphs of the other formats, where editors type
 and headings by hand (``lines_to_blocks``).
 """
 
+import itertools
 import re
 from dataclasses import dataclass
 
 from pipeline.blocks import Block
+from pipeline.readers.inline import link_text
 
 # The em dash is left out: in Russian it opens dialogue lines, not list items.
 _BULLET = re.compile(r"^\s*(?:[●•◦▪‣∙·]\s*|[-–*]\s+)")
@@ -61,28 +63,33 @@ class _Unit:
     ordered: bool = False
     level: int = 0
     opens_list: bool = False
+    marker: str = ""
     keep_breaks: bool = False
+    #: Every line so far opens with a speaker or a dash: a conversation, kept as lines.
+    speaking: bool = False
+
+    def __post_init__(self) -> None:
+        self.speaking = all(_SPEAKER.match(line) for line in self.lines)
+
+    def add(self, line: str) -> None:
+        self.lines.append(line)
+        self.speaking = self.speaking and bool(_SPEAKER.match(line))
 
     @property
     def text(self) -> str:
-        if len(self.lines) > 1 and (self.keep_breaks or is_dialogue(self.lines)):
+        if len(self.lines) > 1 and (self.keep_breaks or self.speaking):
             return "\n".join(" ".join(line.split()) for line in self.lines)
         return join_wrapped(self.lines)
-
-
-def is_dialogue(lines: list[str]) -> bool:
-    """Every line opens with a speaker or a dash: lines of a conversation, kept as lines."""
-    return all(_SPEAKER.match(line) for line in lines)
 
 
 def join_wrapped(lines: list[str]) -> str:
     """Hard-wrapped lines joined again: wrapped CJK text has no space at the break, after its
     punctuation either (…姓名。如果…); other scripts do."""
-    joined = lines[0]
-    for line in lines[1:]:
-        glue = "" if _CJK_WRAP.match(joined[-1:]) and _CJK_WRAP.match(line[:1]) else " "
-        joined = f"{joined}{glue}{line}"
-    return " ".join(joined.split())
+    parts = [lines[0]]
+    for previous, line in itertools.pairwise(lines):
+        glue = "" if _CJK_WRAP.match(previous[-1:]) and _CJK_WRAP.match(line[:1]) else " "
+        parts += [glue, line]
+    return " ".join("".join(parts).split())
 
 
 def list_marker_end(line: str) -> int:
@@ -178,7 +185,7 @@ def is_heading_like(text: str) -> bool:
     return True
 
 
-def _is_colon_heading(text: str) -> bool:
+def is_colon_heading(text: str) -> bool:
     """``Kā rīkoties:`` or ``Kā rīkoties, ja kolēģis kļūdās:`` before a paragraph is a
     heading; before a list, its lead-in. Short, one clause, no sentence inside."""
     if not text.endswith(_COLONS):
@@ -210,7 +217,9 @@ def is_marked_heading(text: str) -> bool:
     return len(text.split()) <= MAX_HEADING_WORDS
 
 
-def _units(lines: list[str], *, paragraphs_by_blank_lines: bool, keep_breaks: bool) -> list[_Unit]:
+def _units(
+    lines: list[str], *, paragraphs_by_blank_lines: bool, keep_breaks: bool, guess_headings: bool
+) -> list[_Unit]:
     units: list[_Unit] = []
     current: _Unit | None = None
     for index, raw in enumerate(lines):
@@ -226,7 +235,12 @@ def _units(lines: list[str], *, paragraphs_by_blank_lines: bool, keep_breaks: bo
         if marker:
             item = line[marker:].strip()
             indent = len(raw) - len(raw.lstrip())
-            current = _Unit("list_item", [item], indent=indent, ordered=ordered) if item else None
+            typed = line[:marker].strip() if ordered else ""
+            current = (
+                _Unit("list_item", [item], indent=indent, ordered=ordered, marker=typed)
+                if item
+                else None
+            )
             if current:
                 units.append(current)
             continue
@@ -236,18 +250,23 @@ def _units(lines: list[str], *, paragraphs_by_blank_lines: bool, keep_breaks: bo
         continues = (
             current is not None
             and paragraphs_by_blank_lines
-            and (lowercase or not (current.kind == "paragraph" and _single_heading_line(current)))
+            and (
+                lowercase
+                or not guess_headings
+                or not (current.kind == "paragraph" and _single_heading_line(current))
+            )
             and not line.startswith(("»", "«"))
         )
         if (
             current is not None
             and current.kind == "paragraph"
             and paragraphs_by_blank_lines
-            and is_dialogue([*current.lines, line])
+            and current.speaking
+            and _SPEAKER.match(line)
         ):
             continues = True  # the next line of a conversation, even after a short first one
         if continues and current is not None:
-            current.lines.append(line)
+            current.add(line)
         else:
             current = _Unit("paragraph", [line], keep_breaks=keep_breaks)
             units.append(current)
@@ -280,16 +299,27 @@ def _single_heading_line(unit: _Unit) -> bool:
 
 
 def lines_to_blocks(
-    lines: list[str], *, paragraphs_by_blank_lines: bool, keep_breaks: bool = False
+    lines: list[str],
+    *,
+    paragraphs_by_blank_lines: bool,
+    keep_breaks: bool = False,
+    guess_headings: bool = True,
 ) -> list[Block]:
     """Blocks from lines of text laid out as in a plain-text file. ``keep_breaks``: the line
-    breaks are the writer's own (<br> in HTML, Shift+Enter in Word), not wrapping."""
+    breaks are the writer's own (<br> in HTML, Shift+Enter in Word), not wrapping.
+    ``guess_headings``: a short line before text is a heading, as plain text has no other way
+    to make one; formats with headings of their own only take Chinese numbered sections."""
     units = _units(
-        lines, paragraphs_by_blank_lines=paragraphs_by_blank_lines, keep_breaks=keep_breaks
+        lines,
+        paragraphs_by_blank_lines=paragraphs_by_blank_lines,
+        keep_breaks=keep_breaks,
+        guess_headings=guess_headings,
     )
     texts = [unit.text for unit in units]
     heading_like = [
-        unit.kind == "paragraph" and is_heading_like(text)
+        unit.kind == "paragraph"
+        and is_heading_like(text)
+        and (guess_headings or cjk_section_level(text) is not None)
         for unit, text in zip(units, texts, strict=True)
     ]
     blocks: list[Block] = []
@@ -305,11 +335,12 @@ def lines_to_blocks(
             level = section_level or SECTION_LEVEL
             blocks.append(Block(kind="heading", text=text.rstrip("."), level=level))
         elif (
-            unit.kind == "paragraph"
+            guess_headings
+            and unit.kind == "paragraph"
             and following is not None
             and following.kind == "paragraph"
             and not heading_like[index + 1]
-            and _is_colon_heading(text)
+            and is_colon_heading(text)
         ):
             blocks.append(Block(kind="heading", text=text[:-1].rstrip(), level=SECTION_LEVEL))
         elif unit.kind == "list_item":
@@ -320,6 +351,7 @@ def lines_to_blocks(
                     level=unit.level,
                     ordered=unit.ordered,
                     opens_list=unit.opens_list,
+                    marker=unit.marker,
                 )
             )
         else:
@@ -327,7 +359,32 @@ def lines_to_blocks(
     return blocks
 
 
+#: Markdown's inline marks, as editors type them in plain text too: **bold**, __bold__,
+#: `code`, [text](address).
+_INLINE_MARKS = re.compile(
+    r"\*\*(?P<bold>[^*\n]+?)\*\*|__(?P<under>[^_\n]+?)__|`(?P<code>[^`\n]+)`"
+    r"|\[(?P<text>[^\]\n]+)\]\((?P<href>(?:https?://|mailto:)[^)\s]+)\)"
+)
+
+
+def _without_marks(text: str) -> str:
+    def plain(match: re.Match[str]) -> str:
+        if match["text"] is not None:
+            return link_text(match["text"], match["href"])
+        return match["bold"] or match["under"] or match["code"]
+
+    return _INLINE_MARKS.sub(plain, text)
+
+
 def read_plain_text(body: str) -> list[Block]:
     """The blocks of a plain-text article body (title and front matter already taken off)."""
     lines = body.split("\n")
-    return lines_to_blocks(lines, paragraphs_by_blank_lines=any(not line.strip() for line in lines))
+    blocks = lines_to_blocks(
+        lines, paragraphs_by_blank_lines=any(not line.strip() for line in lines)
+    )
+    return [
+        block.model_copy(update={"text": _without_marks(block.text)})
+        if _INLINE_MARKS.search(block.text)
+        else block
+        for block in blocks
+    ]

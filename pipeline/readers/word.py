@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 
 import docx
 from docx.document import Document
+from docx.exceptions import InvalidXmlError
 from docx.opc.exceptions import PackageNotFoundError
 from docx.opc.part import Part
+from docx.oxml.exceptions import InvalidXmlError as InvalidOxml
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
-from pipeline.blocks import Block
+from pipeline.blocks import MAX_LIST_DEPTH, Block, minor_heading, table_block
 from pipeline.readers.inline import link_text, tidy
 from pipeline.readers.plain_text import is_marked_heading, lines_to_blocks
 from pipeline.readers.result import ReadResult
@@ -39,14 +41,26 @@ class UnreadableWord(ValueError):
     pass
 
 
-def check_archive(raw: bytes, max_unpacked: int) -> None:
-    """Refuse what is not a .docx, or unpacks beyond ``max_unpacked`` bytes, before unpacking."""
+#: A password-protected .docx is no ZIP archive but an OLE compound file, like an old .doc;
+#: its directory names this stream (in UTF-16).
+_ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
+
+
+def check_archive(raw: bytes, max_unpacked: int) -> set[str]:
+    """Refuse what is not a .docx, or unpacks beyond ``max_unpacked`` bytes, before unpacking;
+    the names of the archive's parts."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except zipfile.BadZipFile as exc:
-        legacy = raw.startswith(b"\xd0\xcf\x11\xe0")  # the OLE header of Word 97-2003 .doc
-        hint = "an old Word .doc file: save it as .docx" if legacy else "not a ZIP archive"
-        raise UnreadableWord(f"not a Word .docx file ({hint})") from exc
+        if raw.startswith(b"\xd0\xcf\x11\xe0"):  # an OLE compound file
+            if _ENCRYPTION_STREAM in raw:
+                raise UnreadableWord(
+                    "the document is password-protected; save it without a password"
+                ) from exc
+            raise UnreadableWord(
+                "not a Word .docx file (an old Word .doc file: save it as .docx)"
+            ) from exc
+        raise UnreadableWord("not a Word .docx file (not a ZIP archive)") from exc
     with archive:
         infos = archive.infolist()
         names = {info.filename for info in infos}
@@ -60,23 +74,39 @@ def check_archive(raw: bytes, max_unpacked: int) -> None:
             )
         if any(info.flag_bits & 0x1 for info in infos):
             raise UnreadableWord("the document is password-protected; save it without a password")
+        return names
+
+
+#: What a damaged or hand-made document raises inside python-docx and lxml: a value that is
+#: not what the format allows (w:ilvl="x"), a relationship that is missing, broken XML.
+_DAMAGED = (
+    PackageNotFoundError,
+    InvalidXmlError,
+    InvalidOxml,
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    etree.LxmlError,
+    zipfile.BadZipFile,
+)
 
 
 def read_word(raw: bytes, max_unpacked: int) -> ReadResult:
-    check_archive(raw, max_unpacked)
+    names = check_archive(raw, max_unpacked)
     try:
         document = docx.Document(io.BytesIO(raw))
-    except (
-        PackageNotFoundError,
-        KeyError,
-        ValueError,
-        etree.XMLSyntaxError,
-        zipfile.BadZipFile,
-    ) as exc:
-        raise UnreadableWord(f"not a readable Word document: {exc}") from exc
-    reader = _Reader(document)
-    reader.read()
-    title = reader.title or (document.core_properties.title or "").strip() or None
+        reader = _Reader(document)
+        reader.read()
+        # Without docProps/core.xml python-docx makes up the title "Word Document".
+        core_title = document.core_properties.title if "docProps/core.xml" in names else ""
+    except _DAMAGED as exc:
+        raise UnreadableWord(
+            f"not a readable Word document ({type(exc).__name__}: {exc}); open it in Word "
+            "and save it again"
+        ) from exc
+    title = reader.title or (core_title or "").strip() or None
     return ReadResult(blocks=reader.blocks, title=title, dropped=reader.dropped)
 
 
@@ -158,38 +188,81 @@ class _Reader:
             self.blocks.append(Block(kind="quote", text=text))
             return
         if _all_bold(paragraph) and is_marked_heading(text):
-            # A bold line on its own is how many writers make a minor heading in Word.
-            level = min(self.section_level + 1, 6) if self.section_level else 2
-            heading = text.rstrip(":：").rstrip()
-            self.blocks.append(Block(kind="heading", text=heading, level=level))
+            self.blocks.append(minor_heading(text, self.section_level))
             return
         # Lists and headings typed by hand (1) …, ● …, 一、…) are read as in plain text.
         self.blocks.extend(
-            lines_to_blocks(text.split("\n"), paragraphs_by_blank_lines=True, keep_breaks=True)
+            lines_to_blocks(
+                text.split("\n"),
+                paragraphs_by_blank_lines=True,
+                keep_breaks=True,
+                guess_headings=False,
+            )
         )
 
     def table(self, table: Table) -> None:
         rows: list[list[str]] = []
-        marked_header = False
-        for index, row in enumerate(table.rows):
+        for row in table.rows:
             cells, seen = [], set()
             for cell in row.cells:
                 if id(cell._tc) in seen:  # a merged cell repeats across the columns it spans
                     continue
                 seen.add(id(cell._tc))
-                text = " ".join(_element_text(p, table.part) for p in cell._tc.iter(f"{_W}p"))
-                cells.append(" ".join(text.split()))
-            if index == 0:
-                tr_pr = row._tr.trPr
-                marked_header = tr_pr is not None and tr_pr.find(f"{_W}tblHeader") is not None
+                lines = (_element_text(p, table.part) for p in cell._tc.iter(f"{_W}p"))
+                cells.append("; ".join(" ".join(line.split()) for line in lines if line.strip()))
             if any(cells):
                 rows.append(cells)
         if not rows:
             return
-        # Word rarely marks a header row; a table of several rows nearly always has one.
-        header = tuple(rows[0]) if (marked_header or len(rows) > 1) else ()
-        body = rows[1:] if header else rows
-        self.blocks.append(Block(kind="table", header=header, rows=tuple(map(tuple, body))))
+        block = table_block(rows, first_row_heads=len(rows) > 1 and self.has_header(table))
+        if block is not None:
+            self.blocks.append(block)
+
+    def has_header(self, table: Table) -> bool:
+        """Whether the first row heads the table: marked to repeat as a header, set in bold,
+        or given a header look by the table's style (Word's built-in grid and list styles)."""
+        first = table._tbl.tr_lst[0] if table._tbl.tr_lst else None
+        if first is None:
+            return False
+        tr_pr = first.trPr
+        if tr_pr is not None and tr_pr.find(f"{_W}tblHeader") is not None:
+            return True
+        runs = [r for r in first.iter(f"{_W}r") if "".join(r.itertext()).strip()]
+        if runs and all(_is_bold(run) for run in runs):
+            return True
+        return self.styled_header(table)
+
+    def styled_header(self, table: Table) -> bool:
+        tbl_pr = table._tbl.tblPr
+        if tbl_pr is None:
+            return False
+        look = tbl_pr.find(f"{_W}tblLook")
+        first_row_on = look is not None and (
+            look.get(f"{_W}firstRow") in ("1", "true", "on")
+            or (
+                int(look.get(f"{_W}val") or "0", 16) & 0x0020
+                if _is_hex(look.get(f"{_W}val"))
+                else 0
+            )
+        )
+        style = tbl_pr.find(f"{_W}tblStyle")
+        if not first_row_on or style is None:
+            return False
+        style_id = style.get(f"{_W}val")
+        for found in self.document.styles.element.iterchildren(f"{_W}style"):
+            if found.get(f"{_W}styleId") == style_id:
+                conditions = found.iterchildren(f"{_W}tblStylePr")
+                return any(c.get(f"{_W}type") == "firstRow" for c in conditions)
+        return False
+
+
+def _is_hex(value: str | None) -> bool:
+    return bool(value) and all(c in "0123456789abcdefABCDEF" for c in value)  # type: ignore[union-attr]
+
+
+def _is_bold(run: etree._Element) -> bool:
+    bold = run.find(f"{_W}rPr/{_W}b")
+    return bold is not None and bold.get(f"{_W}val", "1") not in ("0", "false", "off")
 
 
 def _note(dropped: list[str], what: str) -> None:
@@ -257,7 +330,8 @@ def _heading_level(paragraph: Paragraph, style: list[str]) -> int | None:
     p_pr = paragraph._p.pPr
     outline = p_pr.find(f"{_W}outlineLvl") if p_pr is not None else None
     if outline is not None:
-        value = int(outline.get(f"{_W}val", "9"))
+        raw_value = outline.get(f"{_W}val", "9")
+        value = int(raw_value) if raw_value.isdigit() else 9
         if value < 9:  # 9 is "body text"
             return value + 1
     return None
@@ -270,7 +344,7 @@ def _list_item(
     p_pr = paragraph._p.pPr
     num_pr = p_pr.numPr if p_pr is not None else None
     if num_pr is not None and num_pr.numId is not None and num_pr.numId.val != 0:
-        depth = num_pr.ilvl.val if num_pr.ilvl is not None else 0
+        depth = min(num_pr.ilvl.val if num_pr.ilvl is not None else 0, MAX_LIST_DEPTH)
         num_id = num_pr.numId.val
         return depth, _numbering_is_ordered(document, num_id, depth), f"num {num_id}"
     for name in style:

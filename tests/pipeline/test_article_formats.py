@@ -210,7 +210,8 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
 def test_reading_in_parallel_gives_what_one_process_gives(tmp_path):
     """Enough articles to be read by forked processes: the same tips, and a warm re-ingest
     reads no file again (the bytes are unchanged)."""
-    from pipeline.ingest import MIN_PARALLEL_ARTICLES, run_ingest
+    from pipeline.ingest import run_ingest
+    from pipeline.read_articles import MIN_PARALLEL_ARTICLES
     from pipeline.settings import Settings
     from pipeline.state import load_state
     from tests.article_labels import install
@@ -300,3 +301,25 @@ def test_an_old_portal_page_laid_out_with_tables_is_read_as_its_article(tmp_path
         ("table", "Tempi", "Caso: Cliente arrabbiato; Azione: ascoltate; riassumete"),
     ]
     assert tips[1].table.rows == (("Cliente arrabbiato", "ascoltate; riassumete"),)
+
+
+@pytest.mark.parametrize(
+    ("table", "header"),
+    [
+        ({"table": [["Kanāls", "Atbildes laiks"], ["Tālrunis", "3 minūtes"]]}, True),  # bold
+        ({"table": [["Tālrunis", "3 minūtes"], ["Čats", "2 minūtes"]], "header": False}, False),
+        (
+            {
+                "table": [["Kanāls", "Laiks"], ["E-pasts", "1 diena"]],
+                "style": "Light Grid Accent 1",
+            },
+            True,  # the table style gives the first row a header look
+        ),
+    ],
+)
+def test_a_word_tables_first_row_is_a_header_only_when_it_looks_like_one(tmp_path, table, header):
+    path = build_docx({"body": [["Title", "Kanāli"], table]}, tmp_path / "lv" / "kanali.docx")
+    _, (tip,) = cut_one(tmp_path, "lv/kanali.docx", path.read_bytes())
+    assert tip.kind == "table"
+    assert bool(tip.table.header) is header
+    assert len(tip.table.rows) == (1 if header else 2)

@@ -254,3 +254,8 @@ def test_ingest_names_articles_added_changed_and_removed(env, content_dir):
     result = runner.invoke(app, ["ingest"])
     assert "  changed: lv/atmaksa" in result.output
     assert "  removed: it/customer-service-with-great-profits" in result.output
+    # A heading edited alone changes no tip id, and still changes the article.
+    edited = PREVIEWED.replace("14 dienas", "15 dienas")
+    write_article(content_dir, "lv/atmaksa.md", edited.replace("## Termiņi", "## Atmaksu termiņi"))
+    report = json.loads(runner.invoke(app, ["ingest", "--json"]).output)
+    assert report["articles_changed"] == ["lv/atmaksa"]

@@ -415,3 +415,26 @@ def test_a_translation_file_with_a_bad_value_names_its_line(plain):
     write_article(plain.content_dir, "lv/good-vs-excellent-customer-service.en.yaml", body)
     (problem,) = run_ingest(plain, translator=FakeTranslator(pairs=[])).rejected
     assert problem.reason.startswith("line 6: field 'tips.1.source_hash'")
+
+
+def test_a_translation_file_grown_too_large_keeps_its_last_good_version(plain):
+    run_ingest(plain, translator=FakeTranslator(pairs=[]))
+    source = lv_tips(plain)
+    entries = [{"source_hash": r.id[-10:], "text": f"EN text {r.position}"} for r in source]
+    path = write_editor_file(plain, "lv/good-vs-excellent-customer-service", "en", entries)
+    assert run_ingest(plain, translator=FakeTranslator(pairs=[])).exit_code == 0
+    path.write_text(path.read_text() + "# " + "x" * (plain.max_article_bytes + 1) + "\n")
+    report = run_ingest(plain, translator=FakeTranslator(pairs=[]))
+    assert [p.reason.split(":")[0] for p in report.rejected] == ["too large"]
+    assert report.translations_kept == ["lv/good-vs-excellent-customer-service.en.yaml"]
+    assert records(plain, "en")[source[0].id].text == "EN text 0"
+
+
+def test_a_section_translated_twice_is_refused(plain):
+    body = (
+        "article: lv/good-vs-excellent-customer-service\nlang: en\nsections:\n"
+        "- original: Tikšanās pret cerībām\n  title: A\n- original: Tikšanās pret cerībām\n  title: B\n"
+    )
+    write_article(plain.content_dir, "lv/good-vs-excellent-customer-service.en.yaml", body)
+    (problem,) = run_ingest(plain, translator=FakeTranslator(pairs=[])).rejected
+    assert problem.reason == "section listed twice: Tikšanās pret cerībām"
