@@ -209,6 +209,14 @@ class _Walker:
             if text:
                 self.section_level = _HEADINGS[tag]
                 self.blocks.append(Block(kind="heading", text=text, level=_HEADINGS[tag]))
+        elif tag == "summary" or _has_class(element, "expand-control"):
+            # The title of a collapsible section (<details>, Confluence's expand macro).
+            text = _one_line(self.inline_children(element))
+            if is_marked_heading(text):
+                self.blocks.append(minor_heading(text, self.section_level))
+            elif text:
+                self.buffer.append(text)
+                self.flush()
         elif tag in ("p", "div") and _only_bold(element):
             # A bold line on its own is how many editors write a minor heading.
             text = _one_line(self.inline_children(element))
@@ -383,6 +391,10 @@ def _is_layout(table: lxml_html.HtmlElement) -> bool:
             if sum(1 for _ in cell.iter("p")) > 3:
                 return True
     return False
+
+
+def _has_class(element: lxml_html.HtmlElement, name: str) -> bool:
+    return name in (element.get("class") or "").split()
 
 
 def _only_bold(element: lxml_html.HtmlElement) -> bool:

@@ -212,3 +212,21 @@ def test_a_long_conversation_is_read_in_linear_time(tmp_path):
     _, tips = cut(tmp_path, "lv/saruna.txt", f"Saruna\n\n{intro}\n\n{lines}\n")
     assert time.perf_counter() - start < 10
     assert len(tips) == 2 and tips[1].text.count("\n") == 19999
+
+
+def test_a_collapsible_sections_title_heads_its_content(tmp_path):
+    page = (
+        "<html><body><h1 id='title-heading'><span id='title-text'>Supporto : Chiusura</span></h1>"
+        "<div id='main-content'><p>Chiudere bene una chiamata vale quanto aprirla.</p>"
+        "<div class='expand-container'><div class='expand-control'>"
+        "<span class='expand-control-text'>Esempio di riepilogo</span></div>"
+        "<div class='expand-content'><p>Operatore: Riassumendo, spediamo domani.<br/>"
+        "Cliente: Perfetto.</p></div></div>"
+        "<details><summary>Se il cliente insiste</summary><p>Proponete un richiamo.</p></details>"
+        "</div></body></html>"
+    )
+    _, tips = cut(tmp_path, "it/chiusura.html", page)
+    assert [(t.title, t.text) for t in tips][1:] == [
+        ("Esempio di riepilogo", "Operatore: Riassumendo, spediamo domani.\nCliente: Perfetto."),
+        ("Se il cliente insiste", "Proponete un richiamo."),
+    ]
