@@ -16,7 +16,7 @@ from lxml import html as lxml_html
 
 from pipeline.blocks import Block, minor_heading, table_block
 from pipeline.readers.inline import content_alt, link_text, tidy
-from pipeline.readers.plain_text import is_marked_heading, lines_to_blocks
+from pipeline.readers.plain_text import is_marked_heading, typed_blocks
 from pipeline.readers.result import ReadResult
 
 
@@ -278,14 +278,7 @@ class _Walker:
         if self.quote:
             self.blocks.append(Block(kind="quote", text=text))
         else:
-            self.blocks.extend(
-                lines_to_blocks(
-                    text.split("\n"),
-                    paragraphs_by_blank_lines=True,
-                    keep_breaks=True,
-                    guess_headings=False,
-                )
-            )
+            self.blocks.extend(typed_blocks(text))
 
     def inline(self, element: lxml_html.HtmlElement) -> str:
         tag = element.tag

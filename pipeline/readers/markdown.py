@@ -11,7 +11,7 @@ from markdown_it.token import Token
 from pipeline.blocks import Block, minor_heading, table_block
 from pipeline.readers.html import read_html_fragment
 from pipeline.readers.inline import content_alt, link_text, tidy
-from pipeline.readers.plain_text import is_marked_heading, lines_to_blocks
+from pipeline.readers.plain_text import is_marked_heading, typed_blocks
 from pipeline.readers.result import ReadResult
 
 _PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
@@ -163,15 +163,7 @@ class _Reader:
         if self.quote_depth:
             self.blocks.append(Block(kind="quote", text=text))
             return
-        # Lists and headings typed by hand (● …, a) …, （1）…, 一、…) are read as in plain text.
-        self.blocks.extend(
-            lines_to_blocks(
-                text.split("\n"),
-                paragraphs_by_blank_lines=True,
-                keep_breaks=keep_breaks,
-                guess_headings=False,
-            )
-        )
+        self.blocks.extend(typed_blocks(text, keep_breaks=keep_breaks))
 
     def table_block(self, rows: list[list[str]], header_rows: int) -> None:
         block = table_block(rows, first_row_heads=bool(header_rows and rows and any(rows[0])))

@@ -359,6 +359,19 @@ def lines_to_blocks(
     return blocks
 
 
+def typed_blocks(text: str, *, keep_breaks: bool = True) -> list[Block]:
+    """The blocks of one paragraph of a format with structure of its own (Markdown, HTML,
+    Word), where lists and Chinese numbered headings are still often typed by hand (● …,
+    a) …, （1）…, 一、…): read with the plain-text line rules, but no heading is guessed from
+    a short line. ``keep_breaks``: its line breaks are the writer's (<br>, Shift+Enter)."""
+    return lines_to_blocks(
+        text.split("\n"),
+        paragraphs_by_blank_lines=True,
+        keep_breaks=keep_breaks,
+        guess_headings=False,
+    )
+
+
 #: Markdown's inline marks, as editors type them in plain text too: **bold**, __bold__,
 #: `code`, [text](address).
 _INLINE_MARKS = re.compile(

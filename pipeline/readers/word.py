@@ -24,7 +24,7 @@ from lxml import etree
 
 from pipeline.blocks import MAX_LIST_DEPTH, Block, minor_heading, table_block
 from pipeline.readers.inline import link_text, tidy
-from pipeline.readers.plain_text import is_marked_heading, lines_to_blocks
+from pipeline.readers.plain_text import is_marked_heading, typed_blocks
 from pipeline.readers.result import ReadResult
 
 #: A .docx may unpack to this many times the article size limit: Word's XML is verbose (text
@@ -190,15 +190,7 @@ class _Reader:
         if _all_bold(paragraph) and is_marked_heading(text):
             self.blocks.append(minor_heading(text, self.section_level))
             return
-        # Lists and headings typed by hand (1) …, ● …, 一、…) are read as in plain text.
-        self.blocks.extend(
-            lines_to_blocks(
-                text.split("\n"),
-                paragraphs_by_blank_lines=True,
-                keep_breaks=True,
-                guess_headings=False,
-            )
-        )
+        self.blocks.extend(typed_blocks(text))
 
     def table(self, table: Table) -> None:
         rows: list[list[str]] = []
