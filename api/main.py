@@ -1,10 +1,10 @@
 """The csguide HTTP API: ``create_app()`` builds it (``csguide serve`` runs it with uvicorn)."""
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from api.cache import ResponseCache
 from api.errors import HeaderSizeLimit, document_problems, install_problem_handlers
+from api.http_edges import HeadAsGet, ProblemCORSMiddleware
 from api.metrics import Metrics, install_metrics
 from api.published import PublishedIndexHolder
 from api.routes import articles, health, languages, search, tips, widget
@@ -24,7 +24,9 @@ machine translation, or untranslated. Errors are RFC 9457 problem details.
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="csguide", version="1", description=DESCRIPTION)
+    # No redirect to the path with or without a trailing slash: Starlette builds its Location
+    # from the request's Host header, so a foreign Host sent callers to another server.
+    app = FastAPI(title="csguide", version="1", description=DESCRIPTION, redirect_slashes=False)
     app.state.settings = settings
     app.state.holder = PublishedIndexHolder(settings.data_dir)
     app.state.metrics = Metrics()
@@ -35,12 +37,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HeaderSizeLimit, limit=MAX_HEADER_BYTES)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            ProblemCORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET"],
+            allow_methods=["GET", "HEAD"],
             allow_headers=["X-API-Key", "Accept-Language"],
+            # A page told "429, try again later" can read when: Retry-After.
+            expose_headers=["Retry-After"],
             max_age=600,
         )
+    app.add_middleware(HeadAsGet)
     for module in (search, tips, articles, languages, health, widget):
         app.include_router(module.router)
     _document_problems(app)

@@ -107,6 +107,11 @@ def boilerplate_rule_for(lang: str, line: str) -> BoilerplateRule | None:
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 
 
+def without_invisible(text: str) -> str:
+    """``text`` without soft hyphens and zero-width characters."""
+    return text.translate(_INVISIBLE)
+
+
 @dataclass(frozen=True)
 class Normalised:
     article: Article

@@ -55,6 +55,9 @@ def language_of_tag(tag: str) -> str | None:
     return primary if primary in INDEX_LANGS else None
 
 
+_QVALUE = re.compile(r"0(?:\.\d{0,3})?|1(?:\.0{0,3})?")
+
+
 def parse_accept_language(header: str) -> list[str]:
     """Supported languages from an Accept-Language header, most preferred first."""
     ranked: list[tuple[float, int, str]] = []
@@ -64,10 +67,9 @@ def parse_accept_language(header: str) -> list[str]:
         for parameter in fields[1:]:
             name, _, value = parameter.strip().partition("=")
             if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
+                # RFC 9110's qvalue: 0 to 1, at most three decimals; "nan", "inf", "1e0" or
+                # "2" are no weight, and the language they weigh is left out.
+                quality = float(value) if _QVALUE.fullmatch(value.strip()) else 0.0
         if not tag or tag == "*" or quality <= 0:
             continue
         try:

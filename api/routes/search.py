@@ -10,6 +10,7 @@ and query service as the dependencies do. Errors stay problem+json.
 
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.routing import APIRoute
@@ -28,6 +29,7 @@ from api.deps import (
 from api.errors import FieldError, Problem, ProblemError
 from api.schemas import SearchResponse
 from pipeline.languages import INDEX_LANGS
+from pipeline.normalise import without_invisible
 from pipeline.query import answer_search
 from pipeline.query_language import UnsupportedLanguage
 from pipeline.search import PublishedIndex
@@ -140,6 +142,7 @@ def _respond(
     accept_language: str | None,
 ) -> Response:
     query = params.q.strip()
+    _check_encoding(request, params)
     _check(params, settings)
     cache: ResponseCache = request.app.state.search_cache
     cache_key = (
@@ -162,11 +165,27 @@ def _respond(
     return Response(body, media_type="application/json")
 
 
+def _check_encoding(request: Request, params: SearchParams) -> None:
+    """A query that is not UTF-8 (%FF%FE, an overlong %C0%AF, a lone surrogate) is refused:
+    Starlette decodes it with replacement characters, which would be searched as typed."""
+    if "\ufffd" not in params.q:  # every undecodable byte shows as one: the common case is free
+        return
+    raw = request.scope.get("query_string", b"").decode("latin-1")
+    for name, value in parse_qsl(raw, keep_blank_values=True, encoding="latin-1"):
+        if name == "q":
+            try:
+                value.encode("latin-1").decode("utf-8")
+            except UnicodeDecodeError:
+                raise _invalid(
+                    [FieldError(field="query.q", message="not valid UTF-8 (percent-encode UTF-8)")]
+                ) from None
+
+
 def _check(params: SearchParams, settings: Settings) -> None:
-    """What the types cannot say: a query of only spaces, the configured query length, the
-    languages; a 422 problem naming each."""
+    """What the types cannot say: a query of only spaces (or of invisible characters), the
+    configured query length, the languages; a 422 problem naming each."""
     problems = []
-    if not params.q.strip():
+    if not without_invisible(params.q).strip():
         problems.append(FieldError(field="query.q", message="the query is empty"))
     if len(params.q) > settings.max_query_chars:
         problems.append(
