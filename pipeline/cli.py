@@ -433,6 +433,12 @@ def rollback_command() -> None:
     except PublishError as exc:
         err.print(f"[red]error[/]: {escape(str(exc))}")
         raise typer.Exit(2) from None
+    except OSError as exc:  # a read-only or full data dir
+        err.print(
+            f"[red]error[/]: cannot write to the data dir {escape(str(data_dir))}: "
+            f"{escape(exc.strerror or str(exc))}; nothing was changed"
+        )
+        raise typer.Exit(2) from None
     out.print(f"now serving {version.name}")
 
 

@@ -67,7 +67,7 @@ from pipeline.schema import (
 )
 from pipeline.segment import SEGMENTER_VERSION, segment_article
 from pipeline.settings import Settings
-from pipeline.state import IngestState, ProcessedArticle, load_state, save_state
+from pipeline.state import STATE_FILE, IngestState, ProcessedArticle, load_state, save_state
 from pipeline.translate import localise
 from pipeline.translation_memory import TranslationMemory
 from pipeline.translator import Translator
@@ -161,6 +161,8 @@ class _Run:
             processes=settings.index_processes,
         )
         _keep_last_good_versions(processed, state, report)
+        published = _published_articles(previous)
+        _refuse_to_drop_silently(report, processed, published)
         for article_id, lang in sorted(editor.files):
             if article_id not in processed:
                 report.warnings.append(
@@ -171,7 +173,7 @@ class _Run:
                 )
 
         entries = [processed[article_id] for article_id in sorted(processed)]
-        _report_article_changes(report, previous, entries, state)
+        _report_article_changes(report, published, entries, state)
         inputs = _inputs_fingerprint(entries, editor, self.translator, glossary)
         if (
             previous is not None
@@ -185,7 +187,7 @@ class _Run:
             report.message = f"nothing changed since version {previous.name}"
             # e.g. only the segmenter cache moved, or files were saved again unchanged
             if not dry_run and _state_moved(state, processed, editor):
-                save_state(data_dir, _new_state(processed, editor))
+                self._save_state(_new_state(processed, editor))
             self._finish()
             return
         memory = self._open_memory()
@@ -226,7 +228,7 @@ class _Run:
                 report.status = "published"
                 report.message = f"published version {report.version}"
             if not dry_run:
-                save_state(data_dir, _new_state(processed, editor))
+                self._save_state(_new_state(processed, editor))
                 if memory is not None:
                     memory.mark_outdated_except(localised.live_segments)
         finally:
@@ -273,11 +275,32 @@ class _Run:
         glossary_report.terms = glossary.term_count
         return glossary
 
+    def _save_state(self, state: IngestState) -> None:
+        """The state is a shortcut and a keeper of last good versions; failing to write it
+        loses nothing published, so it is a warning, not "nothing published"."""
+        try:
+            save_state(self.settings.data_dir, state)
+        except OSError as exc:
+            self.report.warnings.append(
+                FileProblem(
+                    path=str(STATE_FILE),
+                    reason=f"the ingest state could not be saved ({exc.strerror or exc}); the "
+                    "next ingest reads every article again and cannot keep the last good "
+                    "version of a file rejected then",
+                )
+            )
+
     def _open_memory(self) -> TranslationMemory | None:
         path = self.settings.translation_memory_path
-        if self.dry_run:
-            return TranslationMemory(path, readonly=True) if path.exists() else None
-        return TranslationMemory(path)
+        try:
+            if self.dry_run:
+                return TranslationMemory(path, readonly=True) if path.exists() else None
+            return TranslationMemory(path)
+        except sqlite3.DatabaseError as exc:
+            raise PublishError(
+                f"the translation memory {path} cannot be read ({exc}): move it aside and "
+                "ingest again; a new memory is made, and machine translations are made again"
+            ) from exc
 
 
 def _keep_last_good_translations(
@@ -318,21 +341,53 @@ def _new_state(processed: dict[str, ProcessedArticle], editor: EditorTranslation
     )
 
 
+def _published_articles(previous: PublishedVersion | None) -> dict[str, PublishedArticle] | None:
+    """The serving version's articles by id ({} with none published; None when its list cannot
+    be read)."""
+    if previous is None:
+        return {}
+    try:
+        listed = _ARTICLE_LIST.validate_json((previous.path / ARTICLES_FILE).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return {article.id: article for article in listed}
+
+
+def _refuse_to_drop_silently(
+    report: IngestReport,
+    processed: dict[str, ProcessedArticle],
+    published: dict[str, PublishedArticle] | None,
+) -> None:
+    """A published article whose file is rejected now keeps its last good version from the
+    ingest state. With the state missing or unreadable there is none to keep: publishing would
+    drop the article without anyone asking, so nothing is published and the report says why."""
+    lost = sorted(
+        article_id
+        for problem in report.rejected
+        if (article_id := article_id_for(problem.path)) is not None
+        and article_id not in processed
+        and published is not None
+        and article_id in published
+    )
+    if lost:
+        raise PublishError(
+            f"{', '.join(lost)}: published now, rejected in this ingest, and the ingest state "
+            f"that keeps a last good version ({STATE_FILE}) is missing or unreadable; fix the "
+            "file(s), or remove them to drop the article(s) from the next version"
+        )
+
+
 def _report_article_changes(
     report: IngestReport,
-    previous: PublishedVersion | None,
+    published: dict[str, PublishedArticle] | None,
     entries: list[ProcessedArticle],
     state: IngestState,
 ) -> None:
     """Which articles this ingest adds, changes and removes, against the serving version (and
     the state it was built from, which also sees edits of headings alone)."""
-    before: dict[str, PublishedArticle] = {}
-    if previous is not None:
-        try:
-            listed = _ARTICLE_LIST.validate_json((previous.path / ARTICLES_FILE).read_bytes())
-            before = {article.id: article for article in listed}
-        except (OSError, ValueError):
-            return  # the old list cannot be read: nothing to compare with, nothing claimed
+    if published is None:
+        return  # the old list cannot be read: nothing to compare with, nothing claimed
+    before = published
     now = {entry.article.id: _published_article(entry) for entry in entries}
     report.articles_added = sorted(now.keys() - before.keys())
     report.articles_removed = sorted(before.keys() - now.keys())

@@ -97,8 +97,12 @@ def load_content(content_dir: Path, max_bytes: int) -> LoadResult:
             )
             continue
         for path in _article_candidates(lang_dir, result, content_dir):
-            rel = path.relative_to(content_dir).as_posix()
+            rel = shown_path(path.relative_to(content_dir).as_posix())
             try:
+                if rel != path.relative_to(content_dir).as_posix():
+                    raise RejectedFile(
+                        "file name is not valid UTF-8: rename it (e.g. with the file manager)"
+                    )
                 if path.suffix.lower() == TRANSLATION_SUFFIX:
                     raw = _checked_bytes(path, root, max_bytes)
                     result.translations.append(TranslationCandidate(path, rel, lang, raw))
@@ -130,7 +134,7 @@ def _article_candidates(lang_dir: Path, result: LoadResult, content_dir: Path) -
     for entry in sorted(lang_dir.iterdir()):
         if entry.name.startswith("."):
             continue  # .gitkeep, editor swap files, .DS_Store
-        rel = entry.relative_to(content_dir).as_posix()
+        rel = shown_path(entry.relative_to(content_dir).as_posix())
         if entry.is_dir() and not entry.is_symlink():
             result.warnings.append(
                 FileProblem(path=rel, reason="subfolders are not read; put articles directly here")
@@ -150,6 +154,12 @@ def read_article_file(
     result = LoadResult()
     source = _read_article(path, rel, lang, path.parent.resolve(), max_bytes, result)
     return source, [warning.reason for warning in result.warnings]
+
+
+def shown_path(path: str) -> str:
+    """A path as reports can show it: bytes of a file name that are not UTF-8 (which Python
+    keeps as lone surrogates, and JSON cannot carry) written as \\xNN escapes."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _read_article(
