@@ -8,6 +8,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Searches take milliseconds: buckets from 1 ms to 2.5 s.
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+#: Label values come from closed sets: a client inventing methods (or statuses a proxy makes
+#: up) must not grow a label series per request, which Prometheus keeps for ever.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class Metrics:
@@ -72,7 +75,9 @@ class MetricsMiddleware:
         finally:
             template = getattr(scope.get("route"), "path", "unmatched")
             self.metrics.latency.labels(template).observe(time.perf_counter() - start)
-            self.metrics.requests.labels(template, scope["method"], str(status)).inc()
+            method = scope["method"] if scope["method"] in _METHODS else "other"
+            status_label = str(status) if 100 <= status <= 599 else "other"
+            self.metrics.requests.labels(template, method, status_label).inc()
 
 
 def install_metrics(app: FastAPI, metrics: Metrics) -> None:

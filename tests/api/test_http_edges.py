@@ -91,3 +91,14 @@ def test_a_cross_origin_page_can_read_retry_after(cors):
     limited = cors.get("/v1/search", params={"q": "klients"}, headers=headers)
     assert limited.status_code == 429 and limited.headers["retry-after"]
     assert "retry-after" in limited.headers["access-control-expose-headers"].lower()
+
+
+def test_made_up_methods_add_no_metric_series(seed_settings):
+    with TestClient(create_app(seed_settings)) as fresh:
+        for number in range(200):
+            assert fresh.request(f"BREW{number}", "/healthz").status_code == 405
+        metrics = fresh.get("/metrics").text
+    series = [line for line in metrics.splitlines() if line.startswith("csguide_requests_total")]
+    methods = {line.split('method="')[1].split('"')[0] for line in series}
+    assert methods == {"other"}  # /metrics counts its own request after answering
+    assert len(series) == 1
