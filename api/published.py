@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.publish import CURRENT_FILE, current_version
+from pipeline.publish import CURRENT_FILE, list_versions, serving_version
 from pipeline.search import NotPublished, PublishedIndex
 
 logger = logging.getLogger(__name__)
@@ -67,13 +67,16 @@ class PublishedIndexHolder:
         self._checked_at = now
         try:
             stat = (self.data_dir / CURRENT_FILE).stat()
+            stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_ino)
         except OSError:
-            return  # nothing published (yet); keep whatever we serve
-        stamp = (stat.st_mtime_ns, stat.st_ino)
-        if stamp == self._pointer_stamp and self._lease is not None:
+            stamp = None  # no pointer: the newest readable version, if any, is served
+        if stamp == self._pointer_stamp and (self._lease is not None or stamp is None):
             return
         with self._switch_lock:  # one thread opens the new version, the others keep serving
-            version = current_version(self.data_dir)
+            serving = serving_version(self.data_dir)
+            if serving.problem:
+                logger.warning("%s", serving.problem)
+            version = serving.version
             current = self._lease
             if version is None or (current and current.index.version.name == version.name):
                 self._pointer_stamp = stamp
@@ -84,8 +87,14 @@ class PublishedIndexHolder:
                 self._pointer_stamp = stamp  # not retried per request; a new publish retries
                 self.open_error = f"index version {version.name} cannot be opened: {exc}"
                 logger.error("%s; still serving %s", self.open_error, self.version)
-                return
-            self.open_error = None
+                if self._lease is not None:
+                    return
+                fallback = self._first_that_opens(skip=version.name)
+                if fallback is None:
+                    return
+                fresh = fallback
+            else:
+                self.open_error = None
             with self._lock:
                 old, self._lease = self._lease, fresh
                 self._pointer_stamp = stamp
@@ -94,6 +103,21 @@ class PublishedIndexHolder:
                     if old.users == 0:
                         old.index.close()
             settle_heap()
+
+    def _first_that_opens(self, skip: str) -> _Lease | None:
+        """With nothing served yet, the newest other version that opens (a damaged newest
+        version must not leave a starting server with nothing to answer from)."""
+        for version in reversed(list_versions(self.data_dir)):
+            if version.name == skip:
+                continue
+            try:
+                lease = _Lease(PublishedIndex(version))
+            except Exception as exc:
+                logger.error("index version %s cannot be opened either: %s", version.name, exc)
+                continue
+            logger.warning("serving %s instead", version.name)
+            return lease
+        return None
 
     @contextmanager
     def use(self) -> Iterator[PublishedIndex]:

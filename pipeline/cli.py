@@ -38,13 +38,14 @@ from pipeline.publish import (
     ingest_lock,
     list_versions,
     rollback,
+    serving_version,
 )
 from pipeline.query import answer_search
 from pipeline.query_language import UnsupportedLanguage
 from pipeline.ranking import save_missing
 from pipeline.read_articles import Preview, preview_file
 from pipeline.schema import IngestReport
-from pipeline.search import NotPublished, PublishedIndex
+from pipeline.search import NotPublished, PublishedIndex, check_serveable
 from pipeline.settings import get_settings
 from pipeline.translate import describe_untranslated
 
@@ -397,7 +398,10 @@ def search(
 def versions() -> None:
     """List the published index versions kept on disk; * marks the one being served."""
     data_dir = get_settings().data_dir
-    current = current_version(data_dir)
+    serving = serving_version(data_dir)
+    current = serving.version
+    if serving.problem:
+        err.print(f"[yellow]warning[/]: {escape(serving.problem)}")
     found = list_versions(data_dir)
     if not found:
         out.print(f"No versions published in {data_dir}.")
@@ -429,7 +433,7 @@ def rollback_command() -> None:
     data_dir = get_settings().data_dir
     try:
         with ingest_lock(data_dir):
-            version = rollback(data_dir, prepare=_save_missing_files)
+            rolled = rollback(data_dir, prepare=_save_missing_files, check=check_serveable)
     except PublishError as exc:
         err.print(f"[red]error[/]: {escape(str(exc))}")
         raise typer.Exit(2) from None
@@ -439,7 +443,9 @@ def rollback_command() -> None:
             f"{escape(exc.strerror or str(exc))}; nothing was changed"
         )
         raise typer.Exit(2) from None
-    out.print(f"now serving {version.name}")
+    for skipped in rolled.skipped:
+        err.print(f"[yellow]skipped[/] {escape(skipped)}")
+    out.print(f"now serving {rolled.version.name}")
 
 
 @translations_app.command("new")

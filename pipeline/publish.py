@@ -4,17 +4,22 @@ Layout of the data dir::
 
     CURRENT                  name of the version being served (replaced with os.replace)
     versions/<name>/         one published version: manifest.json, articles.json,
-                             glossary.json (the editors' glossary, checked), index/<lang>/
+                             glossary.json (the editors' glossary, checked), index/<lang>/,
+                             files.json (every file's size and sha256, checked before a
+                             rollback switches to it)
     versions/.build-<uuid>/  a version being built; never read, removed if an ingest died
     state/                   the ingest's cache of processed articles (see pipeline.state)
     ingest.lock              held (flock) by the running ingest
 
 A version is built completely in a ``.build-*`` directory, validated, renamed into place and only
 then named in ``CURRENT``, so readers never see a half-built index; older versions stay on disk
-for rollback.
+for rollback. A ``CURRENT`` that cannot be read, or names no readable version, does not leave
+good versions unserved: the newest readable one is served and the reason said.
 """
 
 import fcntl
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -35,6 +40,9 @@ MANIFEST_FILE = "manifest.json"
 ARTICLES_FILE = "articles.json"
 #: The glossary published with the version (read it with pipeline.glossary.load_published_glossary).
 GLOSSARY_FILE = "glossary.json"
+#: Every file of a version with its size and sha256, written when it is published: a version
+#: is checked against it before anything switches to it (a truncated file opens fine).
+FILES_LIST = "files.json"
 INDEX_DIR = "index"
 LOCK_FILE = "ingest.lock"
 _BUILD_PREFIX = ".build-"
@@ -90,13 +98,43 @@ def read_version(data_dir: Path, name: str) -> PublishedVersion | None:
     return PublishedVersion(name=name, path=path, manifest=manifest)
 
 
-def current_version(data_dir: Path) -> PublishedVersion | None:
-    """The version ``CURRENT`` names, or None when nothing (valid) is published."""
+@dataclass(frozen=True)
+class Serving:
+    """The version to serve, and what was wrong with ``CURRENT`` if it is not the one named."""
+
+    version: PublishedVersion | None
+    problem: str | None = None
+
+
+def serving_version(data_dir: Path) -> Serving:
+    """The version ``CURRENT`` names; when ``CURRENT`` is unreadable or names no readable
+    version, the newest readable one, with the reason (a damaged pointer must not turn a
+    data dir full of good versions into 'nothing published')."""
+    problem = None
     try:
         name = (data_dir / CURRENT_FILE).read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    return read_version(data_dir, name)
+    except FileNotFoundError:
+        name = None
+    except (OSError, UnicodeDecodeError) as exc:
+        name = None
+        problem = f"{CURRENT_FILE} cannot be read ({getattr(exc, 'strerror', None) or exc})"
+    if name is not None:
+        version = read_version(data_dir, name)
+        if version is not None:
+            return Serving(version)
+        problem = f"{CURRENT_FILE} names {name[:40]!r}, which is no readable version"
+    kept = list_versions(data_dir)
+    if not kept:
+        return Serving(None, problem)
+    fallback = kept[-1]
+    if problem is None:  # versions but no pointer: a first ingest killed after its rename
+        problem = f"{CURRENT_FILE} is missing"
+    return Serving(fallback, f"{problem}; serving the newest readable version {fallback.name}")
+
+
+def current_version(data_dir: Path) -> PublishedVersion | None:
+    """The version being served (see :func:`serving_version`), or None when none is."""
+    return serving_version(data_dir).version
 
 
 def list_versions(data_dir: Path) -> list[PublishedVersion]:
@@ -126,6 +164,7 @@ def next_version_name(data_dir: Path, now: datetime | None = None) -> str:
 def publish(data_dir: Path, build_dir: Path, name: str, keep: int) -> PublishedVersion:
     """Move a finished, validated build into place and point ``CURRENT`` at it."""
     target = versions_dir(data_dir) / name
+    _write_files_list(build_dir)
     _fsync_tree(build_dir)
     os.rename(build_dir, target)  # atomic on one filesystem; target must not exist
     fsync_dir(target.parent)
@@ -141,19 +180,40 @@ def _point_current_at(data_dir: Path, name: str) -> None:
     atomic_write_text(data_dir / CURRENT_FILE, name + "\n")
 
 
+@dataclass(frozen=True)
+class RolledBack:
+    version: PublishedVersion
+    skipped: tuple[str, ...] = ()  # "<version>: why it cannot be served", newest first
+
+
 def rollback(
-    data_dir: Path, prepare: Callable[[PublishedVersion], None] | None = None
-) -> PublishedVersion:
-    """Serve the newest version older than the current one, after ``prepare`` (if given) has
-    run on it."""
+    data_dir: Path,
+    prepare: Callable[[PublishedVersion], None] | None = None,
+    check: Callable[[PublishedVersion], None] | None = None,
+) -> RolledBack:
+    """Serve the newest version older than the current one that ``check`` (if given) accepts,
+    after ``prepare`` (if given) has run on it. ``check`` raises to refuse a version (a
+    truncated index file, say): it is skipped and named, and ``CURRENT`` only ever moves to a
+    version that passed."""
     current = current_version(data_dir)
     older = [v for v in list_versions(data_dir) if current is None or v.name < current.name]
     if not older:
         raise PublishError("no earlier version to roll back to")
-    if prepare is not None:
-        prepare(older[-1])
-    _point_current_at(data_dir, older[-1].name)
-    return older[-1]
+    skipped: list[str] = []
+    for candidate in reversed(older):
+        try:
+            if prepare is not None:
+                prepare(candidate)
+            if check is not None:
+                check(candidate)
+        except (OSError, ValueError, PublishError) as exc:
+            skipped.append(f"{candidate.name}: {exc}")
+            continue
+        _point_current_at(data_dir, candidate.name)
+        return RolledBack(candidate, tuple(skipped))
+    raise PublishError(
+        "no earlier version can be served: " + "; ".join(skipped) + f"; {CURRENT_FILE} unchanged"
+    )
 
 
 def prune_versions(data_dir: Path, keep: int) -> list[str]:
@@ -213,6 +273,51 @@ def ingest_lock(data_dir: Path) -> Iterator[None]:
             handle.seek(0)
             handle.truncate()
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _file_digests(root: Path) -> dict[str, tuple[int, str]]:
+    found = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if path.is_file() and rel != FILES_LIST:
+            with path.open("rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            found[rel] = (path.stat().st_size, digest)
+    return found
+
+
+def _write_files_list(build_dir: Path) -> None:
+    listed = {
+        rel: {"size": size, "sha256": digest}
+        for rel, (size, digest) in _file_digests(build_dir).items()
+    }
+    (build_dir / FILES_LIST).write_text(json.dumps(listed, indent=0) + "\n", encoding="utf-8")
+
+
+def damaged_files(version: PublishedVersion) -> list[str]:
+    """What differs from the files list written when ``version`` was published: missing,
+    truncated or changed files (a version from before the list: nothing is known)."""
+    try:
+        listed = json.loads((version.path / FILES_LIST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as exc:
+        return [f"{FILES_LIST} unreadable ({exc})"]
+    problems = []
+    for rel, expected in listed.items():
+        path = version.path / rel
+        try:
+            size = path.stat().st_size
+        except OSError:
+            problems.append(f"{rel} missing")
+            continue
+        if size != expected["size"]:
+            problems.append(f"{rel} is {size} bytes, was {expected['size']}")
+            continue
+        with path.open("rb") as handle:
+            if hashlib.file_digest(handle, "sha256").hexdigest() != expected["sha256"]:
+                problems.append(f"{rel} changed since it was published")
+    return problems
 
 
 def _fsync_tree(path: Path) -> None:

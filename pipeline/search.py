@@ -37,7 +37,7 @@ from pipeline.matching import (
     surface_form,
     word_terms,
 )
-from pipeline.publish import ARTICLES_FILE, PublishedVersion, current_version
+from pipeline.publish import ARTICLES_FILE, PublishedVersion, current_version, damaged_files
 from pipeline.ranking import Ranker
 from pipeline.schema import PublishedArticle, SearchHit, TipRecord
 from pipeline.surface_forms import SURFACE_DIR, DamagedSurfaceTable, SurfaceTable
@@ -590,3 +590,33 @@ def _wanted_spans(stored: str, wanted: set[str]) -> list[tuple[int, int]]:
         for i in range(0, len(parts) - 2, 3)
         if parts[i] in wanted
     ]
+
+
+def check_serveable(version: PublishedVersion) -> None:
+    """Open ``version`` and read from every language's index as serving does: a stored record,
+    and a search for one of its words (which reads the postings), after comparing its files
+    with the list written when it was published. Raises ValueError naming what failed: a
+    version is only switched to once this passes."""
+    damaged = damaged_files(version)
+    if damaged:
+        shown = "; ".join(damaged[:3]) + (
+            f"; and {len(damaged) - 3} more" if len(damaged) > 3 else ""
+        )
+        raise ValueError(f"damaged files: {shown}")
+    try:
+        index = PublishedIndex(version)
+    except Exception as exc:  # whoosh, numpy and our own stores each fail their own way
+        raise ValueError(f"cannot be opened ({type(exc).__name__}: {exc})") from exc
+    with index:
+        for lang in INDEX_LANGS:
+            try:
+                searcher = index.searcher(lang)
+                if searcher.doc_count() == 0:
+                    continue
+                record = index.tip(searcher.stored_fields(0)["id"], lang)
+                if record is None:
+                    raise LookupError("its first tip has no record")
+                word = next((w for w in record.text.split() if w.isalpha()), record.text[:2])
+                index.search(word, lang, limit=1)
+            except Exception as exc:
+                raise ValueError(f"the {lang} index fails ({type(exc).__name__}: {exc})") from exc

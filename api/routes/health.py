@@ -3,8 +3,9 @@
 from fastapi import APIRouter, Request, Response
 
 from api.deps import IndexDep
-from api.errors import Problem
+from api.errors import Problem, ProblemError
 from api.schemas import Health, Readiness
+from pipeline.publish import MANIFEST_FILE
 
 router = APIRouter(tags=["operations"])
 
@@ -21,6 +22,14 @@ async def healthz() -> Health:
     summary="An index is loaded and served",
 )
 async def readyz(index: IndexDep) -> Readiness:
+    if not (index.version.path / MANIFEST_FILE).is_file():
+        # Deleted under a running server: requests may still be answered from what is open,
+        # but a restart would have nothing; a load balancer should know now.
+        raise ProblemError(
+            503,
+            "not-ready",
+            f"the files of the served index version {index.version.name} are gone",
+        )
     manifest = index.version.manifest
     return Readiness(
         index_version=index.version.name, articles=manifest.articles, tips=manifest.tips

@@ -102,3 +102,19 @@ def test_made_up_methods_add_no_metric_series(seed_settings):
     methods = {line.split('method="')[1].split('"')[0] for line in series}
     assert methods == {"other"}  # /metrics counts its own request after answering
     assert len(series) == 1
+
+
+def test_a_server_with_a_damaged_pointer_serves_the_newest_good_version(tmp_path, seed_settings):
+    import shutil
+
+    data = tmp_path / "var"
+    shutil.copytree(seed_settings.data_dir, data)
+    served = (data / "CURRENT").read_text().strip()
+    (data / "CURRENT").write_text("\x00\x01 garbage")
+    with TestClient(create_app(seed_settings.model_copy(update={"data_dir": data}))) as fresh:
+        ready = fresh.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["index_version"] == served
+        assert fresh.get("/v1/search", params={"q": "klients", "lang": "lv"}).status_code == 200
+        (data / "versions" / served / "manifest.json").unlink()  # deleted under the server
+        gone = assert_problem(fresh.get("/readyz"), 503, "not-ready")
+        assert served in gone["detail"]

@@ -72,3 +72,43 @@ def test_a_published_article_rejected_with_no_state_to_keep_it_is_not_dropped_si
     assert (report.status, report.exit_code) == ("failed", 2)
     assert "lv/good-vs-excellent-customer-service: published now, rejected" in report.message
     assert current_version(settings.data_dir).name == first.version  # still serving
+
+
+def _three_versions(env) -> list[str]:
+    names = []
+    for _ in range(3):
+        runner.invoke(app, ["ingest", "--force"])
+        names.append(current_version(env.data_dir).name)
+    return names
+
+
+def test_rollback_skips_a_truncated_version_and_says_so(env):
+    oldest, middle, _newest = _three_versions(env)
+    postings = next((env.data_dir / "versions" / middle / "index" / "lv").glob("*.pst"))
+    postings.write_bytes(postings.read_bytes()[: postings.stat().st_size // 2])
+    result = runner.invoke(app, ["index", "rollback"])
+    assert result.exit_code == 0, result.output
+    assert f"skipped {middle}: damaged files: index/lv/{postings.name} is" in result.output
+    assert f"now serving {oldest}" in result.output
+    assert current_version(env.data_dir).name == oldest
+
+
+def test_rollback_with_no_good_version_left_changes_nothing(env):
+    _oldest, middle, newest = _three_versions(env)
+    for name in (_oldest, middle):
+        (env.data_dir / "versions" / name / "articles.json").write_text("[]")
+    result = runner.invoke(app, ["index", "rollback"])
+    assert result.exit_code == 2
+    assert (
+        "no earlier version can be served" in result.output and "CURRENT unchanged" in result.output
+    )
+    assert current_version(env.data_dir).name == newest
+
+
+def test_versions_with_a_damaged_pointer_name_the_problem(env):
+    *_, newest = _three_versions(env)
+    (env.data_dir / "CURRENT").write_text("garbage\n")
+    result = runner.invoke(app, ["index", "versions"])
+    assert result.exit_code == 0 and "Traceback" not in result.output
+    assert f"serving the newest readable version {newest}" in result.output
+    assert f"* {newest}" in result.output

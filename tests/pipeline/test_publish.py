@@ -58,17 +58,11 @@ def test_old_versions_are_pruned_to_keep(tmp_path):
 
 def test_rollback_goes_to_the_previous_version(tmp_path):
     first, second = build(tmp_path, 1), build(tmp_path, 2)
-    assert rollback(tmp_path).name == first
+    assert rollback(tmp_path).version.name == first
     assert current_version(tmp_path).name == first
     with pytest.raises(PublishError, match="no earlier version"):
         rollback(tmp_path)
     assert second in [v.name for v in list_versions(tmp_path)]
-
-
-def test_a_garbage_pointer_reads_as_unpublished(tmp_path):
-    build(tmp_path, 1)
-    (tmp_path / CURRENT_FILE).write_text("../../etc\n")
-    assert current_version(tmp_path) is None
 
 
 def test_leftover_builds_are_removed(tmp_path):
@@ -89,3 +83,21 @@ def test_a_second_ingest_is_refused_while_one_holds_the_lock(tmp_path):
         pass
     with ingest_lock(tmp_path):  # released again
         pass
+
+
+def test_a_damaged_pointer_serves_the_newest_readable_version_and_says_why(tmp_path):
+    from pipeline.publish import serving_version
+
+    build(tmp_path, 1)
+    newest = build(tmp_path, 2)
+    (tmp_path / CURRENT_FILE).write_text("../../etc\n")  # never followed
+    serving = serving_version(tmp_path)
+    assert serving.version.name == newest
+    assert serving.problem == (
+        f"{CURRENT_FILE} names '../../etc', which is no readable version; "
+        f"serving the newest readable version {newest}"
+    )
+    (tmp_path / CURRENT_FILE).unlink()
+    (tmp_path / CURRENT_FILE).mkdir()  # unreadable as a file
+    assert serving_version(tmp_path).version.name == newest
+    assert serving_version(tmp_path).problem.startswith(f"{CURRENT_FILE} cannot be read (")
