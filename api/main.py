@@ -8,6 +8,7 @@ from api.http_edges import HeadAsGet, ProblemCORSMiddleware
 from api.metrics import Metrics, install_metrics
 from api.published import PublishedIndexHolder
 from api.routes import articles, health, languages, search, tips, widget
+from api.routes.docs import install_docs
 from api.security import RateLimiter
 from pipeline.settings import Settings, get_settings
 
@@ -26,7 +27,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     # No redirect to the path with or without a trailing slash: Starlette builds its Location
     # from the request's Host header, so a foreign Host sent callers to another server.
-    app = FastAPI(title="csguide", version="1", description=DESCRIPTION, redirect_slashes=False)
+    app = FastAPI(
+        title="csguide",
+        version="1",
+        description=DESCRIPTION,
+        redirect_slashes=False,
+        docs_url=None,  # served from the installed package instead: api/routes/docs.py
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.holder = PublishedIndexHolder(settings.data_dir)
     app.state.metrics = Metrics()
@@ -48,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HeadAsGet)
     for module in (search, tips, articles, languages, health, widget):
         app.include_router(module.router)
+    install_docs(app)
     _document_problems(app)
     return app
 

@@ -246,3 +246,32 @@ def test_table_and_list_tips_read_as_a_table_and_as_lines(tmp_path, browser):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "widget-table-tip.png"))
         page.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "rendered"),
+    [
+        ("/docs", ".opblock-summary-path[data-path='/v1/search']"),
+        ("/redoc", "h2:has-text('Search tips')"),
+    ],
+)
+def test_api_docs_render_with_no_network_beyond_the_server(server, browser, path, rendered):
+    """An air-gapped intranet: every request that leaves the server is refused, and the docs
+    must still render (FastAPI's own pages load their scripts from a CDN)."""
+    page = browser.new_page()
+    outside: list[str] = []
+
+    def only_the_server(route):
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_the_server)
+    page.goto(f"{server}{path}")
+    page.locator(rendered).first.wait_for(timeout=15_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"docs{path.replace('/', '-')}.png"))
+    assert outside == []
+    page.close()
