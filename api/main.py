@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from api.cache import ResponseCache
 from api.errors import HeaderSizeLimit, document_problems, install_problem_handlers
-from api.http_edges import HeadAsGet, ProblemCORSMiddleware
+from api.http_edges import HeadAsGet, ProblemCORSMiddleware, SecurityHeaders
 from api.metrics import Metrics, install_metrics
 from api.published import PublishedIndexHolder
 from api.routes import articles, health, languages, search, tips, widget
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["Retry-After"],
             max_age=600,
         )
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
     app.add_middleware(HeadAsGet)
     for module in (search, tips, articles, languages, health, widget):
         app.include_router(module.router)

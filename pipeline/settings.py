@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="JSON list of origins allowed to call the API."
     )
+    frame_ancestors: list[str] = Field(
+        default_factory=lambda: ["'self'"],
+        description="JSON list of the pages that may frame the demo page and docs (CSP "
+        'frame-ancestors), e.g. ["\'self\'", "https://intranet.example"].',
+    )
     max_query_chars: int = Field(500, ge=1, description="Longer queries are refused.")
     search_cache: int = Field(
         1024,

@@ -118,3 +118,20 @@ def test_a_server_with_a_damaged_pointer_serves_the_newest_good_version(tmp_path
         (data / "versions" / served / "manifest.json").unlink()  # deleted under the server
         gone = assert_problem(fresh.get("/readyz"), 503, "not-ready")
         assert served in gone["detail"]
+
+
+def test_security_headers_everywhere_and_a_policy_on_pages(seed_settings):
+    settings = seed_settings.model_copy(
+        update={"frame_ancestors": ["'self'", "https://intranet.example"]}
+    )
+    with TestClient(create_app(settings)) as fresh:
+        for path in ("/", "/docs", "/redoc", "/v1/search?q=klients&lang=lv", "/healthz"):
+            response = fresh.get(path)
+            assert response.headers["x-content-type-options"] == "nosniff"
+            assert response.headers["referrer-policy"] == "no-referrer"
+        page = fresh.get("/")
+        policy = page.headers["content-security-policy"]
+        assert "default-src 'self'" in policy
+        assert "frame-ancestors 'self' https://intranet.example" in policy
+        assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+        assert "content-security-policy" not in fresh.get("/healthz").headers

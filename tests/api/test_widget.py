@@ -260,6 +260,8 @@ def test_api_docs_render_with_no_network_beyond_the_server(server, browser, path
     must still render (FastAPI's own pages load their scripts from a CDN)."""
     page = browser.new_page()
     outside: list[str] = []
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
 
     def only_the_server(route):
         if route.request.url.startswith(server):
@@ -274,4 +276,6 @@ def test_api_docs_render_with_no_network_beyond_the_server(server, browser, path
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"docs{path.replace('/', '-')}.png"))
     assert outside == []
+    # Under the page's Content-Security-Policy (self and hashed inline scripts only).
+    assert not [line for line in console if "Content Security Policy" in line]
     page.close()
