@@ -4,7 +4,8 @@
   server, instead of 405: monitoring probes and link checkers use it.
 * A CORS preflight from an origin that is not allowed is a 400 problem+json like every other
   client error, not Starlette's plain-text "Disallowed CORS origin".
-* Security headers on every answer, and a Content-Security-Policy on HTML pages.
+* ``Vary`` on negotiated answers, security headers on every answer, and a
+  Content-Security-Policy on HTML pages.
 """
 
 import base64
@@ -58,16 +59,19 @@ _ALWAYS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-re
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL | re.I)
 
 
-class SecurityHeaders:
-    """Security headers on every answer, and on HTML pages (the demo page, /docs, /redoc) a
-    Content-Security-Policy allowing this server only: scripts from here or the page's own
-    inline scripts by hash (computed from the page as it is sent), styles from here or inline
-    (the widget styles its shadow DOM), workers from blob: (ReDoc), and framing by
-    ``frame_ancestors`` only."""
+class StandardHeaders:
+    """Headers every answer of its kind needs. ``Vary`` on the API's answers, which depend on
+    Accept-Language (and on the API key, where keys are on), so that caches in between keep
+    one answer per language. Security headers on every answer. On HTML pages (the demo page,
+    /docs, /redoc) a Content-Security-Policy allowing this server only: scripts from here or
+    the page's own inline scripts by hash (computed from the page as it is sent), styles from
+    here or inline (the widget styles its shadow DOM), workers from blob: (ReDoc), and framing
+    by ``frame_ancestors`` only."""
 
-    def __init__(self, app: ASGIApp, frame_ancestors: list[str]) -> None:
+    def __init__(self, app: ASGIApp, frame_ancestors: list[str], keys_on: bool) -> None:
         self.app = app
         self.frame_ancestors = " ".join(frame_ancestors) or "'none'"
+        self.vary = (b"vary", b"Accept-Language, X-API-Key" if keys_on else b"Accept-Language")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -80,6 +84,8 @@ class SecurityHeaders:
             nonlocal start
             if message["type"] == "http.response.start":
                 headers = [*message.get("headers", []), *_ALWAYS]
+                if scope["path"].startswith("/v1/"):
+                    headers.append(self.vary)
                 message = {**message, "headers": headers}
                 if not _is_html(headers):
                     await send(message)

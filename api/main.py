@@ -1,10 +1,12 @@
 """The csguide HTTP API: ``create_app()`` builds it (``csguide serve`` runs it with uvicorn)."""
 
+from typing import Any
+
 from fastapi import FastAPI
 
 from api.cache import ResponseCache
 from api.errors import HeaderSizeLimit, document_problems, install_problem_handlers
-from api.http_edges import HeadAsGet, ProblemCORSMiddleware, SecurityHeaders
+from api.http_edges import HeadAsGet, ProblemCORSMiddleware, StandardHeaders
 from api.metrics import Metrics, install_metrics
 from api.published import PublishedIndexHolder
 from api.routes import articles, health, languages, search, tips, widget
@@ -53,21 +55,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["Retry-After"],
             max_age=600,
         )
-    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
+    app.add_middleware(
+        StandardHeaders,
+        frame_ancestors=settings.frame_ancestors,
+        keys_on=bool(settings.api_keys),
+    )
     app.add_middleware(HeadAsGet)
     for module in (search, tips, articles, languages, health, widget):
         app.include_router(module.router)
     install_docs(app)
-    _document_problems(app)
+    _document_problems(app, settings)
     return app
 
 
-def _document_problems(app: FastAPI) -> None:
+def _document_problems(app: FastAPI, settings: Settings) -> None:
     build = app.openapi
 
     def openapi() -> dict[str, object]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_problems(build())
+            app.openapi_schema = _enforced_limits(document_problems(build()), settings)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _enforced_limits(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """The query length the server enforces is a setting; the contract says that one, not the
+    parameter's hard cap."""
+    for parameter in schema["paths"]["/v1/search"]["get"]["parameters"]:
+        if parameter["name"] == "q":
+            parameter["schema"]["maxLength"] = settings.max_query_chars
+    return schema

@@ -28,10 +28,10 @@ from api.deps import (
 )
 from api.errors import FieldError, Problem, ProblemError
 from api.schemas import SearchResponse
-from pipeline.languages import INDEX_LANGS
 from pipeline.normalise import without_invisible
 from pipeline.query import answer_search
 from pipeline.query_language import UnsupportedLanguage
+from pipeline.schema import ContentLang
 from pipeline.search import PublishedIndex
 from pipeline.settings import ApiKey, Settings
 
@@ -58,7 +58,11 @@ QueryText = Annotated[
 Limit = Annotated[int, Query(ge=1, le=50, description="How many tips.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Skip this many.")]
 SourceLang = Annotated[
-    str | None, Query(description="Only tips originally written in this language.")
+    ContentLang | None,
+    Query(
+        description="Only tips originally written in this language (articles are written in "
+        "lv, it, zh or ru)."
+    ),
 ]
 
 
@@ -190,10 +194,6 @@ def _check(params: SearchParams, settings: Settings) -> None:
     if len(params.q) > settings.max_query_chars:
         problems.append(
             FieldError(field="query.q", message=f"at most {settings.max_query_chars} characters")
-        )
-    if params.source_lang is not None and params.source_lang not in INDEX_LANGS:
-        problems.append(
-            FieldError(field="query.source_lang", message=f"one of {', '.join(INDEX_LANGS)}")
         )
     if problems:
         raise _invalid(problems)

@@ -135,3 +135,31 @@ def test_security_headers_everywhere_and_a_policy_on_pages(seed_settings):
         assert "frame-ancestors 'self' https://intranet.example" in policy
         assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
         assert "content-security-policy" not in fresh.get("/healthz").headers
+
+
+def test_negotiated_answers_say_what_they_vary_by(client, seed_settings):
+    for path in ("/v1/search?q=klients", "/v1/languages", "/v1/articles"):
+        assert client.get(path).headers["vary"] == "Accept-Language"
+    assert "vary" not in client.get("/healthz").headers
+    keyed = seed_settings.model_copy(
+        update={"api_keys": [ApiKey(name="w", sha256=hash_key("csg_w"))]}
+    )
+    with TestClient(create_app(keyed)) as fresh:
+        answer = fresh.get("/v1/search", params={"q": "klients"}, headers={"X-API-Key": "csg_w"})
+        assert answer.headers["vary"] == "Accept-Language, X-API-Key"
+
+
+def test_the_contract_states_the_limits_and_languages_enforced(client, seed_settings):
+    parameters = {
+        p["name"]: p
+        for p in client.get("/openapi.json").json()["paths"]["/v1/search"]["get"]["parameters"]
+    }
+    assert parameters["q"]["schema"]["maxLength"] == seed_settings.max_query_chars == 500
+    source = parameters["source_lang"]["schema"]
+    assert {"lv", "it", "zh", "ru"} == set(source["anyOf"][0]["enum"])
+    body = assert_problem(
+        client.get("/v1/search", params={"q": "klients", "source_lang": "en"}),
+        422,
+        "invalid-parameter",
+    )
+    assert body["errors"][0]["field"] == "query.source_lang"
