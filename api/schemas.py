@@ -51,6 +51,9 @@ class ArticleSummary(BaseModel):
 class ArticleList(BaseModel):
     lang: str
     lang_source: LangSource
+    total: int = Field(description="Articles published, whatever limit and offset.")
+    limit: int
+    offset: int
     articles: list[ArticleSummary]
 
 
@@ -78,6 +81,12 @@ class LanguagesResponse(BaseModel):
     index_version: str
     languages: list[LanguageInfo]
     models: list[ModelPair] = Field(description="Installed translation models.")
+    index_models: dict[str, str] = Field(
+        default_factory=dict,
+        description="Language pair (e.g. 'lv→en') → the model that made the machine "
+        "translations of the version being served (which may differ from the installed ones "
+        "until the next ingest).",
+    )
 
 
 class Health(BaseModel):

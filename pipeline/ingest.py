@@ -223,7 +223,14 @@ class _Run:
                 report.message = "dry run: a new version would be published"
             else:
                 report.version = _build_and_publish(
-                    settings, processed, records, glossary, fingerprint, inputs, self.progress
+                    settings,
+                    processed,
+                    records,
+                    glossary,
+                    fingerprint,
+                    inputs,
+                    self.progress,
+                    models=report.translation.models,
                 )
                 report.status = "published"
                 report.message = f"published version {report.version}"
@@ -564,6 +571,7 @@ def _build_and_publish(
     fingerprint: str,
     inputs: str,
     progress: Progress,
+    models: dict[str, str],
 ) -> str:
     data_dir = settings.data_dir
     build_dir = new_build_dir(data_dir)
@@ -590,6 +598,7 @@ def _build_and_publish(
             languages={lang: len(lang_records) for lang, lang_records in records.items()},
             provenance=_provenance_counts(records),
             glossary_concepts=len(glossary.concepts),
+            models=models,
         )
         (build_dir / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
         return publish(data_dir, build_dir, name, settings.keep_versions).name

@@ -63,6 +63,9 @@ class Manifest(BaseModel):
     provenance: dict[str, dict[str, int]] = {}
     #: Concepts in the version's glossary.json (0: none, or a version from before glossaries).
     glossary_concepts: int = 0
+    #: Language pair ("lv→en") → the model(s) whose machine translations the version holds
+    #: (empty: none, or a version from before this was recorded).
+    models: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

@@ -23,4 +23,9 @@ def languages(index: IndexDep, settings: SettingsDep, key: KeyDep) -> LanguagesR
         ModelPair(source=p.from_code, target=p.to_code, version=p.version)
         for p in installed_packages(settings.models_path)
     ]
-    return LanguagesResponse(index_version=index.version.name, languages=info, models=models)
+    return LanguagesResponse(
+        index_version=index.version.name,
+        languages=info,
+        models=models,
+        index_models=index.version.manifest.models,
+    )

@@ -85,3 +85,31 @@ def test_openapi_documents_examples_in_every_language(client):
     q = next(p for p in spec["paths"]["/v1/search"]["get"]["parameters"] if p["name"] == "q")
     assert set(q["examples"]) == {"lv", "it", "zh", "ru", "en"}
     assert client.get("/docs").status_code == 200
+
+
+def test_articles_come_a_page_at_a_time(client):
+    everything = client.get("/v1/articles", params={"limit": 500}).json()
+    assert (everything["total"], everything["limit"], everything["offset"]) == (4, 500, 0)
+    ids = [a["id"] for a in everything["articles"]]
+    pages = [client.get("/v1/articles", params={"limit": 3, "offset": o}).json() for o in (0, 3)]
+    assert [a["id"] for page in pages for a in page["articles"]] == ids
+    assert [len(page["articles"]) for page in pages] == [3, 1]
+    assert all(page["total"] == 4 for page in pages)
+    assert client.get("/v1/articles", params={"limit": 501}).status_code == 422
+
+
+def test_languages_name_the_models_that_built_the_served_version(tmp_path, articles_only):
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from pipeline.ingest import run_ingest
+    from pipeline.settings import Settings
+    from tests.fakes import FakeTranslator
+
+    settings = Settings(content_dir=articles_only, data_dir=tmp_path / "var")
+    fake = FakeTranslator()
+    run_ingest(settings, translator=fake)
+    with TestClient(create_app(settings)) as fresh:
+        models = fresh.get("/v1/languages").json()["index_models"]
+    assert models["lv→en"] == fake.model_for("lv", "en")
+    assert len(models) == 4 * 4  # every pair from an article language to another language
