@@ -32,6 +32,21 @@ def write_article(content_dir: Path, rel: str, text: str | bytes) -> Path:
     return path
 
 
+def cut_file(content_dir: Path, rel: str, data: str | bytes):
+    """Write one article and cut it as ingest does (load, normalise, segment): its
+    normalised form and its tips. The file must load: a rejection fails the test here."""
+    from pipeline.load import load_content
+    from pipeline.normalise import normalise_article
+    from pipeline.segment import segment_article
+
+    write_article(content_dir, rel, data)
+    loaded = load_content(content_dir, 1 << 20)
+    assert loaded.rejected == [], loaded.rejected
+    (source,) = loaded.files
+    normalised = normalise_article(source, 1 << 20)
+    return normalised, segment_article(normalised.article)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

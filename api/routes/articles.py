@@ -13,6 +13,9 @@ from pipeline.search import PublishedIndex
 
 router = APIRouter(prefix="/v1", tags=["articles"])
 
+#: Far beyond any content folder; bounded so that no offset reaches past what Python can slice.
+MAX_ARTICLE_OFFSET = 1_000_000
+
 
 def _title_in(index: PublishedIndex, article: PublishedArticle, lang: str) -> str:
     """The article title as its first tip's context reads in ``lang``."""
@@ -25,7 +28,7 @@ def list_articles(
     index: IndexDep,
     negotiated: AnswerLangDep,
     limit: Annotated[int, Query(ge=1, le=500, description="How many articles.")] = 100,
-    offset: Annotated[int, Query(ge=0, description="Skip this many.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ARTICLE_OFFSET, description="Skip this many.")] = 0,
 ) -> ArticleList:
     # A page at a time: 5,000 articles in one answer were 483 KB, each title looked up in
     # the answer language.

@@ -3,16 +3,14 @@ into the tips its labels expect (tests/pipeline/articles/*.expect.yaml)."""
 
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from pipeline.load import load_content
 from pipeline.normalise import normalise_article
-from pipeline.segment import segment_article
 from tests.article_labels import HELD_OUT, cut, labelled_articles, score
 from tests.docx_builder import build_docx
-from tests.helpers import write_article
+from tests.helpers import cut_file, write_article
 
 ARTICLES = labelled_articles()
 HELD_OUT_ARTICLES = labelled_articles(HELD_OUT)
@@ -34,17 +32,8 @@ def test_article_is_cut_as_labelled(article, tmp_path):
     assert result.problems == []
 
 
-def cut_one(tmp_path: Path, rel: str, data: str | bytes):
-    write_article(tmp_path, rel, data)
-    loaded = load_content(tmp_path, 1 << 20)
-    assert loaded.rejected == []
-    (source,) = loaded.files
-    normalised = normalise_article(source)
-    return normalised, segment_article(normalised.article)
-
-
 def test_markdown_table_is_one_tip_with_its_header_and_rows(tmp_path):
-    _, tips = cut_one(
+    _, tips = cut_file(
         tmp_path,
         "it/tempi.md",
         "# Tempi\n\n## Rimborsi\n\n| Caso | Tempo |\n|---|:--|\n| Integro | 14 giorni |\n"
@@ -60,7 +49,7 @@ def test_markdown_table_is_one_tip_with_its_header_and_rows(tmp_path):
 
 
 def test_a_txt_file_holding_markdown_is_read_as_markdown(tmp_path):
-    normalised, tips = cut_one(
+    normalised, tips = cut_file(
         tmp_path, "lv/zvani.txt", "# Zvani\n\n## Sveiciens\n\nSakiet **savu vārdu** skaidri.\n"
     )
     assert normalised.article.format == "markdown"
@@ -69,7 +58,7 @@ def test_a_txt_file_holding_markdown_is_read_as_markdown(tmp_path):
 
 
 def test_lead_in_joins_its_list_and_a_second_list_stays_apart(tmp_path):
-    _, tips = cut_one(
+    _, tips = cut_file(
         tmp_path,
         "lv/atmaksa.md",
         "# Atmaksa\n\nKā rīkoties:\n\n1. pārbaudiet pasūtījumu;\n2. ierakstiet pieprasījumu.\n\n"
@@ -84,7 +73,7 @@ def test_lead_in_joins_its_list_and_a_second_list_stays_apart(tmp_path):
 
 def test_a_long_list_after_a_lead_in_keeps_one_tip_per_item_titled_by_the_lead_in(tmp_path):
     items = "".join(f"- Regola numero {n}, da seguire sempre con attenzione.\n" for n in range(12))
-    _, tips = cut_one(tmp_path, "it/regole.md", f"# Regole\n\nSeguite queste regole:\n\n{items}")
+    _, tips = cut_file(tmp_path, "it/regole.md", f"# Regole\n\nSeguite queste regole:\n\n{items}")
     assert len(tips) == 12
     assert {(t.kind, t.title, t.context) for t in tips} == {
         ("list_item", "Seguite queste regole", "Regole")
@@ -102,7 +91,7 @@ def test_html_export_keeps_content_and_drops_chrome_and_code(tmp_path):
     <p>Оператор: Добрый день!<br>Клиент: Здравствуйте.</p>
     <script>document.write("вставка")</script></div></article></main>
     <div class="cookie-banner">Мы используем cookie</div><footer>© 2026</footer></body></html>"""
-    normalised, tips = cut_one(tmp_path, "ru/vozvraty.html", page)
+    normalised, tips = cut_file(tmp_path, "ru/vozvraty.html", page)
     assert normalised.article.title == "Возвраты"
     assert [t.text for t in tips] == [
         "Проверьте номер заказа в CRM (https://crm.example/o).",
@@ -135,7 +124,7 @@ def test_word_document_headings_lists_and_tables(tmp_path):
         },
         tmp_path / "ru" / "zhaloby.docx",
     )
-    normalised, tips = cut_one(tmp_path, "ru/zhaloby.docx", path.read_bytes())
+    normalised, tips = cut_file(tmp_path, "ru/zhaloby.docx", path.read_bytes())
     assert normalised.article.title == "Работа с жалобами"
     assert [(t.kind, t.title, t.context, t.text) for t in tips] == [
         (
@@ -156,7 +145,7 @@ def test_word_list_styles_read_like_word_numbering(tmp_path):
     styles = build_docx(spec, tmp_path / "b.docx", word_lists=False)
     cuts = []
     for name, path in (("a", word), ("b", styles)):
-        _, tips = cut_one(tmp_path / name, f"it/{name}.docx", path.read_bytes())
+        _, tips = cut_file(tmp_path / name, f"it/{name}.docx", path.read_bytes())
         cuts.append([(t.kind, t.text) for t in tips])
     assert cuts[0] == cuts[1] == [("list_item", "Primo\n◦ dettaglio")]
 
@@ -274,7 +263,7 @@ def test_word_text_in_content_controls_and_tracked_changes_reads_as_it_shows(tmp
         ),
     )
     document.save(str(path))
-    _, tips = cut_one(tmp_path, "lv/zvani.docx", path.read_bytes())
+    _, tips = cut_file(tmp_path, "lv/zvani.docx", path.read_bytes())
     assert [(t.title, t.text) for t in tips] == [
         ("Kad zvanīt", "Zvaniet klientam atpakaļ tajā pašā dienā."),
         ("Kad zvanīt", "Ja nevarat, nosūtiet īsziņu un paskaidrojiet."),
@@ -290,7 +279,7 @@ def test_an_old_portal_page_laid_out_with_tables_is_read_as_its_article(tmp_path
         "<tr><td><p>Cliente arrabbiato</p></td><td><ul><li>ascoltate</li><li>riassumete</li></ul>"
         "</td></tr></table></td></tr></table></body></html>"
     )
-    normalised, tips = cut_one(tmp_path, "it/chiamate.html", page)
+    normalised, tips = cut_file(tmp_path, "it/chiamate.html", page)
     assert normalised.article.title == "Chiamate difficili"
     assert [(t.kind, t.title, t.text) for t in tips] == [
         (
@@ -319,7 +308,7 @@ def test_an_old_portal_page_laid_out_with_tables_is_read_as_its_article(tmp_path
 )
 def test_a_word_tables_first_row_is_a_header_only_when_it_looks_like_one(tmp_path, table, header):
     path = build_docx({"body": [["Title", "Kanāli"], table]}, tmp_path / "lv" / "kanali.docx")
-    _, (tip,) = cut_one(tmp_path, "lv/kanali.docx", path.read_bytes())
+    _, (tip,) = cut_file(tmp_path, "lv/kanali.docx", path.read_bytes())
     assert tip.kind == "table"
     assert bool(tip.table.header) is header
     assert len(tip.table.rows) == (1 if header else 2)

@@ -12,18 +12,10 @@ import pytest
 from pipeline.ingest import run_ingest
 from pipeline.load import RejectedFile, load_content
 from pipeline.normalise import normalise_article
-from pipeline.segment import segment_article
 from pipeline.settings import Settings
 from tests.docx_builder import build_docx
 from tests.fakes import FakeTranslator
-from tests.helpers import write_article
-
-
-def cut(tmp_path: Path, rel: str, data: str | bytes):
-    write_article(tmp_path, rel, data)
-    (source,) = load_content(tmp_path, 1 << 20).files
-    normalised = normalise_article(source, 1 << 20)
-    return normalised, segment_article(normalised.article)
+from tests.helpers import cut_file, write_article
 
 
 def _docx_with(tmp_path: Path, document_xml_edit) -> bytes:
@@ -77,7 +69,7 @@ def test_an_absurd_list_level_is_read_as_a_deep_one_quickly(tmp_path):
         tmp_path, lambda xml: xml.replace('<w:ilvl w:val="0"/>', '<w:ilvl w:val="1000000000"/>')
     )
     start = time.perf_counter()
-    _, tips = cut(tmp_path, "lv/dzils.docx", data)
+    _, tips = cut_file(tmp_path, "lv/dzils.docx", data)
     assert time.perf_counter() - start < 5
     assert [t.text for t in tips] == ["Atzvaniet", "Teksts te."]
 
@@ -104,7 +96,7 @@ def test_a_word_file_without_document_properties_takes_its_first_heading_as_titl
             if info.filename in ("_rels/.rels", "[Content_Types].xml"):
                 data = re.sub(rb"<(Relationship|Override)[^>]*core\.xml\"/>", b"", data)
             dst.writestr(info, data)
-    normalised, _ = cut(tmp_path / "c", "lv/bez.docx", out.getvalue())
+    normalised, _ = cut_file(tmp_path / "c", "lv/bez.docx", out.getvalue())
     assert normalised.article.title == "Atzvanīšana"
 
 
@@ -113,7 +105,7 @@ def test_a_list_indented_as_a_whole_in_word_is_still_one_tip_per_item(tmp_path):
         {"body": [["Title", "Zvani"], ["List Bullet 2", "Pirmais"], ["List Bullet 2", "Otrais"]]},
         tmp_path / "a.docx",
     )
-    _, tips = cut(tmp_path / "c", "lv/atkape.docx", path.read_bytes())
+    _, tips = cut_file(tmp_path / "c", "lv/atkape.docx", path.read_bytes())
     assert [(t.kind, t.text) for t in tips] == [("list_item", "Pirmais"), ("list_item", "Otrais")]
 
 
@@ -123,7 +115,7 @@ def test_scripts_styles_and_comments_in_markdown_never_reach_a_tip(tmp_path):
         "Testo <style>.a{color:red}</style> normale. <!-- nota interna -->\n\n"
         "<div><script>\nvar cfg = {};\n\ntrackPageView(cfg);\n</script></div>\n\n- [ ] richiamare il cliente\n"
     )
-    normalised, tips = cut(tmp_path, "it/note.md", text)
+    normalised, tips = cut_file(tmp_path, "it/note.md", text)
     assert [t.text for t in tips] == [
         "Rispondi sempre con calma.",
         "Testo normale.",
@@ -146,7 +138,7 @@ def test_html_title_and_content_are_the_articles_not_the_sites(tmp_path):
         "<dl><dt>Termiņš</dt><dd>14 dienas no pieprasījuma.</dd></dl>"
         "</article><footer>© Acme</footer></body></html>"
     )
-    normalised, tips = cut(tmp_path, "lv/atmaksa.html", page)
+    normalised, tips = cut_file(tmp_path, "lv/atmaksa.html", page)
     assert normalised.article.title == "Atmaksas kārtība"
     assert [(t.title, t.text) for t in tips] == [
         ("Atmaksas kārtība", "Īsumā: naudu atmaksājam 14 dienās."),
@@ -164,7 +156,7 @@ def test_line_breaks_in_an_html_paragraph_make_no_heading(tmp_path):
         "<p>Zvaniet klientam.<br>Pierakstiet zvana iemeslu un laiku.</p>"
         "<p>Pēc tam atjauniniet pieteikumu sistēmā.</p></article></body></html>"
     )
-    _, tips = cut(tmp_path, "lv/zvani.html", page)
+    _, tips = cut_file(tmp_path, "lv/zvani.html", page)
     assert [(t.title, t.text) for t in tips] == [
         ("Sākums", "Zvaniet klientam.\nPierakstiet zvana iemeslu un laiku."),
         ("Sākums", "Pēc tam atjauniniet pieteikumu sistēmā."),
@@ -172,7 +164,7 @@ def test_line_breaks_in_an_html_paragraph_make_no_heading(tmp_path):
 
 
 def test_a_lead_in_with_a_date_still_joins_its_list_and_keeps_its_numbers(tmp_path):
-    _, tips = cut(
+    _, tips = cut_file(
         tmp_path,
         "lv/decembris.md",
         "# Decembris\n\nLīdz 1. decembrim pārbaudiet:\n\n3. rindas garumu;\n4. atvaļinājumus.\n",
@@ -188,7 +180,7 @@ def test_cells_beyond_the_header_stay_in_a_tables_text(tmp_path):
         "<tr><td>Finanses</td><td>finanses@acme.example</td></tr>"
         "<tr><td>Piegāde</td><td>piegade@acme.example</td></tr></table></article></body></html>"
     )
-    _, (tip,) = cut(tmp_path, "lv/kontakti.html", page)
+    _, (tip,) = cut_file(tmp_path, "lv/kontakti.html", page)
     assert tip.text == (
         "Nodaļa: Finanses; finanses@acme.example\nNodaļa: Piegāde; piegade@acme.example"
     )
@@ -196,7 +188,7 @@ def test_cells_beyond_the_header_stay_in_a_tables_text(tmp_path):
 
 def test_bold_in_a_plain_text_file_is_reduced_without_reading_it_as_markdown(tmp_path):
     text = "投诉处理\n记录**客户姓名**和电话。\n保留[模板](https://intranet.example/t)。\n三天内回复。\n"
-    normalised, tips = cut(tmp_path, "zh/tousu.txt", text)
+    normalised, tips = cut_file(tmp_path, "zh/tousu.txt", text)
     assert normalised.article.format == "text"
     assert [t.text for t in tips] == [
         "记录客户姓名和电话。",
@@ -209,7 +201,7 @@ def test_a_long_conversation_is_read_in_linear_time(tmp_path):
     lines = "\n".join(f"{'Aģents' if n % 2 else 'Klients'}: rinda {n}." for n in range(20000))
     start = time.perf_counter()
     intro = "Šī saruna rāda, kā aģents atbild klientam, kurš gaida jau ilgi."
-    _, tips = cut(tmp_path, "lv/saruna.txt", f"Saruna\n\n{intro}\n\n{lines}\n")
+    _, tips = cut_file(tmp_path, "lv/saruna.txt", f"Saruna\n\n{intro}\n\n{lines}\n")
     assert time.perf_counter() - start < 10
     assert len(tips) == 2 and tips[1].text.count("\n") == 19999
 
@@ -225,7 +217,7 @@ def test_a_collapsible_sections_title_heads_its_content(tmp_path):
         "<details><summary>Se il cliente insiste</summary><p>Proponete un richiamo.</p></details>"
         "</div></body></html>"
     )
-    _, tips = cut(tmp_path, "it/chiusura.html", page)
+    _, tips = cut_file(tmp_path, "it/chiusura.html", page)
     assert [(t.title, t.text) for t in tips][1:] == [
         ("Esempio di riepilogo", "Operatore: Riassumendo, spediamo domani.\nCliente: Perfetto."),
         ("Se il cliente insiste", "Proponete un richiamo."),
