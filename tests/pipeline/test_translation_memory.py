@@ -53,4 +53,6 @@ def test_readonly_memory_reads(tmp_path):
 
 
 def test_text_hash_is_sha256_hex():
-    assert len(text_hash("x")) == 64
+    # Memories on disk are keyed by it: a different hash would orphan every stored translation.
+    # The expected value is sha256sum's answer for "x".
+    assert text_hash("x") == "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
