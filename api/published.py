@@ -36,6 +36,9 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+_UNREAD = object()
+
+
 @dataclass
 class _Lease:
     index: PublishedIndex
@@ -48,7 +51,9 @@ class PublishedIndexHolder:
         self.data_dir = data_dir
         self.check_interval = check_interval
         self._lease: _Lease | None = None
-        self._pointer_stamp: tuple[int, int] | None = None
+        # What CURRENT looked like when last read: (mtime, inode), None when it was missing,
+        # and _UNREAD before the first look (so that a missing pointer is looked past once).
+        self._pointer_stamp: tuple[int, int] | object | None = _UNREAD
         self._checked_at = 0.0
         self._lock = threading.Lock()
         self._switch_lock = threading.Lock()

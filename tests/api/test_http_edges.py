@@ -163,3 +163,16 @@ def test_the_contract_states_the_limits_and_languages_enforced(client, seed_sett
         "invalid-parameter",
     )
     assert body["errors"][0]["field"] == "query.source_lang"
+
+
+def test_a_server_with_no_pointer_but_versions_serves_the_newest(tmp_path, seed_settings):
+    """An ingest killed after renaming its version into place, before writing CURRENT."""
+    import shutil
+
+    data = tmp_path / "var"
+    shutil.copytree(seed_settings.data_dir, data)
+    served = (data / "CURRENT").read_text().strip()
+    (data / "CURRENT").unlink()
+    with TestClient(create_app(seed_settings.model_copy(update={"data_dir": data}))) as fresh:
+        ready = fresh.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["index_version"] == served
