@@ -46,8 +46,6 @@ _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 _BLOCK_TAGS = {"p", "pre", "ul", "ol", "table", "blockquote", "div", "section", "article",
                "main", "figure", "figcaption", "dl", "dt", "dd", "hr", "address", "details",
                "summary", "center", "body", "li", "tr", "td", "th"} | set(_HEADINGS)  # fmt: skip
-_CONTAINERS = {"div", "section", "article", "main", "figure", "body", "address", "details",
-               "center", "dl"}  # fmt: skip
 #: Where the article itself is, most specific first; of several matches, the one with the
 #: most text (a page may hold teaser <article>s beside the real one).
 _CONTENT_ROOTS = (
