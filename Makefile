@@ -52,6 +52,7 @@ bench: $(DEV_STAMP)
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.formats
+	$(BIN)/python -m bench.rate_limit
 	$(BIN)/python -m bench.profile
 	$(BIN)/python -m bench.translation --eos-bias 2
 	$(BIN)/python -m bench.translation --eos-bias 1

@@ -9,7 +9,8 @@ from fastapi import Depends, Header, Query, Request
 
 from api.errors import FieldError, ProblemError
 from api.published import PublishedIndexHolder
-from api.security import RateLimiter, find_key, retry_after_header
+from api.rate_limit import RateLimiter
+from api.security import find_key, retry_after_header
 from pipeline.query_language import Negotiated, UnsupportedLanguage, negotiate
 from pipeline.search import NotPublished, PublishedIndex
 from pipeline.settings import ApiKey, Settings

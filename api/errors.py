@@ -16,6 +16,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 PROBLEM_JSON = "application/problem+json"
+#: Total size of a request's head; an intranet client never needs more, and a flood of big
+#: headers costs memory. The HTTP parser refuses a head still arriving past it, the app one
+#: that arrived whole (``HeaderSizeLimit``).
+MAX_HEADER_BYTES = 16 * 1024
 logger = logging.getLogger("csguide.api")
 
 
@@ -172,9 +176,10 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 class HeaderSizeLimit:
-    """Refuse requests whose headers add up to more than ``limit`` bytes (431, as a problem).
+    """Refuse requests whose target or headers are over ``limit`` bytes (414 and 431, as
+    problems).
 
-    The HTTP parser's own limit only applies while a header block is still arriving; one that
+    The HTTP parser's own limit only applies while a request head is still arriving; one that
     arrives whole passes it, so the app checks the total as well.
     """
 
@@ -184,10 +189,16 @@ class HeaderSizeLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            target = len(scope["raw_path"]) + len(scope["query_string"])
             size = sum(len(name) + len(value) for name, value in scope["headers"])
-            if size > self.limit:
+            response = None
+            if target > self.limit:
+                detail = f"the URL is {target} bytes long; the limit is {self.limit}"
+                response = problem_json(414, "uri-too-long", detail, None)
+            elif size > self.limit:
                 detail = f"request headers total {size} bytes; the limit is {self.limit}"
                 response = problem_json(431, "headers-too-large", detail, scope.get("path"))
+            if response is not None:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -1,21 +1,26 @@
 """The csguide HTTP API: ``create_app()`` builds it (``csguide serve`` runs it with uvicorn)."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 
 from api.cache import ResponseCache
-from api.errors import HeaderSizeLimit, document_problems, install_problem_handlers
+from api.errors import (
+    MAX_HEADER_BYTES,
+    HeaderSizeLimit,
+    document_problems,
+    install_problem_handlers,
+)
 from api.http_edges import HeadAsGet, ProblemCORSMiddleware, StandardHeaders
-from api.metrics import Metrics, install_metrics
+from api.metrics import Metrics, forget_worker_metrics, install_metrics
 from api.published import PublishedIndexHolder
+from api.rate_limit import LocalRateLimiter, open_rate_limiter
 from api.routes import articles, health, languages, search, tips, widget
 from api.routes.docs import install_docs
-from api.security import RateLimiter
+from api.server import quiet_server_logs
 from pipeline.settings import Settings, get_settings
-
-#: Total size of a request's headers; an intranet client never needs more.
-MAX_HEADER_BYTES = 16 * 1024
 
 DESCRIPTION = """
 Customer-service tips from editors' articles in Latvian, Italian, Chinese and Russian,
@@ -25,8 +30,16 @@ machine translation, or untranslated. Errors are RFC 9457 problem details.
 """
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # A worker that stops takes its live gauges (open connections) out of the shared view.
+    forget_worker_metrics()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    quiet_server_logs()
     # No redirect to the path with or without a trailing slash: Starlette builds its Location
     # from the request's Host header, so a foreign Host sent callers to another server.
     app = FastAPI(
@@ -36,11 +49,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redirect_slashes=False,
         docs_url=None,  # served from the installed package instead: api/routes/docs.py
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.holder = PublishedIndexHolder(settings.data_dir)
     app.state.metrics = Metrics()
-    app.state.limiter = RateLimiter()
+    app.state.limiter = (
+        open_rate_limiter(settings.data_dir) if settings.api_keys else LocalRateLimiter()
+    )
     app.state.search_cache = ResponseCache(settings.search_cache)
     install_problem_handlers(app)
     install_metrics(app, app.state.metrics)

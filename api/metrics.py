@@ -1,9 +1,24 @@
-"""Prometheus metrics: requests and latency per route, and the index version served."""
+"""Prometheus metrics: requests and latency per route, the index version served, and the
+client connections the server closed itself.
 
+Under ``csguide serve`` every worker writes its values to files in one directory
+(prometheus_client's multiprocess mode, ``PROMETHEUS_MULTIPROC_DIR``, set by ``serve`` before
+any worker starts), and ``/metrics`` adds them up: the same counts whichever worker answers.
+Without that directory (an app made in tests, one process) the values live in the process.
+"""
+
+import os
 import time
 
 from fastapi import FastAPI
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Searches take milliseconds: buckets from 1 ms to 2.5 s.
@@ -11,6 +26,30 @@ _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 #: Label values come from closed sets: a client inventing methods (or statuses a proxy makes
 #: up) must not grow a label series per request, which Prometheus keeps for ever.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+#: Why the server closed a client's connection (api/server.py): a closed set of labels.
+CONNECTION_CLOSE_REASONS = (
+    "idle",
+    "slow_head",
+    "idle_for_new",
+    "refused_busy",
+    "malformed",
+    "head_too_large",
+)
+# Process-wide, as the connections are; each app's registry includes them.
+connections_closed = Counter(
+    "csguide_connections_closed",
+    "Client connections the server closed itself, by reason",
+    ("reason",),
+    registry=None,
+)
+connections_open = Gauge(
+    "csguide_connections_open",
+    "Client connections open (all workers)",
+    multiprocess_mode="livesum",
+    registry=None,
+)
 
 
 class Metrics:
@@ -31,22 +70,33 @@ class Metrics:
         )
         self.index_version = Gauge(
             "csguide_index_version_info",
-            "The index version being served (value 1, version in the label)",
+            "Index versions: 1 for each one a live worker serves, 0 for one served before",
             ("version",),
             registry=self.registry,
+            # Several workers may serve different versions for a moment during a switch.
+            multiprocess_mode="livemax",
         )
+        for collector in (connections_closed, connections_open):
+            self.registry.register(collector)
         self._version: str | None = None
 
     def set_version(self, version: str | None) -> None:
         if version == self._version:
             return
+        if self._version:
+            # Set to 0, not removed: a removed label lives on in another worker's file.
+            self.index_version.labels(version=self._version).set(0)
         self._version = version
-        self.index_version.clear()
         if version:
             self.index_version.labels(version=version).set(1)
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        directory = os.environ.get(MULTIPROCESS_DIR_ENV)
+        if not directory:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=directory)
+        return generate_latest(registry)
 
 
 class MetricsMiddleware:
@@ -78,6 +128,12 @@ class MetricsMiddleware:
             method = scope["method"] if scope["method"] in _METHODS else "other"
             status_label = str(status) if 100 <= status <= 599 else "other"
             self.metrics.requests.labels(template, method, status_label).inc()
+
+
+def forget_worker_metrics() -> None:
+    directory = os.environ.get(MULTIPROCESS_DIR_ENV)
+    if directory:
+        multiprocess.mark_process_dead(os.getpid(), directory)
 
 
 def install_metrics(app: FastAPI, metrics: Metrics) -> None:

@@ -1,21 +1,289 @@
-"""How `csguide serve` runs uvicorn: its HTTP protocol, with TCP_NODELAY on every connection.
+"""How `csguide serve` runs uvicorn: its HTTP protocol, guarded against slow and idle clients.
 
-With ``--workers`` above 1 uvicorn binds the listening socket itself with protocol number 0,
-and asyncio sets TCP_NODELAY only on sockets whose protocol reads IPPROTO_TCP. Without it a
-response written in two sends (h11 writes headers, then body) waits for the client's delayed
-ACK: every request on a kept-alive connection took 44 ms, 181 req/s over 8 connections, for
-/healthz and search alike. Setting the option here makes both modes the same.
+Many intranets put no proxy in front of the service, so the server itself must survive a
+client that opens sockets and sends nothing, or sends a request head a byte at a time. Stock
+uvicorn closes a connection only after a response (keep-alive timeout); one that never sent a
+whole request head stayed open for ever, and about a thousand of them used up the process's
+file descriptors: accept() failed, /healthz timed out, and asyncio logged a traceback per
+failed accept (hundreds of MB of log). ``GuardedH11Protocol`` adds, per worker process:
+
+- a deadline for the request head (``CSGUIDE_HEADER_TIMEOUT``), counted from the first byte
+  awaited and not reset by more bytes, so dribbling does not keep a connection;
+- a cap on open connections (``CSGUIDE_MAX_CONNECTIONS``, and never more than the file
+  descriptors allow): at the cap a new connection closes the connection that has waited
+  longest without a request in progress, or, if every connection is busy, gets a 503;
+- problem+json for requests the HTTP parser refuses (malformed, or a head over the limit),
+  where uvicorn answers text/plain;
+- one log line a minute at most, with counts, for all of the above, and the counts in
+  ``/metrics``.
+
+It also sets TCP_NODELAY on every connection: with ``--workers`` above 1 uvicorn binds the
+socket itself with protocol number 0, and asyncio sets the option only on sockets whose
+protocol reads IPPROTO_TCP. Without it a response written in two sends waited for the
+client's delayed ACK: 44 ms per request on a kept-alive connection.
 """
 
 import asyncio
+import logging
+import resource
 import socket
+import time
+from collections import Counter
+from http import HTTPStatus
+from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from api.errors import MAX_HEADER_BYTES, PROBLEM_JSON, Problem
+from api.metrics import connections_closed, connections_open
+from pipeline.settings import get_settings
 
-class NoDelayH11Protocol(H11Protocol):
-    def connection_made(self, transport: asyncio.Transport) -> None:
+logger = logging.getLogger("csguide.server")
+
+#: File descriptors kept free for what a worker opens besides client sockets: about 50 for a
+#: served index version, twice that during a switch, plus logs, the memory and the database.
+FD_RESERVE = 128
+_LOG_EVERY_SECONDS = 60.0
+
+
+def raise_open_file_limit() -> int:
+    """Raise this process's soft limit on open files to its hard limit (as nginx's
+    worker_rlimit_nofile does; children inherit it), and return the soft limit in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return soft if soft != resource.RLIM_INFINITY else 1 << 20
+
+
+def connection_cap(configured: int, open_file_limit: int) -> int:
+    """The most client connections a worker keeps open: the setting, within the descriptors
+    left after ``FD_RESERVE`` (and at least a few, so a tiny limit still serves)."""
+    return max(8, min(configured, open_file_limit - FD_RESERVE))
+
+
+class ConnectionReport:
+    """Counts connections the guard closed, by reason (in /metrics), and logs them at most
+    once a minute: a flood of bad clients must not become a flood of log lines."""
+
+    def __init__(self) -> None:
+        self._unlogged: Counter[str] = Counter()
+        self._last_log = float("-inf")
+
+    def note(self, reason: str, *, log: bool = True) -> None:
+        connections_closed.labels(reason).inc()
+        if not log:
+            return
+        self._unlogged[reason] += 1
+        now = time.monotonic()
+        if now - self._last_log >= _LOG_EVERY_SECONDS:
+            counts = ", ".join(f"{why}: {n}" for why, n in sorted(self._unlogged.items()))
+            logger.warning("closed client connections (%s); counts in /metrics", counts)
+            self._unlogged.clear()
+            self._last_log = now
+
+
+#: Per worker process: every connection of the process reports here (read by /metrics).
+report = ConnectionReport()
+
+
+class _Guard:
+    """The settings the protocol reads, resolved once per process."""
+
+    head_timeout: float = 10.0
+    max_connections: int = 1000
+    ready = False
+
+    @classmethod
+    def load(cls) -> None:
+        if cls.ready:
+            return
+        settings = get_settings()
+        cls.head_timeout = settings.header_timeout
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        limit = soft if soft != resource.RLIM_INFINITY else 1 << 20
+        cls.max_connections = connection_cap(settings.max_connections, limit)
+        cls.ready = True
+        logger.info(
+            "up to %d client connections per worker (open-file limit %d); request heads "
+            "within %g s",
+            cls.max_connections,
+            limit,
+            cls.head_timeout,
+        )
+
+
+def problem_response_bytes(
+    status: int, kind: str, detail: str, extra_headers: tuple[str, ...] = ()
+) -> bytes:
+    """A whole HTTP/1.1 response carrying a problem, for answers given before any app runs."""
+    body = Problem(
+        type=f"/problems/{kind}",
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+    ).model_dump_json(exclude_none=True)
+    data = body.encode()
+    head = [
+        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}",
+        f"content-type: {PROBLEM_JSON}",
+        f"content-length: {len(data)}",
+        "connection: close",
+        "x-content-type-options: nosniff",
+        *extra_headers,
+    ]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + data
+
+
+class GuardedH11Protocol(H11Protocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _Guard.load()
+        self._head_deadline: asyncio.TimerHandle | None = None
+        self._head_bytes = 0
+        self._idle_since = 0.0
+
+    # -- connection life ------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().connection_made(transport)
+        connections_open.inc()
+        if len(self.connections) > _Guard.max_connections and not self._close_longest_idle():
+            report.note("refused_busy")
+            transport.write(
+                problem_response_bytes(
+                    503,
+                    "overloaded",
+                    "the server has as many connections open as it allows; try again",
+                    ("retry-after: 1",),
+                )
+            )
+            transport.close()
+            return
+        self._await_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        connections_open.dec()
+        self._cancel_head_deadline()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._between_requests():
+            if self._head_deadline is None:
+                self._await_head()
+            self._head_bytes += len(data)
+        super().data_received(data)
+        if not self._between_requests():
+            self._cancel_head_deadline()
+
+    def on_response_complete(self) -> None:
+        self._head_bytes = 0
+        self._idle_since = time.monotonic()
+        super().on_response_complete()
+
+    # -- the guard ------------------------------------------------------------------------
+
+    def _between_requests(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
+
+    def _await_head(self) -> None:
+        self._idle_since = time.monotonic()
+        self._head_bytes = 0
+        self._cancel_head_deadline()
+        self._head_deadline = self.loop.call_later(_Guard.head_timeout, self._head_timed_out)
+
+    def _cancel_head_deadline(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _head_timed_out(self) -> None:
+        self._head_deadline = None
+        if self.transport.is_closing() or not self._between_requests():
+            return
+        if self._head_bytes:
+            report.note("slow_head")
+            self.transport.write(
+                problem_response_bytes(
+                    408,
+                    "request-timeout",
+                    f"the request head did not arrive within {_Guard.head_timeout:g} s",
+                )
+            )
+        else:
+            # Browsers open spare connections they may never use: counted, not logged.
+            report.note("idle", log=False)
+        self.transport.close()
+
+    def _close_longest_idle(self) -> bool:
+        idle = [
+            c
+            for c in self.connections
+            if c is not self
+            and isinstance(c, GuardedH11Protocol)
+            and c._between_requests()
+            and not c.transport.is_closing()
+        ]
+        if not idle:
+            return False
+        oldest = min(idle, key=lambda c: c._idle_since)
+        report.note("idle_for_new")
+        oldest._cancel_head_deadline()
+        oldest.transport.close()
+        return True
+
+    def send_400_response(self, msg: str) -> None:
+        self._cancel_head_deadline()
+        if self._head_bytes > MAX_HEADER_BYTES:
+            report.note("head_too_large")
+            buffered, _ = self.conn.trailing_data
+            line_end = buffered.find(b"\r\n")
+            if line_end == -1 or line_end > MAX_HEADER_BYTES:
+                status, kind, part = 414, "uri-too-long", "URL"
+            else:
+                status, kind, part = 431, "headers-too-large", "request head"
+            response = problem_response_bytes(
+                status, kind, f"the {part} is over {MAX_HEADER_BYTES} bytes"
+            )
+        else:
+            report.note("malformed")
+            response = problem_response_bytes(
+                400, "bad-request", "the request is not valid HTTP/1.1"
+            )
+        self.transport.write(response)
+        self.transport.close()
+
+
+class _QuietParserWarnings(logging.Filter):
+    """uvicorn logs "Invalid HTTP request received." per bad request, and asyncio a traceback
+    per failed accept(); both are counted by ``report`` (or rate limited here) instead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last_accept_error = float("-inf")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message == "Invalid HTTP request received.":
+            return False
+        if message.startswith("socket.accept() out of system resource"):
+            now = time.monotonic()
+            if now - self._last_accept_error < _LOG_EVERY_SECONDS:
+                return False
+            self._last_accept_error = now
+        return True
+
+
+def quiet_server_logs() -> None:
+    """Install the filter once per process (``create_app`` calls it in every worker)."""
+    for name in ("uvicorn.error", "asyncio"):
+        target = logging.getLogger(name)
+        if not any(isinstance(f, _QuietParserWarnings) for f in target.filters):
+            target.addFilter(_QuietParserWarnings())

@@ -3,6 +3,7 @@
 import html
 import json
 import re
+import shutil
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -621,9 +622,12 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the HTTP API (and, once published, switch to new index versions by itself)."""
+    # Before anything imports prometheus_client: it picks where values live at import.
+    metrics_dir, made_metrics_dir = _metrics_dir()
     import uvicorn
 
-    from api.server import NoDelayH11Protocol
+    from api.errors import MAX_HEADER_BYTES
+    from api.server import GuardedH11Protocol, raise_open_file_limit
 
     settings = get_settings()
     if current_version(settings.data_dir) is None:
@@ -631,6 +635,8 @@ def serve(
             f"[yellow]warning[/]: nothing is published in {settings.data_dir} yet; /readyz and "
             "/v1 answer 503 until 'csguide ingest' publishes"
         )
+    # Each connection is a file descriptor: take what the system allows (workers inherit it).
+    raise_open_file_limit()
     out.print(f"csguide API on http://{host}:{port}/  (docs: http://{host}:{port}/docs)")
     uvicorn.run(
         "api.main:create_app",
@@ -640,14 +646,32 @@ def serve(
         workers=workers,
         log_level="info",
         access_log=False,
-        http=NoDelayH11Protocol,
-        # Header blocks past 16 KiB are refused by the HTTP parser before reaching the app
-        # (an intranet client never needs more; a flood of big headers costs memory).
-        h11_max_incomplete_event_size=MAX_HEADER_BYTES,  # the app checks whole ones too
+        http=GuardedH11Protocol,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        timeout_keep_alive=5,
     )
+    if made_metrics_dir:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-MAX_HEADER_BYTES = 16 * 1024
+def _metrics_dir() -> tuple[Path, bool]:
+    """Where the workers of this server write their metrics, so that /metrics counts all of
+    them (the operator's PROMETHEUS_MULTIPROC_DIR, emptied, or a new temporary directory);
+    and whether it was made here."""
+    import os
+    import tempfile
+
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        directory = Path(given)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):  # values of an earlier run would be added in
+            stale.unlink()
+        return directory, False
+    directory = Path(tempfile.mkdtemp(prefix="csguide-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    return directory, True
+
 
 keys_app = typer.Typer(help="API keys for callers of the HTTP API.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")

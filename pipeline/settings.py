@@ -73,6 +73,19 @@ class Settings(BaseSettings):
         'frame-ancestors), e.g. ["\'self\'", "https://intranet.example"].',
     )
     max_query_chars: int = Field(500, ge=1, description="Longer queries are refused.")
+    header_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=600,
+        description="Seconds a client has to send a whole request head before the server "
+        "closes the connection (idle or dribbling clients).",
+    )
+    max_connections: int = Field(
+        1000,
+        ge=1,
+        description="Open client connections per worker process (never more than its file "
+        "descriptors allow); past it the longest-idle one is closed.",
+    )
     search_cache: int = Field(
         1024,
         ge=0,

@@ -4,6 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.rate_limit import LocalRateLimiter
 from api.security import hash_key
 from pipeline.settings import ApiKey
 from tests.api.conftest import assert_problem
@@ -252,6 +253,8 @@ def _both_ways(settings, requests):
     from bench.search_quality import load_queries
 
     lean, reference = create_app(settings), _fastapi_answered(create_app(settings))
+    for app in (lean, reference):  # a bucket each: the two must answer alike, not share one
+        app.state.limiter = LocalRateLimiter()
     with TestClient(lean) as fast, TestClient(reference) as slow:
         for params, headers in requests:
             answers = [c.get("/v1/search", params=params, headers=headers) for c in (fast, slow)]

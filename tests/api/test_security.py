@@ -4,6 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.rate_limit import FILE_NAME
 from api.security import hash_key
 from pipeline.settings import ApiKey
 from tests.api.conftest import assert_problem
@@ -13,6 +14,8 @@ AGENT_KEY, WIDGET_KEY = "csg_agent-key", "csg_widget-key"
 
 @pytest.fixture
 def guarded(seed_settings):
+    # The buckets outlive an app (as they outlive a worker): each test starts with full ones.
+    (seed_settings.data_dir / FILE_NAME).unlink(missing_ok=True)
     settings = seed_settings.model_copy(
         update={
             "api_keys": [

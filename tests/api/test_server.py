@@ -1,15 +1,27 @@
-"""`csguide serve`'s HTTP protocol: TCP_NODELAY on connections to a socket bound as uvicorn
-binds it for several workers."""
+"""`csguide serve`'s HTTP protocol (api/server.py): TCP_NODELAY, the deadline for a request
+head, the cap on connections, problem+json for what the HTTP parser refuses, and quiet logs.
+Driven through real sockets: against the real command, and against the protocol in process
+where a test needs a handle on its limits."""
 
 import asyncio
+import json
+import os
+import resource
 import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.server import ServerState
 
-from api.server import NoDelayH11Protocol
+from api import server as server_module
+from api.server import GuardedH11Protocol, connection_cap
+from tests.helpers import free_port
 
 
 async def _nodelay_of_accepted(protocol_class: type[H11Protocol]) -> int:
@@ -40,8 +52,227 @@ async def _nodelay_of_accepted(protocol_class: type[H11Protocol]) -> int:
 
 
 @pytest.mark.parametrize(
-    ("protocol_class", "expected"), [(H11Protocol, 0), (NoDelayH11Protocol, 1)]
+    ("protocol_class", "expected"), [(H11Protocol, 0), (GuardedH11Protocol, 1)]
 )
 def test_nodelay_on_a_socket_bound_for_workers(protocol_class, expected):
     """uvicorn's own protocol leaves Nagle on there (44 ms a request measured); csguide's not."""
     assert bool(asyncio.run(_nodelay_of_accepted(protocol_class))) == bool(expected)
+
+
+def test_the_connection_cap_leaves_descriptors_for_the_index():
+    assert connection_cap(1000, 1024) == 896
+    assert connection_cap(1000, 65536) == 1000
+    assert connection_cap(1000, 100) == 8  # a tiny limit still serves a few
+
+
+# -- against the real command ------------------------------------------------------------
+
+
+def _limit_open_files(limit: int):
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+    return apply
+
+
+@pytest.fixture
+def small_server(tmp_path):
+    """`csguide serve` allowed 256 open files and 1.5 s for a request head, logging to a file."""
+    port = free_port()
+    log = tmp_path / "server.log"
+    env = os.environ | {"CSGUIDE_DATA_DIR": str(tmp_path / "var"), "CSGUIDE_HEADER_TIMEOUT": "1.5"}
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [Path(sys.executable).with_name("csguide"), "serve", "--port", str(port)],
+            env=env,
+            stdout=sink,
+            stderr=sink,
+            preexec_fn=_limit_open_files(256),
+        )
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield port, log
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _closed_by_server(sock: socket.socket) -> bool:
+    sock.setblocking(False)
+    try:
+        return sock.recv(4096) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def _response(sock: socket.socket, timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
+    sock.settimeout(timeout)
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+    return int(status_line.split(" ")[1]), headers, body
+
+
+def test_idle_connections_past_the_file_limit_do_not_starve_the_server(small_server):
+    """More silent connections than the process may open files: before, /healthz timed out,
+    none was ever closed and asyncio logged a traceback per failed accept (233 MB in 30 s)."""
+    port, log = small_server
+    idle = []
+    for _ in range(400):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        idle.append(sock)
+    started = time.monotonic()
+    assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+    assert time.monotonic() - started < 3
+    time.sleep(2.5)  # past the head deadline: the rest are closed too
+    assert all(_closed_by_server(sock) for sock in idle)
+    for sock in idle:
+        sock.close()
+    metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    closed = {
+        line.split('reason="')[1].split('"')[0]: float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith("csguide_connections_closed_total{")
+    }
+    assert closed["idle"] + closed["idle_for_new"] >= 400
+    assert closed["idle_for_new"] >= 400 - 256  # the cap, not the file limit, bounded them
+    assert log.stat().st_size < 20_000, log.read_text()[-2000:]
+
+
+def test_a_request_head_sent_a_byte_at_a_time_is_cut_off(small_server):
+    port, _ = small_server
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        started = time.monotonic()
+        refused = False
+        for byte in b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 40:
+            try:
+                sock.send(bytes([byte]))
+            except OSError:
+                refused = True
+                break
+            time.sleep(0.1)
+            if time.monotonic() - started > 2.5:
+                break
+        status, headers, body = _response(sock)
+    assert status == 408 and headers["content-type"] == "application/problem+json"
+    assert json.loads(body)["type"] == "/problems/request-timeout"
+    assert time.monotonic() - started < 4 or refused
+
+
+def test_a_malformed_request_gets_a_problem(small_server):
+    port, _ = small_server
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n")
+        status, headers, body = _response(sock)
+    assert status == 400 and headers["content-type"] == "application/problem+json"
+    assert json.loads(body) == {
+        "type": "/problems/bad-request",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": "the request is not valid HTTP/1.1",
+    }
+
+
+@pytest.mark.parametrize("arrives_whole", [True, False])
+def test_a_too_long_url_gets_a_problem(small_server, arrives_whole):
+    """Whole, the request reaches the app, which refuses it; still arriving past the limit,
+    the HTTP parser does (uvicorn answered that one in text/plain)."""
+    port, _ = small_server
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        target = b"/v1/search?q=" + b"a" * 20_000
+        if arrives_whole:
+            sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        else:
+            sock.sendall(b"GET " + target)
+        status, headers, body = _response(sock)
+    assert status == 414 and headers["content-type"] == "application/problem+json"
+    assert json.loads(body)["type"] == "/problems/uri-too-long"
+    assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+
+
+def test_too_many_header_bytes_get_a_problem(small_server):
+    port, _ = small_server
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20_000)
+        status, _, body = _response(sock)
+    assert status == 431 and json.loads(body)["type"] == "/problems/headers-too-large"
+
+
+# -- in process, where the test sets the limits --------------------------------------------
+
+
+async def _blocking_app(scope, receive, send):
+    """An app whose requests wait for ``release``: connections with a request in progress."""
+    if scope["type"] == "lifespan":
+        return
+    await _blocking_app.release.wait()  # type: ignore[attr-defined]
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"done"})
+
+
+async def _over_the_cap(busy: bool) -> tuple[bytes, list[bool]]:
+    """Two connections at a cap of two (both busy, or both idle); what a third one gets,
+    and which of the first two the server closed."""
+    _blocking_app.release = asyncio.Event()  # type: ignore[attr-defined]
+    config = uvicorn.Config(app=_blocking_app, http=GuardedH11Protocol, lifespan="off")
+    config.load()
+    state = ServerState()
+    server = await asyncio.get_running_loop().create_server(
+        lambda: GuardedH11Protocol(config=config, server_state=state, app_state={}),
+        "127.0.0.1",
+        0,
+    )
+    address = server.sockets[0].getsockname()
+    first = [await asyncio.open_connection(*address) for _ in range(2)]
+    if busy:
+        for _, writer in first:
+            writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    await asyncio.sleep(0.2)
+    reader, writer = await asyncio.open_connection(*address)
+    if not busy:
+        writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        _blocking_app.release.set()  # type: ignore[attr-defined]
+    third = await asyncio.wait_for(reader.read(), 5)
+    closed = [r.at_eof() or (await _eof_soon(r)) for r, _ in first]
+    _blocking_app.release.set()  # type: ignore[attr-defined]
+    for _, w in [*first, (reader, writer)]:
+        w.close()
+    server.close()
+    return third, closed
+
+
+async def _eof_soon(reader: asyncio.StreamReader) -> bool:
+    try:
+        return await asyncio.wait_for(reader.read(), 0.5) == b""
+    except TimeoutError:
+        return False
+
+
+@pytest.fixture
+def cap_of_two(monkeypatch):
+    server_module._Guard.load()
+    monkeypatch.setattr(server_module._Guard, "max_connections", 2)
+
+
+def test_at_the_cap_a_new_connection_closes_the_longest_idle(cap_of_two):
+    third, closed = asyncio.run(_over_the_cap(busy=False))
+    assert third.startswith(b"HTTP/1.1 200") and b"done" in third
+    assert closed == [True, False]  # the older of the two idle ones made room
+
+
+def test_at_the_cap_with_every_connection_busy_a_new_one_gets_503(cap_of_two):
+    third, closed = asyncio.run(_over_the_cap(busy=True))
+    head, _, body = third.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 503") and b"retry-after: 1" in head.lower()
+    assert json.loads(body)["type"] == "/problems/overloaded"
+    assert closed == [False, False]  # requests in progress are never cut
