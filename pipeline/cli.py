@@ -27,7 +27,12 @@ from rich.table import Table
 from pipeline.argos import ModelPackageError, install_package, installed_packages
 from pipeline.editor_translations import load_translation_file, template, translation_path
 from pipeline.files import atomic_write_text
-from pipeline.index import save_missing_surface_forms, save_missing_tips
+from pipeline.index import (
+    UnreadableFormat,
+    check_readable_format,
+    save_missing_surface_forms,
+    save_missing_tips,
+)
 from pipeline.ingest import read_article, run_ingest
 from pipeline.languages import CONTENT_LANGS, INDEX_LANGS, LANGUAGE_NAMES
 from pipeline.load import ARTICLE_SUFFIXES, RejectedFile
@@ -412,13 +417,18 @@ def versions() -> None:
         manifest = version.manifest
         out.print(
             f"{marker} {version.name}  {manifest.articles} articles, {manifest.tips} tips, "
-            f"created {manifest.created:%Y-%m-%d %H:%M:%S}Z"
+            f"created {manifest.created:%Y-%m-%d %H:%M:%S}Z, format {manifest.format_version}"
         )
+        try:
+            check_readable_format(version.name, manifest.format_version)
+        except UnreadableFormat as exc:
+            out.print(f"    [yellow]cannot be served[/]: {escape(str(exc))}")
 
 
 def _save_missing_files(version: PublishedVersion) -> None:
     """A version built before ranking scores, tip files or words as written were saved gets
-    them now, not in the server."""
+    them now, not in the server; one in a format this code cannot read is refused first."""
+    check_readable_format(version.name, version.manifest.format_version)
     for lang in INDEX_LANGS:
         if save_missing(version.index_dir(lang)):
             out.print(f"saved the ranking scores of {version.name}'s {lang} index")

@@ -27,7 +27,7 @@ from pipeline.analysis import analyzer_for
 from pipeline.index_files import save_missing
 from pipeline.matching import query_words, surface_form
 from pipeline.ranking import IMPACTS_DIR, DamagedImpacts, ImpactTable, Ranker
-from pipeline.schema import TipRecord
+from pipeline.schema import StoredTip
 from pipeline.surface_forms import (
     SURFACE_DIR,
     DamagedSurfaceTable,
@@ -39,6 +39,30 @@ from pipeline.tip_store import TIPS_DIR, DamagedTipStore, Document, TipStore, wr
 #: Bump when fields, analyzers or the files beside the index change: a new format makes the
 #: next ingest rebuild everything.
 FORMAT_VERSION = 6
+#: The oldest format this code still serves (format 3 kept records in whoosh's stored fields;
+#: the files missing beside it are saved on a rollback). Older ones must be rebuilt.
+OLDEST_READABLE_FORMAT = 3
+
+
+class UnreadableFormat(ValueError):
+    """A version in an index format this csguide does not read."""
+
+
+def check_readable_format(name: str, found: int) -> None:
+    """Refuse a version whose format is outside what this code reads, saying what to do:
+    opening it anyway passes the open and then fails every request."""
+    readable = f"this csguide reads formats {OLDEST_READABLE_FORMAT}–{FORMAT_VERSION}"
+    if found > FORMAT_VERSION:
+        raise UnreadableFormat(
+            f"{name} is in index format {found}, made by a newer csguide ({readable}): "
+            "upgrade csguide, or serve a version this one built"
+        )
+    if found < OLDEST_READABLE_FORMAT:
+        raise UnreadableFormat(
+            f"{name} is in index format {found} ({readable}): "
+            "run 'csguide ingest --force' to rebuild it"
+        )
+
 
 TITLE_BOOST = 2.0
 
@@ -62,7 +86,7 @@ def schema_for(lang: str) -> Schema:
     return Schema(**fields)
 
 
-def document_for(record: TipRecord, index_lang: str) -> dict[str, object]:
+def document_for(record: StoredTip, index_lang: str) -> dict[str, object]:
     document: dict[str, object] = {
         "id": record.id,
         "article": record.source.article,
@@ -93,7 +117,7 @@ def encode_spans(spans: Sequence[Span]) -> str:
     return "\n".join(f"{term} {start} {end}" for term, start, end in spans)
 
 
-def write_index(directory: Path, lang: str, records: Sequence[TipRecord]) -> None:
+def write_index(directory: Path, lang: str, records: Sequence[StoredTip]) -> None:
     """Create a new index for ``lang`` in the empty or missing ``directory``."""
     directory.mkdir(parents=True, exist_ok=False)
     ix = index.create_in(str(directory), schema_for(lang))
@@ -135,7 +159,7 @@ def stored_tip_documents(searcher: Searcher) -> Iterator[Document]:
         record = stored["record"]
         spans = stored.get("spans")
         if not isinstance(spans, str):
-            tip = TipRecord.model_validate_json(record)
+            tip = StoredTip.model_validate_json(record)
             spans = encode_spans(token_spans(tip.text, tip.lang))
         yield record, spans
 
@@ -154,7 +178,7 @@ def open_tip_store(index_dir: Path, searcher: Searcher) -> TipStore:
     # being served stays, not tip by tip in requests.
     for docnum in sorted({0, len(store) - 1} if len(store) else ()):
         try:
-            TipRecord.model_validate_json(store.record(docnum))
+            StoredTip.model_validate_json(store.record(docnum))
         except ValueError as exc:
             store.close()
             raise DamagedTipStore(f"{index_dir / TIPS_DIR}: record {docnum}: {exc}") from exc
@@ -171,7 +195,7 @@ def save_missing_tips(index_dir: Path) -> bool:
     )
 
 
-def _surface_words(records: Iterable[TipRecord], lang: str) -> Iterator[list[str]]:
+def _surface_words(records: Iterable[StoredTip], lang: str) -> Iterator[list[str]]:
     """Per record, the words of its title and text as a query is cut and folded; none for a
     record indexed in ``lang`` without its title and text (not translated into it)."""
     for record in records:
@@ -191,7 +215,7 @@ def save_missing_surface_forms(index_dir: Path, lang: str) -> bool:
     def write(searcher: Searcher, scratch: Path) -> None:
         store = open_tip_store(index_dir, searcher)
         try:
-            records = [TipRecord.model_validate_json(record) for record in store.records()]
+            records = [StoredTip.model_validate_json(record) for record in store.records()]
         finally:
             store.close()
         write_surface_table(scratch, _surface_words(records, lang))
@@ -199,7 +223,7 @@ def save_missing_surface_forms(index_dir: Path, lang: str) -> bool:
     return save_missing(index_dir, SURFACE_DIR, write)
 
 
-def validate_index(directory: Path, lang: str, records: Sequence[TipRecord]) -> None:
+def validate_index(directory: Path, lang: str, records: Sequence[StoredTip]) -> None:
     """Open the built index as a reader would and check it holds exactly ``records``."""
     try:
         ix = index.open_dir(str(directory), readonly=True)
@@ -219,7 +243,7 @@ def validate_index(directory: Path, lang: str, records: Sequence[TipRecord]) -> 
 
 
 def _validate_tip_records(
-    directory: Path, lang: str, searcher: Searcher, records: Sequence[TipRecord]
+    directory: Path, lang: str, searcher: Searcher, records: Sequence[StoredTip]
 ) -> None:
     """The tip files are whole, and the first, middle and last tips are found by id at the
     number the files hold them under and read back as they were written."""
@@ -235,7 +259,7 @@ def _validate_tip_records(
             docnum = searcher.document_number(id=probe.id)
             if docnum != position:
                 raise IndexValidationError(f"{lang} index does not find tip {probe.id}")
-            if TipRecord.model_validate_json(store.record(docnum)) != probe:
+            if StoredTip.model_validate_json(store.record(docnum)) != probe:
                 raise IndexValidationError(f"{lang} index does not return tip {probe.id}")
         if records and not searcher.search(Term("id", records[0].id), limit=1):
             raise IndexValidationError(f"{lang} index cannot search for tip {records[0].id}")
@@ -244,7 +268,7 @@ def _validate_tip_records(
 
 
 def _validate_ranking(
-    directory: Path, lang: str, searcher: Searcher, records: Sequence[TipRecord]
+    directory: Path, lang: str, searcher: Searcher, records: Sequence[StoredTip]
 ) -> None:
     """The saved scores are whole and rank the probe tip's own words as whoosh does."""
     try:
@@ -275,7 +299,7 @@ def _validate_ranking(
 
 
 def _validate_surface_forms(
-    directory: Path, lang: str, searcher: Searcher, records: Sequence[TipRecord]
+    directory: Path, lang: str, searcher: Searcher, records: Sequence[StoredTip]
 ) -> None:
     """The saved words are whole, and the first tip written in ``lang`` is found by its
     first word."""

@@ -62,8 +62,8 @@ from pipeline.schema import (
     FileProblem,
     IngestReport,
     PublishedArticle,
+    StoredTip,
     Tip,
-    TipRecord,
 )
 from pipeline.segment import SEGMENTER_VERSION, segment_article
 from pipeline.settings import Settings
@@ -452,7 +452,7 @@ def article_id_for(path: str) -> str | None:
 
 
 def _fingerprint(
-    records: dict[str, list[TipRecord]], entries: list[ProcessedArticle], glossary: Glossary
+    records: dict[str, list[StoredTip]], entries: list[ProcessedArticle], glossary: Glossary
 ) -> str:
     """Everything a version publishes (indexes, article list, glossary): equal fingerprints,
     equal versions."""
@@ -500,13 +500,13 @@ def _count_from_manifest(
     report.languages = manifest.provenance
 
 
-def _count(report: IngestReport, tips: list[Tip], records: dict[str, list[TipRecord]]) -> None:
+def _count(report: IngestReport, tips: list[Tip], records: dict[str, list[StoredTip]]) -> None:
     report.tips = len(tips)
     report.tips_by_source_lang = dict(sorted(Counter(tip.lang for tip in tips).items()))
     report.languages = _provenance_counts(records)
 
 
-def _provenance_counts(records: dict[str, list[TipRecord]]) -> dict[str, dict[str, int]]:
+def _provenance_counts(records: dict[str, list[StoredTip]]) -> dict[str, dict[str, int]]:
     counts = {}
     for lang, lang_records in records.items():
         by_provenance = Counter(r.translation.provenance for r in lang_records)
@@ -529,7 +529,7 @@ def _published_article(entry: ProcessedArticle) -> PublishedArticle:
 
 
 # Records handed to forked index builders without pickling them (set just before the fork).
-_PENDING: dict[str, list[TipRecord]] = {}
+_PENDING: dict[str, list[StoredTip]] = {}
 
 
 def _build_one(lang: str, directory: Path) -> str:
@@ -539,7 +539,7 @@ def _build_one(lang: str, directory: Path) -> str:
 
 
 def _write_indexes(
-    build_dir: Path, records: dict[str, list[TipRecord]], processes: int, progress: Progress
+    build_dir: Path, records: dict[str, list[StoredTip]], processes: int, progress: Progress
 ) -> None:
     """Build and validate every language's index; whoosh is pure Python, so on several cores
     they are built in parallel processes (forked, so they share the loaded analyzers)."""
@@ -566,7 +566,7 @@ def _write_indexes(
 def _build_and_publish(
     settings: Settings,
     processed: dict[str, ProcessedArticle],
-    records: dict[str, list[TipRecord]],
+    records: dict[str, list[StoredTip]],
     glossary: Glossary,
     fingerprint: str,
     inputs: str,

@@ -1,7 +1,9 @@
 """What a tip is, for the pipeline that writes it and for everything that reads it.
 
-The index stores :class:`TipRecord` as JSON; ``csguide search --json`` and the HTTP API return
-:class:`SearchHit`, which is the same record plus the score and a highlighted text.
+The index stores :class:`StoredTip` as JSON. What readers get is :class:`TipRecord` (and
+:class:`SearchHit`, the same plus the score and a highlighted text) from ``csguide search
+--json`` and the HTTP API: a separate model, so that the API can change without touching
+stored versions, and a stored format is only ever read by the model of that format.
 """
 
 import datetime as dt
@@ -97,8 +99,29 @@ class TranslationInfo(_Model):
     model: str | None = None
 
 
+class StoredTip(BaseModel):
+    """A tip as one language's index stores it (``tips/records.bin``): in that language, or
+    in its source language with provenance ``none`` when no translation exists.
+
+    Its fields are the stored format: changing them means a new ``FORMAT_VERSION``. Fields it
+    does not know are ignored, so a record keeps opening whatever the API's models become.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    lang: Lang
+    title: str
+    context: str
+    text: str
+    table: TipTable | None = None
+    position: int
+    source: SourceRef
+    translation: TranslationInfo
+
+
 class TipRecord(_Model):
-    """A tip as one language's index holds it: in that language, or in its source language
+    """A tip as readers get it, in one language: that language's text, or the source text
     with provenance ``none`` when no translation exists."""
 
     id: str
@@ -114,6 +137,11 @@ class TipRecord(_Model):
     position: int
     source: SourceRef
     translation: TranslationInfo
+
+    @classmethod
+    def from_stored(cls, stored: StoredTip) -> "TipRecord":
+        # Validated when read; the fields are taken as they are, not validated again.
+        return cls.model_construct(**stored.__dict__)
 
 
 class SearchHit(TipRecord):

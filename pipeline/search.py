@@ -21,7 +21,7 @@ from whoosh.searching import Searcher
 
 from pipeline.analysis import analyzer_for
 from pipeline.glossary import load_published_glossary
-from pipeline.index import Span, open_tip_store, token_spans
+from pipeline.index import Span, check_readable_format, open_tip_store, token_spans
 from pipeline.languages import INDEX_LANGS
 from pipeline.matching import (
     EXACT,
@@ -39,7 +39,7 @@ from pipeline.matching import (
 )
 from pipeline.publish import ARTICLES_FILE, PublishedVersion, current_version, damaged_files
 from pipeline.ranking import Ranker
-from pipeline.schema import PublishedArticle, SearchHit, TipRecord
+from pipeline.schema import PublishedArticle, SearchHit, StoredTip, TipRecord
 from pipeline.surface_forms import SURFACE_DIR, DamagedSurfaceTable, SurfaceTable
 from pipeline.tip_store import TipStore
 
@@ -119,6 +119,7 @@ class PublishedIndex:
     """All language indexes of one published version, opened for reading."""
 
     def __init__(self, version: PublishedVersion) -> None:
+        check_readable_format(version.name, version.manifest.format_version)
         self.version = version
         self._indexes: dict[str, Index] = {
             lang: whoosh_index.open_dir(str(version.index_dir(lang)), readonly=True)
@@ -437,14 +438,14 @@ class PublishedIndex:
         searcher = self.searcher(lang)
         return [str(searcher.stored_fields(n)["id"]) for n in range(searcher.doc_count_all())]
 
-    def records(self, lang: str) -> Iterator[TipRecord]:
-        """Every tip of ``lang``'s index, in document order."""
+    def records(self, lang: str) -> Iterator[StoredTip]:
+        """Every tip of ``lang``'s index as stored, in document order."""
         for docnum in range(self._indexes[lang].doc_count_all()):
             yield _read_record(self._stores, lang, docnum)[0]
 
     def tip(self, tip_id: str, lang: str) -> TipRecord | None:
         docnum = self.searcher(lang).document_number(id=tip_id)
-        return None if docnum is None else self._record(lang, docnum)[0]
+        return None if docnum is None else TipRecord.from_stored(self._record(lang, docnum)[0])
 
     def __enter__(self) -> "PublishedIndex":
         return self
@@ -519,11 +520,11 @@ def _combine(
     return matched, words_matched, closeness.astype(np.int64), totals
 
 
-def _read_record(stores: dict[str, TipStore], lang: str, docnum: int) -> tuple[TipRecord, str]:
+def _read_record(stores: dict[str, TipStore], lang: str, docnum: int) -> tuple[StoredTip, str]:
     """A tip record, with its text's spans as the index stored them; the spans stay encoded
     until a search marks words."""
     store = stores[lang]
-    return TipRecord.model_validate_json(store.record(docnum)), store.spans(docnum)
+    return StoredTip.model_validate_json(store.record(docnum)), store.spans(docnum)
 
 
 def _first(need: int, tiers: np.ndarray, totals: np.ndarray, tips: np.ndarray) -> np.ndarray:

@@ -21,8 +21,8 @@ from pipeline.languages import INDEX_LANGS, LANGUAGE_NAMES
 from pipeline.schema import (
     FileProblem,
     SourceRef,
+    StoredTip,
     Tip,
-    TipRecord,
     TipTable,
     TranslationInfo,
     TranslationReport,
@@ -36,7 +36,7 @@ Pair = tuple[str, str]
 
 @dataclass(frozen=True)
 class Localised:
-    records: dict[str, list[TipRecord]]
+    records: dict[str, list[StoredTip]]
     #: (text, source, target) of every segment a tip needs machine-translated: what the
     #: translation memory should keep fresh.
     live_segments: set[tuple[str, str, str]]
@@ -183,7 +183,7 @@ def _record(
     edited: EditorTranslation | None,
     machine: dict[Pair, dict[str, MemoryEntry]],
     report: TranslationReport,
-) -> TipRecord:
+) -> StoredTip:
     if tip.lang == lang:
         return _make(tip, lang, tip.title, tip.context, tip.text, "original", table=tip.table)
     translated = machine.get((tip.lang, lang), {})
@@ -239,8 +239,8 @@ def _make(
     outdated: bool = False,
     model: str | None = None,
     table: TipTable | None = None,
-) -> TipRecord:
-    return TipRecord(
+) -> StoredTip:
+    return StoredTip(
         id=tip.id,
         lang=lang,  # type: ignore[arg-type]
         title=title,

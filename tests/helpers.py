@@ -15,7 +15,7 @@ from whoosh.fields import STORED
 
 from pipeline.index import document_for, encode_spans, schema_for, token_spans
 from pipeline.ranking import IMPACTS_DIR, ImpactTable
-from pipeline.schema import TipRecord
+from pipeline.schema import StoredTip
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED_CONTENT = REPO / "content"
@@ -96,7 +96,7 @@ def running_server(settings, extra_env: dict[str, str] | None = None) -> Iterato
         yield base
 
 
-def write_older_index(directory: Path, lang: str, records: list[TipRecord], spans: bool) -> None:
+def write_older_index(directory: Path, lang: str, records: list[StoredTip], spans: bool) -> None:
     """An index as csguide built it before tip files: each record (and from format 4 its
     spans) stored with its whoosh document, ranking scores beside it, no tips directory."""
     schema = schema_for(lang)

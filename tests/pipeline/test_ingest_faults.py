@@ -4,11 +4,15 @@ published is lost or dropped without a word."""
 import json
 import os
 
+import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
+from pipeline.index import FORMAT_VERSION, OLDEST_READABLE_FORMAT, UnreadableFormat
 from pipeline.ingest import run_ingest
 from pipeline.publish import LOCK_FILE, current_version
+from pipeline.schema import StoredTip, TipRecord
+from pipeline.search import PublishedIndex
 from pipeline.state import STATE_FILE
 from tests.fakes import FakeTranslator
 
@@ -112,3 +116,44 @@ def test_versions_with_a_damaged_pointer_name_the_problem(env):
     assert result.exit_code == 0 and "Traceback" not in result.output
     assert f"serving the newest readable version {newest}" in result.output
     assert f"* {newest}" in result.output
+
+
+def _set_format(data_dir, name: str, found: int) -> None:
+    manifest_path = data_dir / "versions" / name / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["format_version"] = found
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_rollback_skips_a_version_in_a_format_it_cannot_read(env):
+    """Before, the format was written and never read: a version from another csguide passed
+    the rollback, then failed every request."""
+    oldest, middle, _newest = _three_versions(env)
+    _set_format(env.data_dir, middle, FORMAT_VERSION + 1)
+    result = runner.invoke(app, ["index", "rollback"])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"skipped {middle}: {middle} is in index format {FORMAT_VERSION + 1}, made by a newer "
+        "csguide" in " ".join(result.output.split())
+    )
+    assert current_version(env.data_dir).name == oldest
+    listing = " ".join(runner.invoke(app, ["index", "versions"]).output.split())
+    assert f"format {FORMAT_VERSION + 1} cannot be served: {middle} is in index" in listing
+
+
+def test_a_version_older_than_the_readable_formats_is_refused_with_the_fix(env):
+    runner.invoke(app, ["ingest"])
+    version = current_version(env.data_dir)
+    _set_format(env.data_dir, version.name, OLDEST_READABLE_FORMAT - 1)
+    with pytest.raises(UnreadableFormat, match=r"run 'csguide ingest --force' to rebuild it"):
+        PublishedIndex.open_current(env.data_dir)
+
+
+def test_a_stored_record_reads_whatever_fields_the_api_adds(seed_index):
+    """The stored record is its own model: fields it does not know are ignored, and what the
+    API returns is built from it."""
+    stored = next(seed_index.records("lv"))
+    with_more = json.loads(stored.model_dump_json()) | {"answer_lang": "lv", "tip_count": 3}
+    assert StoredTip.model_validate(with_more) == stored
+    record = seed_index.tip(stored.id, "lv")
+    assert isinstance(record, TipRecord) and record.model_dump() == stored.model_dump()

@@ -20,14 +20,14 @@ from pipeline.index import (
 )
 from pipeline.languages import INDEX_LANGS
 from pipeline.publish import current_version
-from pipeline.schema import TipRecord
+from pipeline.schema import StoredTip
 from pipeline.search import PublishedIndex
 from pipeline.surface_forms import DamagedSurfaceTable
 from pipeline.tip_store import TIPS_DIR, DamagedTipStore, TipStore, write_tip_store
 from tests.helpers import write_older_index
 
 
-def _documents(records: list[TipRecord]) -> list[tuple[str, str]]:
+def _documents(records: list[StoredTip]) -> list[tuple[str, str]]:
     return [
         (record.model_dump_json(), encode_spans(token_spans(record.text, record.lang)))
         for record in records
@@ -44,7 +44,7 @@ def test_records_and_spans_read_back_as_written(seed_index, tmp_path):
         for docnum, (record, spans) in enumerate(documents):
             assert store.record(docnum).decode() == record
             assert store.spans(docnum) == spans
-        assert [TipRecord.model_validate_json(r) for r in store.records()] == records
+        assert [StoredTip.model_validate_json(r) for r in store.records()] == records
     finally:
         store.close()
 
@@ -115,7 +115,7 @@ def test_an_older_index_is_read_from_whoosh_and_its_files_saved(seed_index, tmp_
     with ix.searcher() as searcher:
         in_memory = open_tip_store(older, searcher)
     ix.close()
-    assert [TipRecord.model_validate_json(r) for r in in_memory.records()] == records
+    assert [StoredTip.model_validate_json(r) for r in in_memory.records()] == records
     assert [in_memory.spans(n) for n in range(len(records))] == [s for _, s in _documents(records)]
     with pytest.raises(IndexValidationError, match="no tip records"):
         validate_index(older, lang, records)
