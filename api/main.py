@@ -2,8 +2,10 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
 
 from api.cache import ResponseCache
@@ -32,9 +34,17 @@ machine translation, or untranslated. Errors are RFC 9457 problem details.
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    yield
-    # A worker that stops takes its live gauges (open connections) out of the shared view.
-    forget_worker_metrics()
+    holder: PublishedIndexHolder = app.state.holder
+    # The served version is opened before the first request, off the event loop, and every
+    # later one in the background (api/published.py).
+    await anyio.to_thread.run_sync(partial(holder.refresh, force=True))
+    holder.open_in_background()
+    try:
+        yield
+    finally:
+        await anyio.to_thread.run_sync(holder.close)
+        # A worker that stops takes its live gauges (open connections) out of the shared view.
+        forget_worker_metrics()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

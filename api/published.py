@@ -1,22 +1,29 @@
 """The published index the server answers from, switched when the pipeline publishes.
 
 Each request leases the current :class:`PublishedIndex`; when ``CURRENT`` names another version
-(a new ingest, or a rollback) the next request opens that version and later requests get it,
-while requests still holding the old one finish on it. The old one closes when its last lease
-ends. Nothing is reopened per request: a check costs one ``stat`` of ``CURRENT``. A version
-that cannot be opened is logged and the one being served stays.
+(a new ingest, or a rollback) that version is opened and later requests get it, while requests
+still holding the old one finish on it. The old one closes when its last lease ends. Nothing
+is reopened per request: a check costs one ``stat`` of ``CURRENT``. A version that cannot be
+opened is logged and the one being served stays.
+
+In the server, versions are opened off the event loop (``open_in_background``): the first
+one before the app takes requests, later ones in a thread of their own while requests go on
+being answered from the version being served. Opened on the request path, as before, the
+first request of each worker stalled about 1.5 s and every switch blocked all requests of
+its worker for 70-85 ms. Without a running app (the CLI, tests) a request opens it itself.
 """
 
 import gc
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.publish import CURRENT_FILE, list_versions, serving_version
+from pipeline.publish import CURRENT_FILE, PublishedVersion, list_versions, serving_version
 from pipeline.search import NotPublished, PublishedIndex
 
 logger = logging.getLogger(__name__)
@@ -26,13 +33,16 @@ def settle_heap() -> None:
     """Move what the process holds now (the opened version, the app, the libraries: over
     100,000 objects) out of the garbage collector's sight: its full collections then scan only
     what requests made since. Measured: a full collection over an opened version paused the
-    process for 55-70 ms, and every request in flight with it. Unfrozen and collected first,
-    so that cyclic garbage from before is freed, not kept frozen; this one full collection
-    (tens of ms, on the request that found the new version) is paid once per switch. A version
-    still leased while it runs is frozen too; it is freed by reference counting when its last
-    request ends (it holds no reference cycles once closed)."""
-    gc.unfreeze()
-    gc.collect()
+    process for 55-70 ms, and every request in flight with it.
+
+    Only the young generations are collected first, and nothing is unfrozen: a full
+    collection here would itself be that pause, once per switch, holding the interpreter
+    lock that the event loop needs even while the version opens in another thread. A
+    version frozen and later let go of is still freed, by reference counting, when its last
+    request ends (it holds no reference cycles once closed); what the freeze keeps for ever
+    is only the cyclic garbage of the old generation at that moment, a few objects a switch.
+    """
+    gc.collect(1)
     gc.freeze()
 
 
@@ -47,9 +57,17 @@ class _Lease:
 
 
 class PublishedIndexHolder:
-    def __init__(self, data_dir: Path, check_interval: float = 0.25) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        check_interval: float = 0.25,
+        opener: Callable[[PublishedVersion], PublishedIndex] = PublishedIndex,
+    ) -> None:
         self.data_dir = data_dir
         self.check_interval = check_interval
+        self._open = opener
+        self._opener_thread: ThreadPoolExecutor | None = None
+        self._opening: Future[None] | None = None
         self._lease: _Lease | None = None
         # What CURRENT looked like when last read: (mtime, inode), None when it was missing,
         # and _UNREAD before the first look (so that a missing pointer is looked past once).
@@ -64,8 +82,21 @@ class PublishedIndexHolder:
         lease = self._lease
         return lease.index.version.name if lease else None
 
+    def open_in_background(self) -> None:
+        """From now on, a new version is opened in a thread of its own while requests go on
+        with the one being served."""
+        if self._opener_thread is None:
+            self._opener_thread = ThreadPoolExecutor(1, thread_name_prefix="csguide-open")
+
+    def settle(self, timeout: float | None = None) -> None:
+        """Wait for a version being opened in the background (if any) to be served."""
+        opening = self._opening
+        if opening is not None:
+            opening.result(timeout)
+
     def refresh(self, force: bool = False) -> None:
-        """Switch to the version ``CURRENT`` names, if it changed."""
+        """Switch to the version ``CURRENT`` names, if it changed: at once, or in the
+        background after ``open_in_background``."""
         now = time.monotonic()
         if not force and now - self._checked_at < self.check_interval and self._lease:
             return
@@ -77,6 +108,15 @@ class PublishedIndexHolder:
             stamp = None  # no pointer: the newest readable version, if any, is served
         if stamp == self._pointer_stamp and (self._lease is not None or stamp is None):
             return
+        if self._opener_thread is None:
+            self._switch(stamp)
+            return
+        with self._lock:
+            if self._opening is not None and not self._opening.done():
+                return  # being opened; requests meanwhile use the version being served
+            self._opening = self._opener_thread.submit(self._switch, stamp)
+
+    def _switch(self, stamp: tuple[int, int] | None) -> None:
         with self._switch_lock:  # one thread opens the new version, the others keep serving
             serving = serving_version(self.data_dir)
             if serving.problem:
@@ -87,7 +127,7 @@ class PublishedIndexHolder:
                 self._pointer_stamp = stamp
                 return
             try:
-                fresh = _Lease(PublishedIndex(version))
+                fresh = _Lease(self._open(version))
             except Exception as exc:  # a damaged version must not take down a working one
                 self._pointer_stamp = stamp  # not retried per request; a new publish retries
                 self.open_error = f"index version {version.name} cannot be opened: {exc}"
@@ -116,7 +156,7 @@ class PublishedIndexHolder:
             if version.name == skip:
                 continue
             try:
-                lease = _Lease(PublishedIndex(version))
+                lease = _Lease(self._open(version))
             except Exception as exc:
                 logger.error("index version %s cannot be opened either: %s", version.name, exc)
                 continue
@@ -142,6 +182,9 @@ class PublishedIndexHolder:
                     lease.index.close()
 
     def close(self) -> None:
+        if self._opener_thread is not None:
+            self._opener_thread.shutdown(wait=True, cancel_futures=True)
+            self._opener_thread = None
         with self._lock:
             if self._lease is not None:
                 self._lease.retired = True

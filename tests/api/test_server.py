@@ -191,7 +191,7 @@ def test_a_too_long_url_gets_a_problem(small_server, arrives_whole):
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         target = b"/v1/search?q=" + b"a" * 20_000
         if arrives_whole:
-            sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         else:
             sock.sendall(b"GET " + target)
         status, headers, body = _response(sock)
