@@ -24,6 +24,7 @@ from pydantic import TypeAdapter
 
 from pipeline.analysis import analyzer_for
 from pipeline.argos import ArgosTranslator
+from pipeline.checkpoints import checkpoint
 from pipeline.editor_translations import EditorTranslations, load_editor_translations
 from pipeline.forked import forked_pool
 from pipeline.glossary import (
@@ -139,7 +140,15 @@ class _Run:
         previous = current_version(data_dir)
         report.previous_version = report.version = previous.name if previous else None
         if not dry_run:
-            remove_leftover_builds(data_dir)
+            for removed in remove_leftover_builds(data_dir):
+                if not removed.startswith("."):  # a half-built one goes without a word
+                    report.warnings.append(
+                        FileProblem(
+                            path=f"versions/{removed}",
+                            reason="removed: an ingest was killed after putting this version "
+                            "in place and before serving it; it was never served",
+                        )
+                    )
 
         loaded = load_content(settings.content_dir, settings.max_article_bytes)
         report.rejected.extend(loaded.rejected)
@@ -161,6 +170,7 @@ class _Run:
             processes=settings.index_processes,
         )
         _keep_last_good_versions(processed, state, report)
+        checkpoint("read")
         published = _published_articles(previous)
         _refuse_to_drop_silently(report, processed, published)
         for article_id, lang in sorted(editor.files):
@@ -202,6 +212,7 @@ class _Run:
                 call_models=not dry_run,
             )
             self.progress.advance("done")
+            checkpoint("translated")
             records = localised.records
             _count(report, [tip for entry in entries for tip in entry.tips], records)
             if not entries:
@@ -535,6 +546,8 @@ _PENDING: dict[str, list[StoredTip]] = {}
 def _build_one(lang: str, directory: Path) -> str:
     write_index(directory, lang, _PENDING[lang])
     validate_index(directory, lang, _PENDING[lang])
+    if lang == next(iter(_PENDING)):
+        checkpoint("indexing")  # in a builder process: the parent and the others run on
     return lang
 
 
@@ -549,6 +562,7 @@ def _write_indexes(
             write_index(build_dir / INDEX_DIR / lang, lang, lang_records)
             validate_index(build_dir / INDEX_DIR / lang, lang, lang_records)
             progress.advance(lang)
+            checkpoint("indexing")
         return
     list(analyzer_for("zh")("预热"))  # load jieba once, before forking, for every builder
     _PENDING.update(records)
@@ -601,6 +615,7 @@ def _build_and_publish(
             models=models,
         )
         (build_dir / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+        checkpoint("built")
         return publish(data_dir, build_dir, name, settings.keep_versions).name
     finally:
         if build_dir.exists():

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from pipeline.checkpoints import checkpoint
 from pipeline.files import atomic_write_text, fsync_dir
 
 CURRENT_FILE = "CURRENT"
@@ -171,10 +172,12 @@ def publish(data_dir: Path, build_dir: Path, name: str, keep: int) -> PublishedV
     _fsync_tree(build_dir)
     os.rename(build_dir, target)  # atomic on one filesystem; target must not exist
     fsync_dir(target.parent)
+    checkpoint("renamed")
     version = read_version(data_dir, name)
     if version is None:
         raise PublishError(f"version {name} has no readable manifest")
     _point_current_at(data_dir, name)
+    checkpoint("switched")
     prune_versions(data_dir, keep)
     return version
 
@@ -230,16 +233,45 @@ def prune_versions(data_dir: Path, keep: int) -> list[str]:
 
 
 def remove_leftover_builds(data_dir: Path) -> list[str]:
-    """Delete ``.build-*`` directories of ingests that died; call only while holding the lock."""
+    """Delete ``.build-*`` directories of ingests that died, and versions an ingest put in
+    place but died before serving (:func:`unpublished_versions`); call only while holding the
+    lock. Returns what was removed."""
     root = versions_dir(data_dir)
     if not root.is_dir():
         return []
     leftovers = [entry for entry in root.iterdir() if entry.name.startswith(_BUILD_PREFIX)]
+    leftovers += [version.path for version in unpublished_versions(data_dir)]
     for entry in leftovers:
         shutil.rmtree(entry, ignore_errors=True)
     for stray in [*data_dir.glob(f".{CURRENT_FILE}.*"), *data_dir.glob("state/.*.tmp")]:
         stray.unlink(missing_ok=True)
     return [entry.name for entry in leftovers]
+
+
+def unpublished_versions(data_dir: Path) -> list[PublishedVersion]:
+    """Versions newer than the one ``CURRENT`` names and built after ``CURRENT`` last moved:
+    an ingest killed between putting its version in place and switching to it. Never served
+    and never a rollback target (a rollback goes back), they would still count toward the
+    versions kept and push out the last one that was served. A version rolled back from is
+    older than the rollback's move of ``CURRENT``, so it stays."""
+    pointer = data_dir / CURRENT_FILE
+    try:
+        moved = datetime.fromtimestamp(pointer.stat().st_mtime, UTC)
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return []  # no trustworthy pointer: every version may be the one to serve
+    current = read_version(data_dir, name)
+    if current is None:
+        return []
+    return [
+        version
+        for version in list_versions(data_dir)
+        if version.name > current.name and _aware(version.manifest.created) > moved
+    ]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 #: File descriptors of locks this process holds; processes forked while holding one must close

@@ -1,7 +1,7 @@
 """Faults, against the real pipeline, the real `csguide` command and a real server.
 
 - every kind of bad article file at once, beside good ones and valid variants;
-- an ingest killed with SIGKILL at any moment, and two ingests at once;
+- an ingest killed with SIGKILL at each of its stages, and two ingests at once;
 - oversized request headers.
 
 Covered beside the code they exercise, also against the real app or server:
@@ -14,6 +14,8 @@ Covered beside the code they exercise, also against the real app or server:
 """
 
 import os
+import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import generate
+from pipeline.checkpoints import PAUSE_ENV, STAGES
 from pipeline.ingest import run_ingest
 from pipeline.publish import current_version, list_versions
 from pipeline.search import PublishedIndex
@@ -39,11 +42,16 @@ def big_content(tmp_path_factory) -> Path:
     return content
 
 
-def _ingest_process(settings: Settings, *args: str) -> subprocess.Popen[str]:
+def _ingest_process(
+    settings: Settings, *args: str, pause_at: str | None = None, keep: int = 3
+) -> subprocess.Popen[str]:
     env = os.environ | {
         "CSGUIDE_DATA_DIR": str(settings.data_dir),
         "CSGUIDE_CONTENT_DIR": str(settings.content_dir),
+        "CSGUIDE_KEEP_VERSIONS": str(keep),
     }
+    if pause_at:
+        env[PAUSE_ENV] = pause_at
     return subprocess.Popen(
         [CSGUIDE, "ingest", "--json", *args],
         env=env,
@@ -53,45 +61,85 @@ def _ingest_process(settings: Settings, *args: str) -> subprocess.Popen[str]:
     )
 
 
-@pytest.mark.parametrize("delay", [0.3, 1.0, 2.0, 3.5])
-def test_kill_9_at_any_moment_loses_nothing(tmp_path, big_content, delay):
-    settings = Settings(data_dir=tmp_path / "var", content_dir=big_content)
-    first = run_ingest(settings)
-    assert first.status == "published"
-    # change every article a little so the next ingest has real work to do
-    for path in sorted(big_content.rglob("synthetic-0000*.txt")):
-        path.write_text(
-            path.read_text(encoding="utf-8") + "\n\nPapildu rindkopa.\n", encoding="utf-8"
-        )
-    process = _ingest_process(settings, "--force")
-    time.sleep(delay)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=10)
-    # whatever moment it died at, a complete version is serving
-    serving = current_version(settings.data_dir)
-    assert serving is not None
+def _wait_until_paused(process: subprocess.Popen[str], stage: str) -> None:
+    """Read the ingest's stderr until it says it stopped at ``stage``."""
+    seen = ""
+    deadline = time.monotonic() + 120
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stderr, selectors.EVENT_READ)
+        while f"paused at {stage}" not in seen:
+            assert process.poll() is None, f"ingest ended before {stage}: {seen[-2000:]}"
+            assert time.monotonic() < deadline, f"ingest never reached {stage}: {seen[-2000:]}"
+            if selector.select(timeout=1):
+                seen += os.read(process.stderr.fileno(), 65536).decode(errors="replace")
+
+
+def _helpers_of(data_dir: Path) -> list[int]:
+    """Processes still running with this data dir in their environment (the ingest's forked
+    readers and builders)."""
+    marker = f"CSGUIDE_DATA_DIR={data_dir}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.fixture(scope="module")
+def published_once(tmp_path_factory, big_content) -> Path:
+    """A data dir with one version of big_content published (copied by each test)."""
+    data_dir = tmp_path_factory.mktemp("published") / "var"
+    report = run_ingest(Settings(data_dir=data_dir, content_dir=big_content))
+    assert report.status == "published"
+    return data_dir
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_kill_9_at_every_stage_loses_nothing(tmp_path, big_content, published_once, stage):
+    """The ingest stops at ``stage`` (pipeline/checkpoints.py) and is killed there: not after
+    a sleep that may land before or after the stage."""
+    data_dir = tmp_path / "var"
+    shutil.copytree(published_once, data_dir)
+    settings = Settings(data_dir=data_dir, content_dir=big_content, keep_versions=2)
+    served_before = current_version(data_dir).name
+    process = _ingest_process(settings, "--force", pause_at=stage, keep=2)
+    try:
+        _wait_until_paused(process, stage)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    assert process.returncode == -signal.SIGKILL  # the kill landed, at that stage
+    deadline = time.monotonic() + 10
+    while _helpers_of(data_dir):  # its readers and builders die with it
+        assert time.monotonic() < deadline, f"helpers left running: {_helpers_of(data_dir)}"
+        time.sleep(0.1)
+
+    # whatever moment it died at, a complete version is serving: the old one until CURRENT
+    # moved, the new one after
+    serving = current_version(data_dir)
+    assert (serving.name == served_before) == (stage != "switched")
     with PublishedIndex(serving) as published:
         assert published.search("klientu", "lv").total > 0
-    # and the next ingest completes, without a stale lock or a half-written version in its way
-    again = run_ingest(settings)
+
+    # the next ingest completes, without a stale lock or a half-written version in its way,
+    # and a version put in place but never served does not push out the one served before
+    again = run_ingest(settings, force=True)
     assert again.exit_code == 0, again.message
-    assert not list((settings.data_dir / "versions").glob(".build-*"))
-    assert current_version(settings.data_dir).name in {
-        v.name for v in list_versions(settings.data_dir)
-    }
+    kept = [v.name for v in list_versions(data_dir)]
+    assert not list((data_dir / "versions").glob(".build-*"))
+    assert kept == [serving.name, again.version], kept
+    unserved = [w.path for w in again.warnings if "never served" in w.reason]
+    assert len(unserved) == (1 if stage == "renamed" else 0), unserved
 
 
 def test_a_second_ingest_is_refused_while_the_first_runs(tmp_path, big_content):
     settings = Settings(data_dir=tmp_path / "var", content_dir=big_content)
-    first = _ingest_process(settings)
+    first = _ingest_process(settings, pause_at="read")  # holding the lock, for as long as needed
     try:
-        deadline = time.monotonic() + 20
-        while (
-            not (settings.data_dir / "ingest.lock").exists()
-            or not (settings.data_dir / "ingest.lock").read_text()
-        ):
-            assert time.monotonic() < deadline, "the first ingest never took the lock"
-            time.sleep(0.05)
+        _wait_until_paused(first, "read")
         second = subprocess.run(
             [CSGUIDE, "ingest"],
             env=os.environ
@@ -103,9 +151,10 @@ def test_a_second_ingest_is_refused_while_the_first_runs(tmp_path, big_content):
         assert second.returncode == 2
         assert "another ingest is running" in second.stdout
     finally:
-        out, _ = first.communicate(timeout=120)
-    assert first.returncode == 0, out
-    assert len(list_versions(settings.data_dir)) == 1  # one version, not two half ones
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    assert list_versions(settings.data_dir) == []  # the second published nothing either
+    assert run_ingest(settings).status == "published"  # and the lock died with the first
 
 
 def test_oversized_headers_are_refused_by_the_real_server(seed_settings):

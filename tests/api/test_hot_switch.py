@@ -101,22 +101,28 @@ def test_a_request_in_flight_finishes_on_its_version(settings, content_dir):
 
 def test_real_server_keeps_answering_through_a_publish(settings, content_dir):
     """csguide serve on loopback, queries from two threads while a new version is published:
-    no request fails."""
-    run_ingest(settings)
+    no request fails, and the threads' own requests saw both versions (they overlapped the
+    switch; before, nothing checked that they had not all run before it or after it)."""
+    first = run_ingest(settings).version
     with running_server(settings) as base:
         failures: list[str] = []
         statuses: list[int] = []
+        versions_seen: set[str] = set()
         stop = threading.Event()
 
         def query() -> None:
             with httpx2.Client(base_url=base, timeout=10) as http:
-                for n in range(400):  # bounded: at most 400 requests per thread
+                for n in range(2000):  # bounded
                     if stop.is_set():
                         return
                     response = http.get("/v1/search", params={"q": ["klientu", "回电时间"][n % 2]})
                     statuses.append(response.status_code)
                     if response.status_code != 200:
                         failures.append(response.text)
+                    ready = http.get("/readyz")
+                    statuses.append(ready.status_code)
+                    if ready.status_code == 200:
+                        versions_seen.add(ready.json()["index_version"])
 
         threads = [threading.Thread(target=query) for _ in range(2)]
         for thread in threads:
@@ -124,13 +130,15 @@ def test_real_server_keeps_answering_through_a_publish(settings, content_dir):
         write_article(content_dir, "lv/atzvanisana.txt", f"Atzvanīšana\n\n{NEW_TIP}\n")
         version = run_ingest(settings).version
         deadline = time.monotonic() + 10
-        while httpx2.get(f"{base}/readyz").json()["index_version"] != version:
+        while version not in versions_seen:
             assert time.monotonic() < deadline, "server did not switch"
+            assert all(thread.is_alive() for thread in threads), "queries ended before"
             time.sleep(0.05)
         stop.set()
         for thread in threads:
             thread.join()
-        assert statuses and not failures, failures[:3]
+        assert versions_seen == {first, version}
+        assert statuses and set(statuses) == {200}, failures[:3]
         assert NEW_TIP in texts(httpx2.get, f"{base}/v1/search")
 
 

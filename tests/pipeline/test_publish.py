@@ -1,3 +1,4 @@
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -15,6 +16,7 @@ from pipeline.publish import (
     publish,
     remove_leftover_builds,
     rollback,
+    unpublished_versions,
 )
 
 
@@ -101,3 +103,27 @@ def test_a_damaged_pointer_serves_the_newest_readable_version_and_says_why(tmp_p
     (tmp_path / CURRENT_FILE).mkdir()  # unreadable as a file
     assert serving_version(tmp_path).version.name == newest
     assert serving_version(tmp_path).problem.startswith(f"{CURRENT_FILE} cannot be read (")
+
+
+def test_a_version_rolled_back_from_is_kept_and_one_never_served_is_removed(tmp_path):
+    first, second = build(tmp_path, 1), build(tmp_path, 2)
+    rollback(tmp_path)  # CURRENT moves back to the first after the second was built
+    assert unpublished_versions(tmp_path) == []
+    assert remove_leftover_builds(tmp_path) == []
+    assert [v.name for v in list_versions(tmp_path)] == [first, second]
+
+    # an ingest killed between putting its version in place and switching to it: CURRENT
+    # as the rollback left it
+    moved = (tmp_path / CURRENT_FILE).stat()
+    orphan = build(tmp_path, 3)
+    (tmp_path / CURRENT_FILE).write_text(first + "\n")
+    os.utime(tmp_path / CURRENT_FILE, ns=(moved.st_atime_ns, moved.st_mtime_ns))
+    assert [v.name for v in unpublished_versions(tmp_path)] == [orphan]
+    assert remove_leftover_builds(tmp_path) == [orphan]
+    assert [v.name for v in list_versions(tmp_path)] == [first, second]
+
+
+def test_without_a_pointer_no_version_counts_as_never_served(tmp_path):
+    build(tmp_path, 1)
+    (tmp_path / CURRENT_FILE).unlink()  # a first ingest killed after its rename
+    assert unpublished_versions(tmp_path) == []
