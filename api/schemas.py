@@ -1,4 +1,11 @@
-"""Response bodies of the HTTP API. Tips themselves are pipeline.schema's, shared with the CLI."""
+"""Response bodies of the HTTP API. Tips themselves are pipeline.schema's, shared with the CLI.
+
+One naming scheme everywhere (README, "Names in the API"): ``answer_lang`` is the language a
+response answers in, at its top with ``lang_source``; ``lang`` in any object is the language
+of that object's own text; ``source_lang`` the language an article was written in; a plural
+(``tips``, ``articles``) is a list and a count is ``*_count`` (``total``: matches over all
+pages); a translation pair is ``from_lang``/``to_lang``.
+"""
 
 from typing import Literal
 
@@ -7,15 +14,20 @@ from pydantic import BaseModel, Field
 from pipeline.query_language import LangSource
 from pipeline.schema import ArticleMeta, ContentLang, Provenance, SearchHit, TipRecord
 
+_LANG_SOURCE = (
+    "What decided answer_lang: the lang parameter, the API key, Accept-Language, detection "
+    "of the query, or the default."
+)
+
 
 class SearchResponse(BaseModel):
     query: str
-    query_lang: str = Field(description="The language the query was matched in.")
-    lang: str = Field(description="The language the results are in (see lang_source).")
-    lang_source: LangSource = Field(
-        description="What decided lang: the lang parameter, the API key, Accept-Language, "
-        "detection of the query, or the default."
+    query_lang: str = Field(description="The language the query reads as.")
+    answer_lang: str = Field(
+        description="The language the results are in where a text exists in it (each "
+        "result's own lang says which language its text is in)."
     )
+    lang_source: LangSource = Field(description=_LANG_SOURCE)
     total: int = Field(description="Tips matching the query.")
     limit: int
     offset: int
@@ -34,7 +46,10 @@ class TipLanguage(BaseModel):
 
 
 class TipResponse(TipRecord):
-    lang_source: LangSource
+    answer_lang: str = Field(
+        description="The language asked for; lang differs when the tip has no text in it."
+    )
+    lang_source: LangSource = Field(description=_LANG_SOURCE)
     languages: list[TipLanguage] = Field(
         description="Every language the tip can be read in, with where that text came from."
     )
@@ -42,15 +57,16 @@ class TipResponse(TipRecord):
 
 class ArticleSummary(BaseModel):
     id: str
-    lang: ContentLang = Field(description="The language the article was written in.")
-    title: str = Field(description="The article title in the answered language when translated.")
+    source_lang: ContentLang = Field(description="The language the article was written in.")
+    lang: str = Field(description="The language of title.")
+    title: str = Field(description="The article title in the answer language when translated.")
     original_title: str
-    tips: int
+    tip_count: int
 
 
 class ArticleList(BaseModel):
-    lang: str
-    lang_source: LangSource
+    answer_lang: str
+    lang_source: LangSource = Field(description=_LANG_SOURCE)
     total: int = Field(description="Articles published, whatever limit and offset.")
     limit: int
     offset: int
@@ -59,21 +75,21 @@ class ArticleList(BaseModel):
 
 class ArticleResponse(ArticleSummary):
     answer_lang: str
-    lang_source: LangSource
+    lang_source: LangSource = Field(description=_LANG_SOURCE)
     meta: ArticleMeta
-    tip_records: list[TipRecord] = Field(description="The article's tips, in order.")
+    tips: list[TipRecord] = Field(description="The article's tips, in order.")
 
 
 class LanguageInfo(BaseModel):
-    code: str
+    lang: str
     name: str
-    tips: int = Field(description="Tips readable in this language (original or translated).")
+    tip_count: int = Field(description="Tips readable in this language (original or translated).")
     by_provenance: dict[str, int]
 
 
 class ModelPair(BaseModel):
-    source: str
-    target: str
+    from_lang: str
+    to_lang: str
     version: str
 
 
@@ -96,5 +112,5 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     status: Literal["ready"] = "ready"
     index_version: str
-    articles: int
-    tips: int
+    article_count: int
+    tip_count: int

@@ -36,7 +36,7 @@ seconds = time.perf_counter() - start
 print(json.dumps({
     "seconds": seconds,
     "status": report.status,
-    "tips": report.tips,
+    "tips": report.tip_count,
     "rejected": len(report.rejected),
     "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     "builder_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,

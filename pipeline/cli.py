@@ -146,8 +146,8 @@ def _print_report(report: IngestReport) -> None:
     _print_glossary_counts(report)
     if report.languages:
         table = Table(
-            title=f"Tips: {report.tips} from "
-            + ", ".join(f"{n} {lang}" for lang, n in report.tips_by_source_lang.items())
+            title=f"Tips: {report.tip_count} from "
+            + ", ".join(f"{n} {lang}" for lang, n in report.tip_count_by_source_lang.items())
         )
         table.add_column("index")
         for column in ("original", "editor", "machine", "untranslated", "outdated"):
@@ -386,10 +386,10 @@ def search(
         sys.stdout.write(json.dumps(page.as_dict(), ensure_ascii=False, indent=2) + "\n")
         return
     if not page.results:
-        out.print(f"No tips found for {escape(repr(query))} in {page.lang}.")
+        out.print(f"No tips found for {escape(repr(query))} in {page.answer_lang}.")
         return
     out.print(
-        f"{page.total} tip(s) for {escape(repr(query))} in {page.lang}, "
+        f"{page.total} tip(s) for {escape(repr(query))} in {page.answer_lang}, "
         f"showing {len(page.results)}:\n"
     )
     for rank, hit in enumerate(page.results, start=offset + 1):
@@ -599,7 +599,12 @@ def models_list(
         listing = {
             "models_dir": str(settings.models_path),
             "packages": [
-                {"from": p.from_code, "to": p.to_code, "version": p.version, "path": str(p.path)}
+                {
+                    "from_lang": p.from_code,
+                    "to_lang": p.to_code,
+                    "version": p.version,
+                    "path": str(p.path),
+                }
                 for p in packages
             ],
             "routes": routes,

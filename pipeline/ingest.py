@@ -506,14 +506,14 @@ def _count_from_manifest(
     report: IngestReport, entries: list[ProcessedArticle], manifest: Manifest
 ) -> None:
     tips = [tip for entry in entries for tip in entry.tips]
-    report.tips = len(tips)
-    report.tips_by_source_lang = dict(sorted(Counter(tip.lang for tip in tips).items()))
+    report.tip_count = len(tips)
+    report.tip_count_by_source_lang = dict(sorted(Counter(tip.lang for tip in tips).items()))
     report.languages = manifest.provenance
 
 
 def _count(report: IngestReport, tips: list[Tip], records: dict[str, list[StoredTip]]) -> None:
-    report.tips = len(tips)
-    report.tips_by_source_lang = dict(sorted(Counter(tip.lang for tip in tips).items()))
+    report.tip_count = len(tips)
+    report.tip_count_by_source_lang = dict(sorted(Counter(tip.lang for tip in tips).items()))
     report.languages = _provenance_counts(records)
 
 

@@ -20,7 +20,7 @@ class SearchAnswer:
     #: The language the query reads as (reported only: every word is matched in every
     #: language); the answer language when the query says nothing clear.
     query_lang: str
-    lang: str
+    answer_lang: str
     lang_source: LangSource
     total: int
     limit: int
@@ -34,7 +34,7 @@ class SearchAnswer:
         return {
             "query": self.query,
             "query_lang": self.query_lang,
-            "lang": self.lang,
+            "answer_lang": self.answer_lang,
             "lang_source": self.lang_source,
             "total": self.total,
             "limit": self.limit,
@@ -79,7 +79,7 @@ def answer_search(
     return SearchAnswer(
         query=query,
         query_lang=query_lang,
-        lang=negotiated.lang,
+        answer_lang=negotiated.lang,
         lang_source=negotiated.source,
         total=page.total,
         limit=limit,

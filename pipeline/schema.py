@@ -237,8 +237,8 @@ class IngestReport(BaseModel):
         default_factory=list,
         description="Editor translation files rejected now whose last good version still serves.",
     )
-    tips: int = Field(0, description="Tips in the published content.")
-    tips_by_source_lang: dict[str, int] = Field(default_factory=dict)
+    tip_count: int = Field(0, description="Tips in the published content.")
+    tip_count_by_source_lang: dict[str, int] = Field(default_factory=dict)
     languages: dict[str, dict[str, int]] = Field(
         default_factory=dict,
         description="Per index language: how many tips it holds of each provenance.",

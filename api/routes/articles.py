@@ -17,10 +17,11 @@ router = APIRouter(prefix="/v1", tags=["articles"])
 MAX_ARTICLE_OFFSET = 1_000_000
 
 
-def _title_in(index: PublishedIndex, article: PublishedArticle, lang: str) -> str:
-    """The article title as its first tip's context reads in ``lang``."""
+def _title_in(index: PublishedIndex, article: PublishedArticle, lang: str) -> tuple[str, str]:
+    """The article title as its first tip's context reads in ``lang``, and the language it
+    is in (the article's own where the tip has no translation)."""
     first = index.tip(article.tips[0], lang) if article.tips else None
-    return first.context if first else article.title
+    return (first.context, first.lang) if first else (article.title, article.lang)
 
 
 @router.get("/articles", response_model=ArticleList, summary="All articles, a page at a time")
@@ -33,18 +34,9 @@ def list_articles(
     # A page at a time: 5,000 articles in one answer were 483 KB, each title looked up in
     # the answer language.
     page = list(islice(index.articles.values(), offset, offset + limit))
-    articles = [
-        ArticleSummary(
-            id=article.id,
-            lang=article.lang,
-            title=_title_in(index, article, negotiated.lang),
-            original_title=article.title,
-            tips=len(article.tips),
-        )
-        for article in page
-    ]
+    articles = [_summary(index, article, negotiated.lang) for article in page]
     return ArticleList(
-        lang=negotiated.lang,
+        answer_lang=negotiated.lang,
         lang_source=negotiated.source,
         total=len(index.articles),
         limit=limit,
@@ -69,13 +61,21 @@ def get_article(
         raise ProblemError(404, "not-found", f"no article with id {article_id!r}")
     records = [index.tip(tip_id, negotiated.lang) for tip_id in article.tips]
     return ArticleResponse(
-        id=article.id,
-        lang=article.lang,
-        title=_title_in(index, article, negotiated.lang),
-        original_title=article.title,
-        tips=len(article.tips),
+        **_summary(index, article, negotiated.lang).model_dump(),
         answer_lang=negotiated.lang,
         lang_source=negotiated.source,
         meta=article.meta,
-        tip_records=[record for record in records if record is not None],
+        tips=[record for record in records if record is not None],
+    )
+
+
+def _summary(index: PublishedIndex, article: PublishedArticle, lang: str) -> ArticleSummary:
+    title, title_lang = _title_in(index, article, lang)
+    return ArticleSummary(
+        id=article.id,
+        source_lang=article.lang,
+        lang=title_lang,
+        title=title,
+        original_title=article.title,
+        tip_count=len(article.tips),
     )

@@ -32,7 +32,9 @@ async def readyz(index: IndexDep) -> Readiness:
         )
     manifest = index.version.manifest
     return Readiness(
-        index_version=index.version.name, articles=manifest.articles, tips=manifest.tips
+        index_version=index.version.name,
+        article_count=manifest.articles,
+        tip_count=manifest.tips,
     )
 
 

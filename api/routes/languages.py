@@ -17,10 +17,12 @@ def languages(index: IndexDep, settings: SettingsDep, key: KeyDep) -> LanguagesR
         counts = index.counts(code)
         readable = sum(n for provenance, n in counts.items() if provenance != "none")
         info.append(
-            LanguageInfo(code=code, name=LANGUAGE_NAMES[code], tips=readable, by_provenance=counts)
+            LanguageInfo(
+                lang=code, name=LANGUAGE_NAMES[code], tip_count=readable, by_provenance=counts
+            )
         )
     models = [
-        ModelPair(source=p.from_code, target=p.to_code, version=p.version)
+        ModelPair(from_lang=p.from_code, to_lang=p.to_code, version=p.version)
         for p in installed_packages(settings.models_path)
     ]
     return LanguagesResponse(

@@ -30,4 +30,9 @@ def get_tip(
         for code, r in records.items()
         if r is not None and r.translation.provenance != "none"
     ]
-    return TipResponse(**record.model_dump(), lang_source=negotiated.source, languages=languages)
+    return TipResponse(
+        **record.model_dump(),
+        answer_lang=negotiated.lang,
+        lang_source=negotiated.source,
+        languages=languages,
+    )

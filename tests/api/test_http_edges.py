@@ -61,7 +61,7 @@ def test_a_foreign_host_is_never_redirected_to(client):
 )
 def test_accept_language_weights_follow_the_rfc(client, header, lang):
     body = client.get("/v1/search", params={"q": "klients"}, headers={"Accept-Language": header})
-    assert (body.json()["lang"], body.json()["lang_source"]) == (lang, "header")
+    assert (body.json()["answer_lang"], body.json()["lang_source"]) == (lang, "header")
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ CALLBACK = "zh/why-customer-service-matters/9bcaea1a32"
 def test_tip_in_the_callers_language_with_its_languages(client):
     body = client.get(f"/v1/tips/{CALLBACK}", params={"lang": "ru"}).json()
     assert body["id"] == CALLBACK and body["lang"] == "ru" and body["lang_source"] == "param"
+    assert body["answer_lang"] == "ru"
     assert body["title"] == "Обещайте точное время обратного звонка"
     assert body["source"]["title"] == "承诺回电时间"
     assert {(x["lang"], x["provenance"]) for x in body["languages"]} == {
@@ -22,7 +23,7 @@ def test_tip_in_the_callers_language_with_its_languages(client):
 
 def test_tip_language_from_accept_language(client):
     body = client.get(f"/v1/tips/{CALLBACK}", headers={"Accept-Language": "lv"}).json()
-    assert (body["lang"], body["lang_source"]) == ("lv", "header")
+    assert (body["answer_lang"], body["lang"], body["lang_source"]) == ("lv", "lv", "header")
 
 
 def test_unknown_tip_and_article_are_404_problems(client):
@@ -35,21 +36,24 @@ def test_articles(client):
     body = client.get("/v1/articles", params={"lang": "en"}).json()
     titles = {a["id"]: a["title"] for a in body["articles"]}
     assert titles["zh/why-customer-service-matters"] == "Why Is Customer Service So Important?"
-    assert {a["tips"] for a in body["articles"]} == {5, 18, 27, 13}
+    assert {a["tip_count"] for a in body["articles"]} == {5, 18, 27, 13}
+    assert body["answer_lang"] == "en" and {a["lang"] for a in body["articles"]} == {"en"}
+    assert {a["source_lang"] for a in body["articles"]} == {"lv", "it", "zh", "ru"}
     article = client.get(
         "/v1/articles/ru/customer-service-what-to-know", params={"lang": "it"}
     ).json()
     assert article["original_title"] == "Обслуживание клиента: что нужно знать?"
-    assert article["answer_lang"] == "it" and len(article["tip_records"]) == 13
-    assert [t["position"] for t in article["tip_records"]] == list(range(13))
-    assert {t["lang"] for t in article["tip_records"]} == {"it"}
+    assert article["answer_lang"] == "it" and article["source_lang"] == "ru"
+    assert article["tip_count"] == len(article["tips"]) == 13
+    assert [t["position"] for t in article["tips"]] == list(range(13))
+    assert {t["lang"] for t in article["tips"]} == {"it"}
 
 
 def test_languages(client):
     body = client.get("/v1/languages").json()
-    assert [x["code"] for x in body["languages"]] == ["lv", "it", "zh", "ru", "en"]
+    assert [x["lang"] for x in body["languages"]] == ["lv", "it", "zh", "ru", "en"]
     lv = body["languages"][0]
-    assert lv["tips"] == 63 and lv["by_provenance"] == {
+    assert lv["tip_count"] == 63 and lv["by_provenance"] == {
         "original": 5,
         "editor": 58,
         "machine": 0,
@@ -61,7 +65,7 @@ def test_languages(client):
 def test_health_ready_metrics(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz").json()
-    assert ready["status"] == "ready" and ready["tips"] == 63
+    assert ready["status"] == "ready" and ready["tip_count"] == 63 and ready["article_count"] == 4
     client.get("/v1/search", params={"q": "klientu"})
     text = client.get("/metrics").text
     assert 'csguide_requests_total{method="GET",route="/v1/search",status="200"}' in text

@@ -31,7 +31,7 @@ def test_contract(client):
     assert set(body) == {
         "query",
         "query_lang",
-        "lang",
+        "answer_lang",
         "lang_source",
         "total",
         "limit",
@@ -40,7 +40,7 @@ def test_contract(client):
         "suggestion",
     }
     assert body["suggestion"] is None  # found: nothing to suggest
-    assert (body["query"], body["lang"], body["lang_source"]) == ("回电时间", "zh", "param")
+    assert (body["query"], body["answer_lang"], body["lang_source"]) == ("回电时间", "zh", "param")
     assert body["limit"] == 3 and body["offset"] == 0 and body["total"] >= 3
     top = body["results"][0]
     assert set(top) == RESULT_KEYS
@@ -52,7 +52,7 @@ def test_contract(client):
 
 def test_latvian_query_finds_the_chinese_callback_tip_in_latvian(client):
     body = client.get("/v1/search", params={"q": "atzvanīšanas laiks"}).json()
-    assert (body["lang"], body["lang_source"]) == ("lv", "detected")
+    assert (body["answer_lang"], body["lang_source"]) == ("lv", "detected")
     top = body["results"][0]
     assert top["lang"] == "lv" and top["title"] == "Apsoliet atzvanīšanas laiku"
     assert top["source"] == {
@@ -66,7 +66,7 @@ def test_latvian_query_finds_the_chinese_callback_tip_in_latvian(client):
 
 def test_english_query_finds_the_italian_third_ring_rule_in_english(client):
     body = client.get("/v1/search", params={"q": "answer before the third ring"}).json()
-    assert body["lang"] == "en"
+    assert body["answer_lang"] == "en"
     top = body["results"][0]
     assert top["source"]["article"] == "it/customer-service-with-great-profits"
     # 'before' is a stop word; 'phone' is marked as the glossary's "answer the phone"
@@ -82,7 +82,7 @@ def test_query_in_one_language_answered_in_another(client):
         params={"q": "answer before the third ring"},
         headers={"Accept-Language": "it-IT,it;q=0.9,en;q=0.5"},
     ).json()
-    assert (body["lang"], body["lang_source"], body["query_lang"]) == ("it", "header", "en")
+    assert (body["answer_lang"], body["lang_source"], body["query_lang"]) == ("it", "header", "en")
     top = body["results"][0]
     assert top["lang"] == "it" and "prima che il terzo anello" in top["text"]
 
@@ -153,7 +153,7 @@ def test_bcp47_tags(client):
         ("ru_RU", "ru"),
     ):
         body = client.get("/v1/search", params={"q": "klientu", "lang": tag}).json()
-        assert (body["lang"], body["lang_source"]) == (lang, "param"), tag
+        assert (body["answer_lang"], body["lang_source"]) == (lang, "param"), tag
 
 
 def test_wrong_method_and_unknown_route_are_problems(client):
@@ -186,16 +186,18 @@ def test_repeated_queries_come_from_the_response_cache(seed_settings):
         assert (cache.hits, cache.misses) == (0, 1)
         assert search(lang="lv").content == first.content
         assert (cache.hits, cache.misses) == (1, 1)
-        assert search().json()["lang"] == "lv"  # the key's language, another entry
+        assert search().json()["answer_lang"] == "lv"  # the key's language, another entry
         assert search(source_lang="zh").json()["total"] < first.json()["total"]
         assert search(lang="lv", limit=3).json()["limit"] == 3
         italian = client.get(
             "/v1/search", params={"q": "klientu"}, headers={"Accept-Language": "it"}
         )
-        assert italian.json()["lang"] == "lv"  # the key's language wins over the header …
+        assert italian.json()["answer_lang"] == "lv"  # the key's language wins over the header …
         assert (cache.hits, cache.misses) == (1, 5)  # … but the header is in the key
         rome = client.get("/v1/search", params={"q": "klientu"}, headers={"X-API-Key": other_key})
-        assert rome.json()["lang"] == "it"  # the same request from a key with another language
+        assert (
+            rome.json()["answer_lang"] == "it"
+        )  # the same request from a key with another language
         for limit in range(1, 12):  # more distinct requests than the cache holds
             search(lang="lv", limit=limit)
         assert len(cache) == 8
@@ -297,4 +299,4 @@ def test_the_lean_route_checks_keys_as_the_documented_endpoint(seed_settings):
     ]
     answers = [(p, r) for p, r in _both_ways(keyed, requests)]
     assert [r.status_code for _, r in answers] == [401, 401, 200, 422, 200, 429]
-    assert answers[2][1].json()["lang"] == "lv"  # the key's language
+    assert answers[2][1].json()["answer_lang"] == "lv"  # the key's language

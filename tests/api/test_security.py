@@ -47,7 +47,7 @@ def test_a_keys_default_language(guarded):
         params={"q": "回电时间"},
         headers={"X-API-Key": AGENT_KEY, "Accept-Language": "en"},
     ).json()
-    assert (body["lang"], body["lang_source"], body["query_lang"]) == ("lv", "key", "zh")
+    assert (body["answer_lang"], body["lang_source"], body["query_lang"]) == ("lv", "key", "zh")
     assert body["results"][0]["title"] == "Apsoliet atzvanīšanas laiku"
 
 

@@ -236,7 +236,7 @@ def test_models_cli_install_and_list(tmp_path, archives, monkeypatch):
         assert result.exit_code == 0, result.output
         assert "installed argos:it-en@0.1" in result.output
         listing = json.loads(runner.invoke(app, ["models", "list", "--json"]).output)
-        assert [(p["from"], p["to"], p["version"]) for p in listing["packages"]] == [
+        assert [(p["from_lang"], p["to_lang"], p["version"]) for p in listing["packages"]] == [
             ("en", "lv", "0.1"),
             ("it", "en", "0.1"),
         ]

@@ -144,7 +144,7 @@ def test_each_layout_installs_through_the_cli_and_translates_cleanly(
     finally:
         get_settings.cache_clear()
     (package,) = listing["packages"]
-    assert (package["from"], package["to"]) == (from_code, to_code)
+    assert (package["from_lang"], package["to_lang"]) == (from_code, to_code)
     sources = {
         "en": ["The customer waits on the line.", "Answer the phone quickly, please."],
         "it": ["Il cliente aspetta in linea.", "Rispondete subito al telefono, per favore."],

@@ -184,7 +184,7 @@ def test_a_file_that_is_not_a_docx_is_rejected_and_the_others_still_land(tmp_pat
     report = run_ingest(settings, translator=FakeTranslator())
     assert report.status == "partial"
     assert [(p.path, p.reason) for p in report.rejected] == [("it/rotto.docx", reason)]
-    assert report.tips == 1
+    assert report.tip_count == 1
 
 
 def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):

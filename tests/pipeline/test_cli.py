@@ -67,7 +67,7 @@ def test_ingest_json(env):
     result = runner.invoke(app, ["ingest", "--json"])
     report = json.loads(result.output)
     assert report["status"] == "published" and report["exit_code"] == 0
-    assert report["tips_by_source_lang"] == {"it": 18, "lv": 5, "ru": 13, "zh": 27}
+    assert report["tip_count_by_source_lang"] == {"it": 18, "lv": 5, "ru": 13, "zh": 27}
 
 
 def test_ingest_dry_run(env):
@@ -110,7 +110,7 @@ def test_search_takes_language_tags_as_the_api_does(env):
         runner.invoke(app, ["search", "klients", "--lang", "lv-LV", "--json"]).stdout
     )
     plain = json.loads(runner.invoke(app, ["search", "klients", "--lang", "lv", "--json"]).stdout)
-    assert tagged == plain and tagged["lang"] == "lv"
+    assert tagged == plain and tagged["answer_lang"] == "lv"
 
 
 def test_index_versions_and_rollback(env, content_dir):

@@ -273,7 +273,7 @@ def test_a_broken_glossary_entry_is_reported_and_the_articles_still_publish(sett
     report = run_ingest(settings)
     assert (report.status, report.exit_code) == ("partial", 1)
     assert report.version is not None and report.rejected == []
-    assert report.tips_by_source_lang == {"it": 18, "lv": 5, "ru": 13, "zh": 27}
+    assert report.tip_count_by_source_lang == {"it": 18, "lv": 5, "ru": 13, "zh": 27}
     problems = [p.reason for p in report.glossary.problems]
     assert any("concept 'broken'" in r and "unknown language 'de'" in r for r in problems)
     assert any("en term 'refund'" in r and "concept 'refund'" in r for r in problems)
@@ -302,7 +302,7 @@ def test_an_unusable_glossary_on_a_first_ingest_publishes_the_articles(settings,
     report = run_ingest(settings)
     assert (report.status, report.exit_code) == ("partial", 1)
     assert report.glossary.kept_from is None and report.glossary.concepts == 0
-    assert report.tips == 63
+    assert report.tip_count == 63
     assert published_glossary(settings) == Glossary()
 
 

@@ -22,7 +22,7 @@ def test_first_ingest_publishes_every_seed_tip(settings):
     report = run_ingest(settings)
     assert (report.status, report.exit_code) == ("published", 0)
     assert report.articles_processed == 4
-    assert report.tips_by_source_lang == SEED_TIPS
+    assert report.tip_count_by_source_lang == SEED_TIPS
     # the bundled corpus carries editor translations of every tip into every language
     assert report.languages["lv"] == {
         "original": 5,
@@ -58,7 +58,7 @@ def test_a_changed_article_alone_is_processed(settings, content_dir):
     )
     report = run_ingest(settings)
     assert (report.articles_processed, report.articles_unchanged) == (1, 3)
-    assert report.tips_by_source_lang["lv"] == 6
+    assert report.tip_count_by_source_lang["lv"] == 6
     assert report.version != report.previous_version
     assert search_ids(settings, "atzvaniet", "lv").results[0].title == "Jauna nodaļa"
 
@@ -75,7 +75,7 @@ def test_bad_files_are_named_and_good_ones_beside_them_land(settings, content_di
     assert [(p.path, p.reason) for p in report.rejected] == [
         ("it/broken.txt", "not valid UTF-8: byte 0xff at offset 14; save the file as UTF-8")
     ]
-    assert report.tips_by_source_lang["it"] == 19
+    assert report.tip_count_by_source_lang["it"] == 19
     assert search_ids(settings, "entro un'ora", "it").results[0].source.article == "it/extra"
 
 
@@ -123,7 +123,7 @@ def test_a_deleted_article_disappears(settings, content_dir):
     (content_dir / "lv/good-vs-excellent-customer-service.txt").unlink()
     report = run_ingest(settings)
     assert report.exit_code == 0
-    assert "lv" not in report.tips_by_source_lang
+    assert "lv" not in report.tip_count_by_source_lang
     hits = search_ids(settings, "klientu apkalposana", "lv").results
     assert hits  # translated tips from other articles still match
     assert "lv/good-vs-excellent-customer-service" not in {h.source.article for h in hits}
@@ -136,7 +136,7 @@ def test_a_deleted_article_disappears(settings, content_dir):
 def test_dry_run_publishes_and_writes_nothing(settings):
     report = run_ingest(settings, dry_run=True)
     assert (report.status, report.exit_code) == ("dry-run", 0)
-    assert report.tips_by_source_lang == SEED_TIPS
+    assert report.tip_count_by_source_lang == SEED_TIPS
     assert not settings.data_dir.exists()
 
 

@@ -471,7 +471,10 @@ def test_cli_install_online_installs_both_lv_packages(tmp_path, server, archives
     assert f"warning: lv→en 0.1: {bad} failed: HTTP 500" in result.output
     assert f"downloading {server.base}/v1/translate-en_lv-0_1.argosmodel" in result.output
     listing = json.loads(runner.invoke(cli.app, ["models", "list", "--json"]).output)
-    assert [(p["from"], p["to"]) for p in listing["packages"]] == [("en", "lv"), ("lv", "en")]
+    assert [(p["from_lang"], p["to_lang"]) for p in listing["packages"]] == [
+        ("en", "lv"),
+        ("lv", "en"),
+    ]
     assert Path(listing["models_dir"]) == tmp_path / "var" / "models"
 
     refused = runner.invoke(cli.app, ["models", "install", "--online", "de"])

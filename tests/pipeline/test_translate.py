@@ -253,7 +253,7 @@ def test_bad_editor_files_are_rejected_and_the_articles_still_land(plain, name, 
     (problem,) = report.rejected
     assert problem.path == f"lv/{name}"
     assert reason in problem.reason
-    assert report.tips_by_source_lang["lv"] == 5
+    assert report.tip_count_by_source_lang["lv"] == 5
 
 
 def test_a_translation_of_a_missing_article_is_a_warning(plain):
