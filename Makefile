@@ -41,6 +41,7 @@ browser:
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check api pipeline tests bench
 	$(BIN)/ruff format --check api pipeline tests bench
+	$(BIN)/mypy
 
 test: lint browser
 	$(BIN)/pytest -q

@@ -20,7 +20,8 @@ from pipeline.settings import ApiKey, Settings
 
 
 async def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 @contextmanager

@@ -95,7 +95,8 @@ class Metrics:
         if not directory:
             return generate_latest(self.registry)
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=directory)
+        # prometheus_client leaves its multiprocess helpers without annotations
+        multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
         return generate_latest(registry)
 
 
@@ -133,7 +134,7 @@ class MetricsMiddleware:
 def forget_worker_metrics() -> None:
     directory = os.environ.get(MULTIPROCESS_DIR_ENV)
     if directory:
-        multiprocess.mark_process_dead(os.getpid(), directory)
+        multiprocess.mark_process_dead(os.getpid(), directory)  # type: ignore[no-untyped-call]
 
 
 def install_metrics(app: FastAPI, metrics: Metrics) -> None:

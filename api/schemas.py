@@ -11,8 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from pipeline.languages import ContentLang
 from pipeline.query_language import LangSource
-from pipeline.schema import ArticleMeta, ContentLang, Provenance, SearchHit, TipRecord
+from pipeline.schema import ArticleMeta, Provenance, SearchHit, TipRecord
 
 _LANG_SOURCE = (
     "What decided answer_lang: the lang parameter, the API key, Accept-Language, detection "

@@ -76,7 +76,7 @@ class _BarProgress:
 
     def __init__(self, progress: Progress) -> None:
         self._progress = progress
-        self._task: int | None = None
+        self._task: TaskID | None = None
 
     def phase(self, name: str, total: int) -> None:
         if self._task is not None:
@@ -244,7 +244,7 @@ def preview(
                 )
             )
             continue
-        previews.append(preview_file(path, file_lang, settings.max_article_bytes))  # type: ignore[arg-type]
+        previews.append(preview_file(path, file_lang, settings.max_article_bytes))
     if as_json:
         out.print_json(json.dumps([_preview_json(p) for p in previews], ensure_ascii=False))
     else:

@@ -351,4 +351,6 @@ _BlockDumper.add_representer(str, _str_representer)
 
 
 def dump_yaml(document: object) -> str:
-    return yaml.dump(document, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=100)
+    return str(
+        yaml.dump(document, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=100)
+    )

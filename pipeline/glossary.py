@@ -196,7 +196,7 @@ def parse_glossary(text: str, name: str = GLOSSARY_SOURCE) -> GlossaryLoad:
 
 
 def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
+    return int(node.start_mark.line) + 1
 
 
 def _text(node: yaml.Node | None) -> str | None:
@@ -204,7 +204,7 @@ def _text(node: yaml.Node | None) -> str | None:
     value, a list or a mapping."""
     if not isinstance(node, yaml.ScalarNode) or node.tag == _NULL_TAG:
         return None
-    return node.value
+    return str(node.value)
 
 
 class _Checker:

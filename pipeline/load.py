@@ -16,9 +16,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from pipeline.languages import CONTENT_LANGS
+from pipeline.languages import CONTENT_LANGS, ContentLang
 from pipeline.readers import FORMAT_BY_SUFFIX, looks_like_markdown
-from pipeline.schema import ArticleFormat, ArticleMeta, ContentLang, FileProblem
+from pipeline.schema import ArticleFormat, ArticleMeta, FileProblem
 
 #: What an article file may be called, by format (see pipeline.readers).
 ARTICLE_SUFFIXES = tuple(FORMAT_BY_SUFFIX)

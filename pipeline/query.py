@@ -8,6 +8,7 @@ only parse their inputs and print this, so the same inputs give the same records
 
 from dataclasses import dataclass
 
+from pipeline.languages import Lang
 from pipeline.query_language import LangSource, detect_query_language, negotiate
 from pipeline.schema import SearchHit
 from pipeline.search import PublishedIndex
@@ -50,7 +51,7 @@ def answer_search(
     query: str,
     *,
     lang: str | None = None,
-    key_lang: str | None = None,
+    key_lang: Lang | None = None,
     accept_language: str | None = None,
     limit: int = 10,
     offset: int = 0,

@@ -24,10 +24,10 @@ from typing import Literal
 from langdetect import DetectorFactory, LangDetectException
 from langdetect.detector_factory import PROFILES_DIRECTORY
 
-from pipeline.languages import INDEX_LANGS
+from pipeline.languages import INDEX_LANGS, Lang, as_lang
 
 LangSource = Literal["param", "key", "header", "detected", "default"]
-LATIN_LANGS = ("lv", "it", "en")
+LATIN_LANGS: tuple[Lang, ...] = ("lv", "it", "en")
 _LATVIAN_LETTERS = frozenset("āēīūčģķļņšžĀĒĪŪČĢĶĻŅŠŽ")
 _ITALIAN_LETTERS = frozenset("àèéìòóùÀÈÉÌÒÓÙ")
 # Spellings native to English but not to Italian or Latvian (neither writes w, x, y or q, nor
@@ -43,7 +43,7 @@ class UnsupportedLanguage(ValueError):
     pass
 
 
-def language_of_tag(tag: str) -> str | None:
+def language_of_tag(tag: str) -> Lang | None:
     """csguide's language for a BCP 47 tag: 'lv-LV' → lv, 'zh-Hans'/'zh-TW' → zh; None if
     the tag is well-formed but not supported; raises for a malformed tag."""
     tag = tag.strip()
@@ -52,15 +52,15 @@ def language_of_tag(tag: str) -> str | None:
     primary = tag.replace("_", "-").split("-")[0].lower()
     if primary in ("zh", "cmn", "yue"):  # every Chinese script and region reads zh tips
         return "zh"
-    return primary if primary in INDEX_LANGS else None
+    return as_lang(primary)
 
 
 _QVALUE = re.compile(r"0(?:\.\d{0,3})?|1(?:\.0{0,3})?")
 
 
-def parse_accept_language(header: str) -> list[str]:
+def parse_accept_language(header: str) -> list[Lang]:
     """Supported languages from an Accept-Language header, most preferred first."""
-    ranked: list[tuple[float, int, str]] = []
+    ranked: list[tuple[float, int, Lang]] = []
     for position, part in enumerate(header.split(",")):
         fields = part.strip().split(";")
         tag, quality = fields[0].strip(), 1.0
@@ -78,7 +78,7 @@ def parse_accept_language(header: str) -> list[str]:
             continue
         if lang is not None:
             ranked.append((-quality, position, lang))
-    seen: list[str] = []
+    seen: list[Lang] = []
     for _, _, lang in sorted(ranked):
         if lang not in seen:
             seen.append(lang)
@@ -87,7 +87,7 @@ def parse_accept_language(header: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Detection:
-    lang: str | None
+    lang: Lang | None
     confidence: float
     method: str  # script | letters | lexicon | statistics | none
 
@@ -156,7 +156,7 @@ def detect_query_language(
         # this settled 52 of the 127 that reach this point, all correctly.
         return Detection(known_by[0], 0.9, "lexicon")
     guesses = _statistics(query)
-    scores = {}
+    scores: dict[Lang, float] = {}
     for lang in LATIN_LANGS:
         statistical = guesses.get(lang, 0.0)
         scores[lang] = (statistical + shares[lang]) / 2 if lexicon else statistical
@@ -171,17 +171,17 @@ def detect_query_language(
 
 @dataclass(frozen=True)
 class Negotiated:
-    lang: str
+    lang: Lang
     source: LangSource
 
 
 def negotiate(
     *,
     param: str | None,
-    key_lang: str | None,
+    key_lang: Lang | None,
     accept_language: str | None,
     query: str | None,
-    default: str,
+    default: Lang,
     lexicon: Lexicon | None = None,
     min_confidence: float = 0.5,
 ) -> Negotiated:

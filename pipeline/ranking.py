@@ -97,7 +97,7 @@ class ImpactTable:
 
     def save(self, directory: Path) -> None:
         directory.mkdir()
-        terms = [None] * len(self.slots)
+        terms: list[tuple[str, str] | None] = [None] * len(self.slots)
         for key, slot in self.slots.items():
             terms[slot] = key
         (directory / _TERMS).write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")

@@ -8,9 +8,10 @@ from typing import Protocol
 
 from pipeline.forked import forked_pool
 from pipeline.langcheck import check_language
+from pipeline.languages import ContentLang
 from pipeline.load import RejectedFile, SourceFile, read_article_file
 from pipeline.normalise import normalise_article
-from pipeline.schema import Article, ContentLang, FileProblem, IngestReport, Tip
+from pipeline.schema import Article, FileProblem, IngestReport, Tip
 from pipeline.segment import SEGMENTER_VERSION, segment_article
 from pipeline.state import IngestState, ProcessedArticle
 

@@ -12,9 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.blocks import Block
-from pipeline.languages import Lang
-
-ContentLang = Literal["lv", "it", "zh", "ru"]
+from pipeline.languages import ContentLang, Lang
 
 #: Where a tip's text in a given language came from.
 #: ``original``: the editor's article itself; ``editor``: a human translation;

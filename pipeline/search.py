@@ -9,6 +9,7 @@ gets its own, kept for the version's lifetime.
 import html
 import threading
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -147,7 +148,7 @@ class PublishedIndex:
 
     def _open(self, version: PublishedVersion) -> None:
         self._rankers = {
-            lang: Ranker.open(lambda lang=lang: self.searcher(lang), version.index_dir(lang))
+            lang: Ranker.open(partial(self.searcher, lang), version.index_dir(lang))
             for lang in self._indexes
         }
         # None: Chinese (no stems), or a version built before words were saved (format 5 and
@@ -558,7 +559,7 @@ def _token_spans(text: str, lang: str) -> tuple[Span, ...]:
 def highlight(text: str, lang: str, terms: Iterable[str], stored: str | None = None) -> str:
     """``text`` HTML-escaped, with the words whose index terms are in ``terms`` in <mark>.
     ``stored``: the text's spans as the index stored them (else the text is analyzed now)."""
-    wanted = terms if isinstance(terms, set | frozenset) else set(terms)
+    wanted: AbstractSet[str] = terms if isinstance(terms, set | frozenset) else set(terms)
     found: list[tuple[int, int]] = []
     if wanted:
         if stored is not None:
@@ -582,7 +583,7 @@ def highlight(text: str, lang: str, terms: Iterable[str], stored: str | None = N
     return "".join(out)
 
 
-def _wanted_spans(stored: str, wanted: set[str]) -> list[tuple[int, int]]:
+def _wanted_spans(stored: str, wanted: AbstractSet[str]) -> list[tuple[int, int]]:
     """Where the terms in ``wanted`` stand, from spans stored as :func:`pipeline.index.
     encode_spans` writes them: only the few matches are converted, not every token."""
     parts = stored.split()

@@ -40,7 +40,7 @@ def write_tip_store(directory: Path, documents: Iterable[Document]) -> int:
     ):
         offsets = _write(documents, records.write, spans.write)
     np.save(directory / _OFFSETS, offsets)
-    return offsets.shape[0] - 1
+    return int(offsets.shape[0]) - 1
 
 
 def _write(
@@ -104,7 +104,7 @@ class TipStore:
         return cls(offsets, records.getvalue(), spans.getvalue())
 
     def __len__(self) -> int:
-        return self._offsets.shape[0] - 1
+        return int(self._offsets.shape[0]) - 1
 
     def record(self, docnum: int) -> bytes:
         """Document ``docnum``'s record, as JSON."""

@@ -59,7 +59,7 @@ def localise(
         pair: _machine_translations(pair, texts, translator, memory, report, call_models)
         for pair, texts in sorted(needed.items())
     }
-    records = {
+    records: dict[str, list[StoredTip]] = {
         lang: [_record(tip, lang, by_editor[lang].get(tip.id), machine, report) for tip in tips]
         for lang in INDEX_LANGS
     }
@@ -119,7 +119,7 @@ def _translated_table(table: TipTable | None, good: Callable[[str], str | None])
     rows = [row(cells) for cells in table.rows]
     if header is None or any(cells is None for cells in rows):
         return None
-    return TipTable(header=header, rows=tuple(rows))  # type: ignore[arg-type]
+    return TipTable(header=header, rows=tuple(rows))
 
 
 def _machine_translations(
@@ -242,7 +242,7 @@ def _make(
 ) -> StoredTip:
     return StoredTip(
         id=tip.id,
-        lang=lang,  # type: ignore[arg-type]
+        lang=lang,
         title=title,
         context=context,
         text=text,
@@ -250,7 +250,7 @@ def _make(
         position=tip.position,
         source=SourceRef(lang=tip.lang, article=tip.article, title=tip.title, text=tip.text),
         translation=TranslationInfo(
-            provenance=provenance,  # type: ignore[arg-type]
+            provenance=provenance,
             outdated=outdated,
             model=model,
         ),

@@ -28,10 +28,10 @@ from api.deps import (
 )
 from api.errors import FieldError, Problem, ProblemError
 from api.schemas import SearchResponse
+from pipeline.languages import ContentLang
 from pipeline.normalise import without_invisible
 from pipeline.query import answer_search
 from pipeline.query_language import UnsupportedLanguage
-from pipeline.schema import ContentLang
 from pipeline.search import PublishedIndex
 from pipeline.settings import ApiKey, Settings
 

@@ -11,6 +11,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import docx
 from docx.document import Document
@@ -18,6 +19,8 @@ from docx.exceptions import InvalidXmlError
 from docx.opc.exceptions import PackageNotFoundError
 from docx.opc.part import Part
 from docx.oxml.exceptions import InvalidXmlError as InvalidOxml
+from docx.oxml.table import CT_Tbl
+from docx.oxml.text.paragraph import CT_P
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from lxml import etree
@@ -145,7 +148,7 @@ class _Reader:
             names: list[str] = []
             current = style_id
             while current in self.styles and len(names) < 8:
-                name, current = self.styles[current]  # type: ignore[index]
+                name, current = self.styles[current]
                 names.append(name)
             self.lineages[style_id] = names
         return self.lineages[style_id]
@@ -153,10 +156,11 @@ class _Reader:
     def read(self) -> None:
         body = self.document._body
         for element in _block_elements(self.document.element.body):
+            # python-docx parses w:tbl and w:p into its own element classes
             if element.tag == f"{_W}tbl":
-                self.table(Table(element, body))
+                self.table(Table(cast(CT_Tbl, element), body))
             else:
-                self.paragraph(Paragraph(element, body))
+                self.paragraph(Paragraph(cast(CT_P, element), body))
 
     def paragraph(self, paragraph: Paragraph) -> None:
         text = tidy(_element_text(paragraph._p, paragraph.part))
@@ -219,7 +223,7 @@ class _Reader:
         tr_pr = first.trPr
         if tr_pr is not None and tr_pr.find(f"{_W}tblHeader") is not None:
             return True
-        runs = [r for r in first.iter(f"{_W}r") if "".join(r.itertext()).strip()]
+        runs = [r for r in first.iter(f"{_W}r") if "".join(map(str, r.itertext())).strip()]
         if runs and all(_is_bold(run) for run in runs):
             return True
         return self.styled_header(table)
@@ -334,7 +338,8 @@ def _list_item(
 ) -> tuple[int, bool, str] | None:
     """(depth, ordered, which list) when the paragraph is a list item."""
     p_pr = paragraph._p.pPr
-    num_pr = p_pr.numPr if p_pr is not None else None
+    # python-docx types numPr as its descriptor class, not the element it returns
+    num_pr: Any = p_pr.numPr if p_pr is not None else None
     if num_pr is not None and num_pr.numId is not None and num_pr.numId.val != 0:
         depth = min(num_pr.ilvl.val if num_pr.ilvl is not None else 0, MAX_LIST_DEPTH)
         num_id = num_pr.numId.val
