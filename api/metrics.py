@@ -9,6 +9,7 @@ Without that directory (an app made in tests, one process) the values live in th
 
 import os
 import time
+from pathlib import Path
 
 from fastapi import FastAPI
 from prometheus_client import (
@@ -34,6 +35,7 @@ CONNECTION_CLOSE_REASONS = (
     "slow_head",
     "idle_for_new",
     "refused_busy",
+    "stalled_reader",
     "malformed",
     "head_too_large",
 )
@@ -94,6 +96,7 @@ class Metrics:
         directory = os.environ.get(MULTIPROCESS_DIR_ENV)
         if not directory:
             return generate_latest(self.registry)
+        forget_dead_workers(directory)
         registry = CollectorRegistry()
         # prometheus_client leaves its multiprocess helpers without annotations
         multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
@@ -129,6 +132,26 @@ class MetricsMiddleware:
             method = scope["method"] if scope["method"] in _METHODS else "other"
             status_label = str(status) if 100 <= status <= 599 else "other"
             self.metrics.requests.labels(template, method, status_label).inc()
+
+
+def forget_dead_workers(directory: str) -> None:
+    """Drop the live gauges (open connections, versions served) of workers that died without
+    shutting down (killed, or restarted by uvicorn as hung): they would count for ever.
+    Counters of dead workers stay, as counters should."""
+    for path in Path(directory).glob("gauge_live*_*.db"):
+        pid = path.stem.rsplit("_", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            multiprocess.mark_process_dead(int(pid), directory)  # type: ignore[no-untyped-call]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def forget_worker_metrics() -> None:

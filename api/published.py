@@ -106,15 +106,30 @@ class PublishedIndexHolder:
             stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_ino)
         except OSError:
             stamp = None  # no pointer: the newest readable version, if any, is served
-        if stamp == self._pointer_stamp and (self._lease is not None or stamp is None):
-            return
-        if self._opener_thread is None:
+        if stamp == self._pointer_stamp and (
+            self._lease is not None or stamp is None or self.open_error is not None
+        ):
+            return  # unchanged; or it failed to open and nothing else serves: retried when
+            # CURRENT moves, not by every request (each attempt logs an error)
+        opener = self._opener_thread
+        if opener is None:
             self._switch(stamp)
             return
         with self._lock:
             if self._opening is not None and not self._opening.done():
                 return  # being opened; requests meanwhile use the version being served
-            self._opening = self._opener_thread.submit(self._switch, stamp)
+            try:
+                self._opening = opener.submit(self._logged_switch, stamp)
+            except RuntimeError:  # closed meanwhile: the app is shutting down
+                return
+
+    def _logged_switch(self, stamp: tuple[int, int] | None) -> None:
+        """_switch in the background thread, where nothing else would see what it raised."""
+        try:
+            self._switch(stamp)
+        except Exception:
+            logger.exception("switching index versions failed; still serving %s", self.version)
+            raise
 
     def _switch(self, stamp: tuple[int, int] | None) -> None:
         with self._switch_lock:  # one thread opens the new version, the others keep serving

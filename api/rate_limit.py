@@ -8,6 +8,7 @@ lost in a power cut costs nothing); ``bench/rate_limit.py`` measures its cost be
 in-process limiter.
 """
 
+import fcntl
 import logging
 import sqlite3
 import threading
@@ -36,7 +37,9 @@ ON CONFLICT (name) DO UPDATE SET
     refill = min(:rate, tokens + max(0.0, :now - updated) * :per_second),
     tokens = min(:rate, tokens + max(0.0, :now - updated) * :per_second)
         - (min(:rate, tokens + max(0.0, :now - updated) * :per_second) >= 1),
-    updated = :now
+    -- never back: a process that read the clock before waiting for the lock must not
+    -- earn the same seconds twice
+    updated = max(updated, :now)
 RETURNING refill
 """
 
@@ -110,7 +113,8 @@ class SharedRateLimiter:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, timeout=2.0, isolation_level=None, check_same_thread=False)
+    # A short wait for the lock: take() runs on the event loop (a few µs when uncontended).
+    db = sqlite3.connect(path, timeout=0.5, isolation_level=None, check_same_thread=False)
     try:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=OFF")
@@ -127,15 +131,20 @@ def open_rate_limiter(data_dir: Path) -> RateLimiter:
     path = data_dir / FILE_NAME
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            return SharedRateLimiter(path)
-        except sqlite3.DatabaseError as exc:
-            if "not a database" not in str(exc) and "malformed" not in str(exc):
-                raise
-            # Buckets are disposable: a damaged file is replaced, not a reason to stop.
-            logger.warning("rate limits: %s was damaged (%s); starting it afresh", path, exc)
-            path.unlink()
-            return SharedRateLimiter(path)
+        # Workers start together: one at a time here, so that one replacing a damaged file
+        # cannot delete the fresh file another has just made.
+        with open(data_dir / f"{FILE_NAME}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                return SharedRateLimiter(path)
+            except sqlite3.DatabaseError as exc:
+                if "not a database" not in str(exc) and "malformed" not in str(exc):
+                    raise
+                # Buckets are disposable: a damaged file is replaced, not a reason to stop.
+                logger.warning("rate limits: %s was damaged (%s); starting it afresh", path, exc)
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+                return SharedRateLimiter(path)
     except (OSError, sqlite3.Error) as exc:
         logger.warning(
             "rate limits: cannot use %s (%s); each worker process limits on its own", path, exc

@@ -12,6 +12,8 @@ failed accept (hundreds of MB of log). ``GuardedH11Protocol`` adds, per worker p
 - a cap on open connections (``CSGUIDE_MAX_CONNECTIONS``, and never more than the file
   descriptors allow): at the cap a new connection closes the connection that has waited
   longest without a request in progress, or, if every connection is busy, gets a 503;
+- the same deadline for a client that stops reading its answers (the answer waits in the
+  write buffer, and the request would stay in progress for good): the connection is cut;
 - problem+json for requests the HTTP parser refuses (malformed, or a head over the limit),
   where uvicorn answers text/plain;
 - one log line a minute at most, with counts, for all of the above, and the counts in
@@ -144,6 +146,7 @@ class GuardedH11Protocol(H11Protocol):
         super().__init__(*args, **kwargs)
         _Guard.load()
         self._head_deadline: asyncio.TimerHandle | None = None
+        self._write_stall: asyncio.TimerHandle | None = None
         self._head_bytes = 0
         self._idle_since = 0.0
 
@@ -172,6 +175,7 @@ class GuardedH11Protocol(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         connections_open.dec()
         self._cancel_head_deadline()
+        self._cancel_write_stall()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -182,6 +186,27 @@ class GuardedH11Protocol(H11Protocol):
         super().data_received(data)
         if not self._between_requests():
             self._cancel_head_deadline()
+
+    def pause_writing(self) -> None:
+        # The client is not reading what it asked for: a request in progress that would
+        # otherwise hold its connection, and a slot under the cap, for good.
+        super().pause_writing()
+        if self._write_stall is None:
+            self._write_stall = self.loop.call_later(_Guard.head_timeout, self._stalled)
+
+    def resume_writing(self) -> None:
+        self._cancel_write_stall()
+        super().resume_writing()
+
+    def _cancel_write_stall(self) -> None:
+        if self._write_stall is not None:
+            self._write_stall.cancel()
+            self._write_stall = None
+
+    def _stalled(self) -> None:
+        self._write_stall = None
+        report.note("stalled_reader")
+        self.transport.abort()  # close() would wait for the buffer the client never reads
 
     def on_response_complete(self) -> None:
         self._head_bytes = 0
@@ -214,7 +239,7 @@ class GuardedH11Protocol(H11Protocol):
                 problem_response_bytes(
                     408,
                     "request-timeout",
-                    f"the request head did not arrive within {_Guard.head_timeout:g} s",
+                    f"the request did not arrive whole within {_Guard.head_timeout:g} s",
                 )
             )
         else:

@@ -170,7 +170,7 @@ def measure(label: str, per_lang: int, seconds: int, workers: list[int], scratch
     cold = run_ingest(settings)
     figures.cold_s = time.perf_counter() - start
     assert cold.exit_code == 0, cold.message
-    figures.tips = cold.tips
+    figures.tips = cold.tip_count
     start = time.perf_counter()
     warm = run_ingest(settings)
     figures.warm_s = time.perf_counter() - start

@@ -683,9 +683,28 @@ def _metrics_dir() -> tuple[Path, bool]:
         for stale in directory.glob("*.db"):  # values of an earlier run would be added in
             stale.unlink()
         return directory, False
-    directory = Path(tempfile.mkdtemp(prefix="csguide-metrics-"))
+    # A server stopped by a signal never gets to remove its directory (uvicorn re-raises the
+    # signal): each one is named for its server's pid, and the dead servers' are removed here.
+    scratch = Path(tempfile.gettempdir())
+    for stale in scratch.glob("csguide-metrics-*"):
+        pid = stale.name.split("-")[2]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    directory = Path(tempfile.mkdtemp(prefix=f"csguide-metrics-{os.getpid()}-"))
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
     return directory, True
+
+
+def _process_alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 keys_app = typer.Typer(help="API keys for callers of the HTTP API.", no_args_is_help=True)

@@ -44,6 +44,9 @@ GLOSSARY_FILE = "glossary.json"
 #: Every file of a version with its size and sha256, written when it is published: a version
 #: is checked against it before anything switches to it (a truncated file opens fine).
 FILES_LIST = "files.json"
+#: In a version from the moment it is put in place until just before ``CURRENT`` moves to it
+#: (not in its files list): a version that still has it was never served.
+UNSERVED_MARKER = "UNSERVED"
 INDEX_DIR = "index"
 LOCK_FILE = "ingest.lock"
 _BUILD_PREFIX = ".build-"
@@ -169,6 +172,7 @@ def publish(data_dir: Path, build_dir: Path, name: str, keep: int) -> PublishedV
     """Move a finished, validated build into place and point ``CURRENT`` at it."""
     target = versions_dir(data_dir) / name
     _write_files_list(build_dir)
+    (build_dir / UNSERVED_MARKER).touch()
     _fsync_tree(build_dir)
     os.rename(build_dir, target)  # atomic on one filesystem; target must not exist
     fsync_dir(target.parent)
@@ -176,6 +180,10 @@ def publish(data_dir: Path, build_dir: Path, name: str, keep: int) -> PublishedV
     version = read_version(data_dir, name)
     if version is None:
         raise PublishError(f"version {name} has no readable manifest")
+    # Gone before CURRENT moves: a kill in between leaves a version that looks served,
+    # never a served one that looks unserved.
+    (target / UNSERVED_MARKER).unlink()
+    fsync_dir(target)
     _point_current_at(data_dir, name)
     checkpoint("switched")
     prune_versions(data_dir, keep)
@@ -249,15 +257,12 @@ def remove_leftover_builds(data_dir: Path) -> list[str]:
 
 
 def unpublished_versions(data_dir: Path) -> list[PublishedVersion]:
-    """Versions newer than the one ``CURRENT`` names and built after ``CURRENT`` last moved:
-    an ingest killed between putting its version in place and switching to it. Never served
-    and never a rollback target (a rollback goes back), they would still count toward the
-    versions kept and push out the last one that was served. A version rolled back from is
-    older than the rollback's move of ``CURRENT``, so it stays."""
-    pointer = data_dir / CURRENT_FILE
+    """Versions an ingest put in place and was killed before switching to (they still hold
+    :data:`UNSERVED_MARKER`), newer than the one ``CURRENT`` names. Never served and never
+    a rollback target (a rollback goes back), they would still count toward the versions
+    kept and push out the last one that was served. Decided by the marker, not by clocks."""
     try:
-        moved = datetime.fromtimestamp(pointer.stat().st_mtime, UTC)
-        name = pointer.read_text(encoding="utf-8").strip()
+        name = (data_dir / CURRENT_FILE).read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError):
         return []  # no trustworthy pointer: every version may be the one to serve
     current = read_version(data_dir, name)
@@ -266,12 +271,8 @@ def unpublished_versions(data_dir: Path) -> list[PublishedVersion]:
     return [
         version
         for version in list_versions(data_dir)
-        if version.name > current.name and _aware(version.manifest.created) > moved
+        if version.name > current.name and (version.path / UNSERVED_MARKER).exists()
     ]
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 #: File descriptors of locks this process holds; processes forked while holding one must close

@@ -97,25 +97,48 @@ class TranslationInfo(_Model):
     model: str | None = None
 
 
-class StoredTip(BaseModel):
+class _Stored(BaseModel):
+    # Fields a reader does not know are ignored at every depth; built from the pipeline's
+    # own models (SourceRef, TipTable …) by their attributes.
+    model_config = ConfigDict(frozen=True, extra="ignore", from_attributes=True)
+
+
+class StoredTable(_Stored):
+    header: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+
+
+class StoredSource(_Stored):
+    lang: ContentLang
+    article: str
+    title: str
+    text: str
+
+
+class StoredTranslation(_Stored):
+    provenance: Provenance
+    outdated: bool = False
+    model: str | None = None
+
+
+class StoredTip(_Stored):
     """A tip as one language's index stores it (``tips/records.bin``): in that language, or
     in its source language with provenance ``none`` when no translation exists.
 
-    Its fields are the stored format: changing them means a new ``FORMAT_VERSION``. Fields it
-    does not know are ignored, so a record keeps opening whatever the API's models become.
+    Its fields, and those of the records inside it, are the stored format: changing them
+    means a new ``FORMAT_VERSION``. Fields it does not know are ignored, so a record keeps
+    opening whatever the API's models become.
     """
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
 
     id: str
     lang: Lang
     title: str
     context: str
     text: str
-    table: TipTable | None = None
+    table: StoredTable | None = None
     position: int
-    source: SourceRef
-    translation: TranslationInfo
+    source: StoredSource
+    translation: StoredTranslation
 
 
 class TipRecord(_Model):
@@ -139,7 +162,15 @@ class TipRecord(_Model):
     @classmethod
     def from_stored(cls, stored: StoredTip) -> "TipRecord":
         # Validated when read; the fields are taken as they are, not validated again.
-        return cls.model_construct(**stored.__dict__)
+        table = stored.table
+        return cls.model_construct(
+            **{
+                **stored.__dict__,
+                "table": None if table is None else TipTable.model_construct(**table.__dict__),
+                "source": SourceRef.model_construct(**stored.source.__dict__),
+                "translation": TranslationInfo.model_construct(**stored.translation.__dict__),
+            }
+        )
 
 
 class SearchHit(TipRecord):

@@ -441,12 +441,13 @@ class PublishedIndex:
 
     def records(self, lang: str) -> Iterator[StoredTip]:
         """Every tip of ``lang``'s index as stored, in document order."""
+        store = self._stores[lang]
         for docnum in range(self._indexes[lang].doc_count_all()):
-            yield _read_record(self._stores, lang, docnum)[0]
+            yield StoredTip.model_validate_json(store.record(docnum))
 
     def tip(self, tip_id: str, lang: str) -> TipRecord | None:
         docnum = self.searcher(lang).document_number(id=tip_id)
-        return None if docnum is None else TipRecord.from_stored(self._record(lang, docnum)[0])
+        return None if docnum is None else self._record(lang, docnum)[0]
 
     def __enter__(self) -> "PublishedIndex":
         return self
@@ -521,11 +522,12 @@ def _combine(
     return matched, words_matched, closeness.astype(np.int64), totals
 
 
-def _read_record(stores: dict[str, TipStore], lang: str, docnum: int) -> tuple[StoredTip, str]:
-    """A tip record, with its text's spans as the index stored them; the spans stay encoded
-    until a search marks words."""
+def _read_record(stores: dict[str, TipStore], lang: str, docnum: int) -> tuple[TipRecord, str]:
+    """A tip as readers get it, read by the stored model, with its text's spans as the index
+    stored them; the spans stay encoded until a search marks words."""
     store = stores[lang]
-    return StoredTip.model_validate_json(store.record(docnum)), store.spans(docnum)
+    stored = StoredTip.model_validate_json(store.record(docnum))
+    return TipRecord.from_stored(stored), store.spans(docnum)
 
 
 def _first(need: int, tiers: np.ndarray, totals: np.ndarray, tips: np.ndarray) -> np.ndarray:

@@ -182,3 +182,36 @@ def test_an_opened_version_is_kept_out_of_full_collections(settings, content_dir
     finally:
         holder.close()
         gc.unfreeze()
+
+
+def test_a_version_that_will_not_open_is_not_retried_by_every_request(settings, content_dir):
+    """With nothing else to serve, each request tried the open again and logged an error
+    (292 attempts in 3 s); it is tried again when CURRENT moves."""
+    import json
+
+    import pytest
+
+    from pipeline.search import NotPublished
+
+    first = run_ingest(settings).version
+    manifest = settings.data_dir / "versions" / first / "manifest.json"
+    manifest.write_text(json.dumps(json.loads(manifest.read_text()) | {"format_version": 99}))
+    attempts: list[str] = []
+
+    def counting_open(version):
+        attempts.append(version.name)
+        return PublishedIndex(version)
+
+    holder = PublishedIndexHolder(settings.data_dir, check_interval=0, opener=counting_open)
+    try:
+        for _ in range(20):
+            with pytest.raises(NotPublished, match="index format 99"), holder.use():
+                pass
+        assert attempts == [first]
+        write_article(content_dir, "lv/atzvanisana.txt", f"Atzvanīšana\n\n{NEW_TIP}\n")
+        second = run_ingest(settings, force=True).version
+        with holder.use() as index:
+            assert index.version.name == second
+        assert attempts == [first, second]
+    finally:
+        holder.close()

@@ -100,3 +100,54 @@ def test_two_workers_keep_one_limit_and_count_one_set_of_metrics(seed_settings, 
             )
             seen.add(float(line.rsplit(" ", 1)[1]))
         assert seen == {float(statuses.count(429))}  # every worker's, whoever answers
+
+
+_WORKER = """
+import os, sys
+from api.metrics import Metrics, connections_open
+metrics = Metrics()
+metrics.set_version(sys.argv[1])
+connections_open.inc(5)
+if sys.argv[2] == "render":
+    sys.stdout.write(metrics.render().decode())
+"""
+
+
+def test_the_live_gauges_of_a_worker_that_died_are_dropped(tmp_path):
+    """A worker killed without shutting down kept its open connections and its served
+    version in /metrics for good."""
+    import os
+    import subprocess
+    import sys
+
+    env = os.environ | {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+
+    def worker(version: str, action: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", _WORKER, version, action],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    worker("000001-old", "exit")  # dies without a word: its files stay
+    assert list(tmp_path.glob("gauge_live*"))
+    text = worker("000002-new", "render")
+    assert 'csguide_index_version_info{version="000002-new"} 1.0' in text
+    assert "000001-old" not in text
+    assert "csguide_connections_open 5.0" in text  # the living worker's own, only
+
+
+def test_a_clock_read_before_waiting_for_the_lock_earns_no_seconds_twice(tmp_path):
+    """A process that read the clock, then waited for another's write, wrote an older time:
+    the same interval refilled the bucket twice (15 tokens where 10 were earned)."""
+    limiter = SharedRateLimiter(tmp_path / FILE_NAME)
+    assert limiter.take("k", 60) == 0
+    db = sqlite3.connect(tmp_path / FILE_NAME)
+    later = time.time() + 5
+    db.execute("UPDATE buckets SET tokens = 0, updated = ?", (later,))
+    db.commit()
+    limiter.take("k", 60)  # its clock is 5 s behind the last write
+    (updated,) = db.execute("SELECT updated FROM buckets").fetchone()
+    assert updated == later

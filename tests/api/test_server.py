@@ -276,3 +276,40 @@ def test_at_the_cap_with_every_connection_busy_a_new_one_gets_503(cap_of_two):
     assert head.startswith(b"HTTP/1.1 503") and b"retry-after: 1" in head.lower()
     assert json.loads(body)["type"] == "/problems/overloaded"
     assert closed == [False, False]  # requests in progress are never cut
+
+
+async def _big_app(scope, receive, send):
+    if scope["type"] == "lifespan":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"x" * 1_000_000})
+
+
+async def _reader_that_never_reads() -> tuple[float, set]:
+    config = uvicorn.Config(app=_big_app, http=GuardedH11Protocol, lifespan="off")
+    config.load()
+    state = ServerState()
+    server = await asyncio.get_running_loop().create_server(
+        lambda: GuardedH11Protocol(config=config, server_state=state, app_state={}),
+        "127.0.0.1",
+        0,
+    )
+    _reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname())
+    writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 20)  # and never reads a byte
+    started = time.monotonic()
+    while state.connections and time.monotonic() - started < 10:
+        await asyncio.sleep(0.05)
+    cut_after = time.monotonic() - started
+    left = set(state.connections)
+    writer.close()
+    server.close()
+    return cut_after, left
+
+
+def test_a_client_that_never_reads_its_answers_is_cut_off(monkeypatch):
+    """Its request stayed in progress for good (uvicorn waits for the buffer to drain), so
+    enough of them held every slot under the cap and everyone else got 503."""
+    server_module._Guard.load()
+    monkeypatch.setattr(server_module._Guard, "head_timeout", 0.5)
+    cut_after, left = asyncio.run(_reader_that_never_reads())
+    assert not left and cut_after < 5

@@ -260,3 +260,28 @@ def test_ingest_names_articles_added_changed_and_removed(env, content_dir):
     write_article(content_dir, "lv/atmaksa.md", edited.replace("## Termiņi", "## Atmaksu termiņi"))
     report = json.loads(runner.invoke(app, ["ingest", "--json"]).output)
     assert report["articles_changed"] == ["lv/atmaksa"]
+
+
+def test_serve_removes_the_metrics_directories_of_servers_that_died(tmp_path, monkeypatch):
+    """A server stopped by a signal cannot remove its own (uvicorn re-raises the signal);
+    the next one removes those of servers no longer running, and only those."""
+    import os
+    import subprocess
+    import tempfile
+
+    from pipeline.cli import _metrics_dir
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    # set, then removed: monkeypatch then also removes what _metrics_dir sets
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "unset at the end")
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    gone = subprocess.Popen(["true"])  # a pid that is surely gone once waited for
+    gone.wait()
+    stale = tmp_path / f"csguide-metrics-{gone.pid}-abc"
+    running = tmp_path / f"csguide-metrics-{os.getpid()}-def"
+    for directory in (stale, running):
+        directory.mkdir()
+    made, own = _metrics_dir()
+    assert own and made.name.startswith(f"csguide-metrics-{os.getpid()}-")
+    assert not stale.exists() and running.exists()
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(made)

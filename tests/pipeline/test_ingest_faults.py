@@ -154,6 +154,8 @@ def test_a_stored_record_reads_whatever_fields_the_api_adds(seed_index):
     API returns is built from it."""
     stored = next(seed_index.records("lv"))
     with_more = json.loads(stored.model_dump_json()) | {"answer_lang": "lv", "tip_count": 3}
+    with_more["source"] |= {"article_lang": "lv"}
+    with_more["translation"] |= {"reviewed_by": "editor"}
     assert StoredTip.model_validate(with_more) == stored
     record = seed_index.tip(stored.id, "lv")
     assert isinstance(record, TipRecord) and record.model_dump() == stored.model_dump()

@@ -1,10 +1,10 @@
-import os
 from datetime import UTC, datetime
 
 import pytest
 
 from pipeline.publish import (
     CURRENT_FILE,
+    UNSERVED_MARKER,
     IngestBusy,
     Manifest,
     PublishError,
@@ -112,15 +112,21 @@ def test_a_version_rolled_back_from_is_kept_and_one_never_served_is_removed(tmp_
     assert remove_leftover_builds(tmp_path) == []
     assert [v.name for v in list_versions(tmp_path)] == [first, second]
 
-    # an ingest killed between putting its version in place and switching to it: CURRENT
-    # as the rollback left it
-    moved = (tmp_path / CURRENT_FILE).stat()
+    # an ingest killed between putting its version in place and switching to it: the
+    # version still holds its marker, CURRENT still names the version served before
     orphan = build(tmp_path, 3)
+    (tmp_path / "versions" / orphan / UNSERVED_MARKER).touch()
     (tmp_path / CURRENT_FILE).write_text(first + "\n")
-    os.utime(tmp_path / CURRENT_FILE, ns=(moved.st_atime_ns, moved.st_mtime_ns))
     assert [v.name for v in unpublished_versions(tmp_path)] == [orphan]
     assert remove_leftover_builds(tmp_path) == [orphan]
     assert [v.name for v in list_versions(tmp_path)] == [first, second]
+
+
+def test_a_published_version_carries_no_marker_and_lists_none(tmp_path):
+    name = build(tmp_path, 1)
+    version = tmp_path / "versions" / name
+    assert not (version / UNSERVED_MARKER).exists()
+    assert UNSERVED_MARKER not in (version / "files.json").read_text()
 
 
 def test_without_a_pointer_no_version_counts_as_never_served(tmp_path):
