@@ -55,6 +55,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.formats
 	$(BIN)/python -m bench.rate_limit
 	$(BIN)/python -m bench.switch
+	$(BIN)/python -m bench.analytics
 	$(BIN)/python -m bench.profile
 	$(BIN)/python -m bench.translation --eos-bias 2
 	$(BIN)/python -m bench.translation --eos-bias 1

@@ -9,20 +9,23 @@ age out. Entries are whole response bodies (a 10-tip page is about 9 KB, a 50-ti
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
+from typing import Generic, TypeVar
+
+Entry = TypeVar("Entry")
 
 
-class ResponseCache:
+class ResponseCache(Generic[Entry]):
     def __init__(self, size: int) -> None:
         self.size = size
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._entries: OrderedDict[Hashable, Entry] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: Hashable) -> bytes | None:
+    def get(self, key: Hashable) -> Entry | None:
         if not self.size:
             return None
         with self._lock:
@@ -34,7 +37,7 @@ class ResponseCache:
                 self._entries.move_to_end(key)
             return body
 
-    def put(self, key: Hashable, body: bytes) -> None:
+    def put(self, key: Hashable, body: Entry) -> None:
         if not self.size:
             return
         with self._lock:

@@ -8,6 +8,7 @@ from typing import Any
 import anyio
 from fastapi import FastAPI
 
+from api.analytics import start_analytics
 from api.cache import ResponseCache
 from api.errors import (
     MAX_HEADER_BYTES,
@@ -19,7 +20,7 @@ from api.http_edges import HeadAsGet, ProblemCORSMiddleware, StandardHeaders
 from api.metrics import Metrics, forget_worker_metrics, install_metrics
 from api.published import PublishedIndexHolder
 from api.rate_limit import LocalRateLimiter, open_rate_limiter
-from api.routes import articles, health, languages, search, tips, widget
+from api.routes import articles, events, health, languages, search, tips, widget
 from api.routes.docs import install_docs
 from api.server import quiet_server_logs
 from pipeline.settings import Settings, get_settings
@@ -39,9 +40,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # later one in the background (api/published.py).
     await anyio.to_thread.run_sync(partial(holder.refresh, force=True))
     holder.open_in_background()
+    app.state.analytics = await anyio.to_thread.run_sync(start_analytics, app.state.settings)
     try:
         yield
     finally:
+        analytics, app.state.analytics = app.state.analytics, None
+        if analytics is not None:
+            await anyio.to_thread.run_sync(analytics.close)
         await anyio.to_thread.run_sync(holder.close)
         # A worker that stops takes its live gauges (open connections) out of the shared view.
         forget_worker_metrics()
@@ -67,7 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limiter = (
         open_rate_limiter(settings.data_dir) if settings.api_keys else LocalRateLimiter()
     )
-    app.state.search_cache = ResponseCache(settings.search_cache)
+    app.state.search_cache = ResponseCache[object](settings.search_cache)
+    app.state.analytics = None  # started with the app (lifespan): api/analytics.py
     install_problem_handlers(app)
     install_metrics(app, app.state.metrics)
     app.add_middleware(HeaderSizeLimit, limit=MAX_HEADER_BYTES)
@@ -75,8 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(
             ProblemCORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "HEAD"],
-            allow_headers=["X-API-Key", "Accept-Language"],
+            allow_methods=["GET", "HEAD", "POST"],
+            allow_headers=["X-API-Key", "Accept-Language", "Content-Type"],
             # A page told "429, try again later" can read when: Retry-After.
             expose_headers=["Retry-After"],
             max_age=600,
@@ -87,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keys_on=bool(settings.api_keys),
     )
     app.add_middleware(HeadAsGet)
-    for module in (search, tips, articles, languages, health, widget):
+    for module in (search, tips, articles, events, languages, health, widget):
         app.include_router(module.router)
     install_docs(app)
     _document_problems(app, settings)

@@ -46,6 +46,11 @@ connections_closed = Counter(
     ("reason",),
     registry=None,
 )
+analytics_dropped = Counter(
+    "csguide_analytics_dropped",
+    "Search and event records dropped (queue full or store failing); searches never are",
+    registry=None,
+)
 connections_open = Gauge(
     "csguide_connections_open",
     "Client connections open (all workers)",
@@ -78,7 +83,7 @@ class Metrics:
             # Several workers may serve different versions for a moment during a switch.
             multiprocess_mode="livemax",
         )
-        for collector in (connections_closed, connections_open):
+        for collector in (connections_closed, connections_open, analytics_dropped):
             self.registry.register(collector)
         self._version: str | None = None
 

@@ -38,6 +38,11 @@ class SearchResponse(BaseModel):
         description="When nothing matched: the nearest query that finds tips (for a "
         "'Did you mean …' link), else null.",
     )
+    search_id: str | None = Field(
+        None,
+        description="This search, for POST /v1/events (an agent opened a result, or voted "
+        "on it); null when the server records no analytics.",
+    )
 
 
 class TipLanguage(BaseModel):

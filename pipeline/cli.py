@@ -5,7 +5,9 @@ import json
 import re
 import shutil
 import sys
+import time
 from contextlib import nullcontext
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -705,6 +707,104 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+@app.command()
+def report(
+    since: Annotated[
+        str, typer.Option(help="How far back: 30d, 12h, or a date (2026-11-01).")
+    ] = "30d",
+    lang: Annotated[str | None, typer.Option(help="Only this answer language.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """What agents searched for, per answer language: top and zero-result queries, what they
+    opened and voted on, and the tips to translate first."""
+    from pipeline.analytics.report import build_report
+    from pipeline.analytics.store import FILE_NAME, AnalyticsError, open_store
+
+    _check_lang(lang, "--lang")
+    settings = get_settings()
+    try:
+        start = _since(since)
+    except ValueError as exc:
+        err.print(f"[red]error[/]: --since: {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    if not (settings.data_dir / FILE_NAME).exists():
+        err.print(
+            f"No analytics recorded in {settings.data_dir} yet: 'csguide serve' records "
+            "searches unless CSGUIDE_ANALYTICS=0."
+        )
+        raise typer.Exit(1)
+    try:
+        store = open_store(settings.data_dir)
+    except AnalyticsError as exc:
+        err.print(f"[red]error[/]: {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    try:
+        index = PublishedIndex.open_current(settings.data_dir)
+    except NotPublished:
+        index = None  # no provenance to read: no translation priorities
+    try:
+        result = build_report(store, start, index, lang)
+    finally:
+        store.close()
+        if index is not None:
+            index.close()
+    if as_json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        return
+    out.print(
+        f"Since {datetime.fromtimestamp(start, UTC):%Y-%m-%d %H:%M}Z: {result.searches} "
+        f"searches, {result.events} events"
+    )
+    for code, part in result.languages.items():
+        if not part.searches:
+            continue
+        out.print(
+            f"\n[bold]{LANGUAGE_NAMES[code]} ({code})[/]: {part.searches} searches, "
+            f"{part.zero_result_share:.0%} found nothing, {part.open_rate:.0%} had a result "
+            "opened"
+            + (
+                f" (mean position {part.mean_position_opened:g})"
+                if part.mean_position_opened
+                else ""
+            )
+        )
+        for title, rows in (
+            ("Top queries", [(q.query, q.count) for q in part.top_queries[:10]]),
+            ("Found nothing", [(q.query, q.count) for q in part.zero_result_queries[:10]]),
+            (
+                "Translate first",
+                [
+                    (
+                        f"{p.title} ({p.tip_id}, {p.provenance}"
+                        f"{', outdated' if p.outdated else ''})",
+                        p.demand,
+                    )
+                    for p in part.translation_priorities[:10]
+                ],
+            ),
+        ):
+            if rows:
+                table = Table(title=title, title_justify="left")
+                table.add_column("")
+                table.add_column("count" if title != "Translate first" else "demand")
+                for text, count in rows:
+                    table.add_row(escape(text), str(count))
+                out.print(table)
+
+
+def _since(text: str) -> float:
+    """Unix seconds for '30d', '12h' or a date."""
+    match = re.fullmatch(r"\s*(\d+)\s*([dh])\s*", text)
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        return time.time() - amount * (86400 if unit == "d" else 3600)
+    try:
+        day = datetime.strptime(text.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise ValueError(f"{text!r}: write 30d, 12h or a date like 2026-11-01") from None
+    return day.timestamp()
 
 
 keys_app = typer.Typer(help="API keys for callers of the HTTP API.", no_args_is_help=True)

@@ -42,6 +42,7 @@ class SearchAnswer:
             "offset": self.offset,
             "results": [hit.model_dump(mode="json") for hit in self.results],
             "suggestion": self.suggestion,
+            "search_id": None,  # the command line's searches are not recorded
         }
 
 

@@ -86,6 +86,11 @@ class Settings(BaseSettings):
         description="Open client connections per worker process (never more than its file "
         "descriptors allow); past it the longest-idle one is closed.",
     )
+    analytics: bool = Field(
+        True,
+        description="Record searches and agents' events for 'csguide report' (0: record nothing).",
+    )
+    analytics_days: int = Field(90, ge=1, description="Days analytics records are kept.")
     search_cache: int = Field(
         1024,
         ge=0,

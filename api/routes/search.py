@@ -8,7 +8,9 @@ pydantic model built from the same annotated types, and calls the same key check
 and query service as the dependencies do. Errors stay problem+json.
 """
 
+import time
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
@@ -16,6 +18,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from api.analytics import Analytics
 from api.cache import ResponseCache
 from api.deps import (
     IndexDep,
@@ -28,6 +31,8 @@ from api.deps import (
 )
 from api.errors import FieldError, Problem, ProblemError
 from api.schemas import SearchResponse
+from pipeline.analytics.masking import mask_query
+from pipeline.analytics.store import SearchRecord
 from pipeline.languages import ContentLang
 from pipeline.normalise import without_invisible
 from pipeline.query import answer_search
@@ -145,10 +150,11 @@ def _respond(
     params: SearchParams,
     accept_language: str | None,
 ) -> Response:
+    started = time.perf_counter()
     query = params.q.strip()
     _check_encoding(request, params)
     _check(params, settings)
-    cache: ResponseCache = request.app.state.search_cache
+    cache: ResponseCache[_Answered] = request.app.state.search_cache
     cache_key = (
         index.version.name,
         query,
@@ -159,13 +165,32 @@ def _respond(
         params.offset,
         params.source_lang,
     )
-    body = cache.get(cache_key)
-    if body is None:
+    answered = cache.get(cache_key)
+    if answered is None:
         # Answered on the event loop: a search is a millisecond or two of CPU under the GIL,
         # so a thread pool only added hand-offs and GIL contention (measured: 296 -> 376
         # req/s, p99 71 -> 38 ms). Several cores are used with `csguide serve --workers N`.
-        body = _answer(index, settings, key, query, params, accept_language)
-        cache.put(cache_key, body)
+        answered = _answer(index, settings, key, query, params, accept_language)
+        cache.put(cache_key, answered)
+    analytics: Analytics | None = request.app.state.analytics
+    if analytics is None:
+        return Response(answered.body, media_type="application/json")
+    search_id = analytics.ids.new()
+    analytics.recorder.record(
+        SearchRecord(
+            search_id=search_id,
+            at=time.time(),
+            answer_lang=answered.answer_lang,
+            query_lang=answered.query_lang,
+            query=mask_query(query),
+            total=answered.total,
+            latency_ms=round((time.perf_counter() - started) * 1000, 3),
+            key_name=key.name if key else None,
+            shown=answered.shown,
+        )
+    )
+    # The body ends with "search_id":null (the last field): each search gets its own.
+    body = answered.body[: -len(b"null}")] + f'"{search_id}"}}'.encode()
     return Response(body, media_type="application/json")
 
 
@@ -216,7 +241,7 @@ def _answer(
     query: str,
     params: SearchParams,
     accept_language: str | None,
-) -> bytes:
+) -> "_Answered":
     try:
         answer = answer_search(
             index,
@@ -233,5 +258,26 @@ def _answer(
         raise invalid_lang(exc) from None
     # The fields of the query service's answer, validated once and serialised directly
     # instead of FastAPI validating them against response_model a second time.
-    body = SearchResponse.model_construct(**vars(answer))
-    return body.model_dump_json().encode()
+    body = SearchResponse.model_construct(**vars(answer)).model_dump_json().encode()
+    assert body.endswith(_NO_ID)
+    return _Answered(
+        body,
+        answer.answer_lang,
+        answer.query_lang,
+        answer.total,
+        tuple(hit.id for hit in answer.results),
+    )
+
+
+_NO_ID = b'"search_id":null}'
+
+
+@dataclass(frozen=True)
+class _Answered:
+    """A search's response body as cached, with what analytics records of it."""
+
+    body: bytes
+    answer_lang: str
+    query_lang: str
+    total: int
+    shown: tuple[str, ...]

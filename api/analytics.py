@@ -1,0 +1,190 @@
+"""Recording searches and agents' events for the editors' report, off the request path.
+
+A request only puts a record on a bounded queue (``put_nowait``); one thread per worker
+writes the queue to the store in batches, about once a second. A full queue (the store slow
+or gone) drops analytics, never a search: the drops are counted in ``/metrics``.
+
+A search's id is signed (HMAC-SHA256 over its time and a random part, with a secret kept in
+the data dir), so that ``POST /v1/events`` can tell an id this service gave out from a made-up
+one on any worker, before the search has even been written.
+"""
+
+import base64
+import hashlib
+import hmac
+import logging
+import os
+import queue
+import secrets
+import struct
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from api.metrics import analytics_dropped
+from pipeline.analytics.store import (
+    AnalyticsError,
+    EventRecord,
+    SearchRecord,
+    SqliteAnalytics,
+    open_store,
+)
+from pipeline.settings import Settings
+
+logger = logging.getLogger("csguide.analytics")
+
+SECRET_FILE = "analytics-secret"
+_QUEUE_SIZE = 10_000
+_BATCH = 500
+_FLUSH_SECONDS = 1.0
+_PRUNE_SECONDS = 3600.0
+
+
+class SearchIds:
+    """Signed search ids: ``<16 bytes: milliseconds, random>.<12 bytes of HMAC>``, base64url."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def new(self, now: float | None = None) -> str:
+        body = struct.pack(">Q", int((now or time.time()) * 1000)) + secrets.token_bytes(8)
+        return f"{_b64(body)}.{_b64(self._mac(body))}"
+
+    def issued_at(self, search_id: str) -> float | None:
+        """When the id was given out (Unix seconds), or None if this service did not give it."""
+        body_text, _, mac_text = search_id.partition(".")
+        try:
+            body, mac = _unb64(body_text), _unb64(mac_text)
+        except ValueError:
+            return None
+        if len(body) != 16 or not hmac.compare_digest(mac, self._mac(body)):
+            return None
+        return float(struct.unpack(">Q", body[:8])[0]) / 1000
+
+    def _mac(self, body: bytes) -> bytes:
+        return hmac.new(self._secret, body, hashlib.sha256).digest()[:12]
+
+
+def load_secret(data_dir: Path) -> bytes:
+    """The data dir's signing secret, made on first use (every worker and server on the data
+    dir reads the same one)."""
+    path = data_dir / SECRET_FILE
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+    for _ in range(50):  # another worker may be writing it this instant
+        secret = path.read_bytes()
+        if len(secret) == 32:
+            return secret
+        time.sleep(0.01)
+    raise AnalyticsError(f"{path} is not a 32-byte secret: delete it (a new one is made)")
+
+
+@dataclass
+class Analytics:
+    recorder: "Recorder"
+    ids: SearchIds
+
+    def close(self) -> None:
+        self.recorder.close()
+
+
+def start_analytics(settings: Settings) -> Analytics | None:
+    """Analytics for a server starting, or None when they are off or cannot be kept (with a
+    warning: searches go on without them)."""
+    if not settings.analytics:
+        return None
+    try:
+        store = open_store(settings.data_dir)
+        secret = load_secret(settings.data_dir)
+    except (AnalyticsError, OSError) as exc:
+        logger.warning("analytics are off: %s", exc)
+        return None
+    return Analytics(Recorder(store, settings.analytics_days), SearchIds(secret))
+
+
+class Recorder:
+    """The queue and the thread that writes it to the store."""
+
+    def __init__(
+        self, store: SqliteAnalytics, keep_days: int, queue_size: int = _QUEUE_SIZE
+    ) -> None:
+        self.store = store
+        self.keep_seconds = keep_days * 86400.0
+        self._queue: queue.Queue[SearchRecord | EventRecord | None] = queue.Queue(queue_size)
+        self._thread = threading.Thread(target=self._run, name="csguide-analytics", daemon=True)
+        self._last_error = float("-inf")
+        self._thread.start()
+
+    def record(self, item: SearchRecord | EventRecord) -> None:
+        try:
+            self._queue.put_nowait(item)
+        except queue.Full:
+            analytics_dropped.inc()
+
+    def close(self) -> None:
+        """Write what is queued, then stop."""
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+        self.store.close()
+
+    def _run(self) -> None:
+        next_prune = 0.0
+        stopping = False
+        while not stopping:
+            batch: list[SearchRecord | EventRecord] = []
+            deadline = time.monotonic() + _FLUSH_SECONDS
+            while len(batch) < _BATCH:
+                try:
+                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
+            if batch:
+                self._write(batch)
+            if time.monotonic() >= next_prune:
+                next_prune = time.monotonic() + _PRUNE_SECONDS
+                self._prune()
+
+    def _write(self, batch: list[SearchRecord | EventRecord]) -> None:
+        searches = [item for item in batch if isinstance(item, SearchRecord)]
+        events = [item for item in batch if isinstance(item, EventRecord)]
+        try:
+            self.store.write(searches, events)
+        except Exception as exc:  # the store failing must not end the thread
+            analytics_dropped.inc(len(batch))
+            self._warn(exc)
+
+    def _prune(self) -> None:
+        try:
+            self.store.prune(time.time() - self.keep_seconds)
+        except Exception as exc:
+            self._warn(exc)
+
+    def _warn(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if now - self._last_error >= 60:
+            self._last_error = now
+            logger.warning("analytics: %s unusable (%s); dropping records", self.store.path, exc)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    if not text or len(text) > 64:
+        raise ValueError("not an id")
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError) as exc:
+        raise ValueError("not an id") from exc
