@@ -5,6 +5,8 @@
 //
 // Attributes: api-base (default: where widget.js came from), lang (default: the page's
 // <html lang>, then the browser's language), api-key, limit (1-50, default 5), placeholder.
+// Opening a result (showing its original) and the agent's "Helpful?" vote on it are sent to
+// POST {api-base}/v1/events for the search analytics; best-effort, never shown as an error.
 // Theme with CSS custom properties on the element: --csguide-accent, --csguide-bg,
 // --csguide-text, --csguide-muted, --csguide-mark, --csguide-font, --csguide-radius.
 
@@ -24,6 +26,7 @@ const STRINGS = {
     unpublished: "No tips have been published yet.", failed: (s) => `The search failed (error ${s}). Please try again.`,
     offline: "The tips service could not be reached. Check your connection and try again.",
     didYouMean: "Did you mean",
+    helpful: "Helpful?", yes: "Yes", no: "No", thanks: "Thanks for your feedback!",
   },
   lv: {
     label: "Meklēt klientu apkalpošanas padomus", placeholder: "Meklēt padomus…", search: "Meklēt",
@@ -37,6 +40,7 @@ const STRINGS = {
     unpublished: "Padomi vēl nav publicēti.", failed: (s) => `Meklēšana neizdevās (kļūda ${s}). Lūdzu, mēģiniet vēlreiz.`,
     offline: "Neizdevās sazināties ar padomu servisu. Pārbaudiet savienojumu un mēģiniet vēlreiz.",
     didYouMean: "Vai domājāt",
+    helpful: "Vai noderēja?", yes: "Jā", no: "Nē", thanks: "Paldies par atsauksmi!",
   },
   it: {
     label: "Cerca consigli per il servizio clienti", placeholder: "Cerca consigli…", search: "Cerca",
@@ -50,6 +54,7 @@ const STRINGS = {
     unpublished: "Non è ancora stato pubblicato alcun consiglio.", failed: (s) => `La ricerca non è riuscita (errore ${s}). Riprova.`,
     offline: "Impossibile raggiungere il servizio dei consigli. Controlla la connessione e riprova.",
     didYouMean: "Forse cercavi",
+    helpful: "Ti è stato utile?", yes: "Sì", no: "No", thanks: "Grazie per il feedback!",
   },
   zh: {
     label: "搜索客户服务建议", placeholder: "搜索建议…", search: "搜索",
@@ -63,6 +68,7 @@ const STRINGS = {
     unpublished: "尚未发布任何建议。", failed: (s) => `搜索失败（错误 ${s}），请重试。`,
     offline: "无法连接建议服务，请检查网络连接后重试。",
     didYouMean: "您是不是要找",
+    helpful: "有帮助吗？", yes: "有", no: "没有", thanks: "感谢您的反馈！",
   },
   ru: {
     label: "Поиск советов по обслуживанию клиентов", placeholder: "Найти советы…", search: "Найти",
@@ -81,6 +87,7 @@ const STRINGS = {
     unpublished: "Советы ещё не опубликованы.", failed: (s) => `Поиск не удался (ошибка ${s}). Попробуйте ещё раз.`,
     offline: "Не удалось связаться с сервисом советов. Проверьте подключение и попробуйте ещё раз.",
     didYouMean: "Возможно, вы имели в виду",
+    helpful: "Полезно?", yes: "Да", no: "Нет", thanks: "Спасибо за отзыв!",
   },
 };
 
@@ -142,6 +149,10 @@ mark { background: var(--_mark); color: inherit; padding: 0 1px; border-radius: 
 .original h4 { margin: 0 0 4px; font-size: 1em; }
 .original p { margin: 0 0 4px; overflow-wrap: anywhere; }
 .original .article { color: var(--_muted); font-size: .9em; }
+.feedback { margin-top: 6px; font-size: .85em; color: var(--_muted); }
+.feedback[hidden] { display: none; }
+.votes { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+.votes button { flex: none; padding: 0 10px; background: transparent; color: var(--_accent); }
 @media (max-width: 480px) { :host { font-size: 15px; } button { flex: 1 1 100%; } }
 `;
 
@@ -284,7 +295,8 @@ class CsguideSearch extends HTMLElement {
     this.controller = controller;
     this.lastQuery = query;
     const t = this.strings;
-    const url = new URL(`${this.apiBase}/v1/search`);
+    const base = this.apiBase;  // events about these results go where they came from
+    const url = new URL(`${base}/v1/search`);
     url.search = new URLSearchParams({ q: query, lang: this.language, limit: String(this.limit) });
     const headers = { Accept: "application/json" };
     const key = this.getAttribute("api-key");
@@ -296,7 +308,7 @@ class CsguideSearch extends HTMLElement {
       const body = await response.json().catch(() => ({}));
       if (controller.signal.aborted) return;
       if (!response.ok) { this.showProblem(response, body); return; }
-      this.showResults(body);
+      this.showResults(body, { base, headers });
     } catch (error) {
       if (error.name === "AbortError") return;
       this.list.replaceChildren();
@@ -319,10 +331,12 @@ class CsguideSearch extends HTMLElement {
     this.setStatus(message, "error");
   }
 
-  showResults(body) {
+  showResults(body, { base, headers } = {}) {
     const t = this.strings;
     const results = body.results || [];
-    this.list.replaceChildren(...results.map((tip, index) => this.renderTip(tip, index)));
+    // The search these results came from: what the agent does with them is reported against it.
+    const origin = body.search_id ? { searchId: body.search_id, base, headers } : null;
+    this.list.replaceChildren(...results.map((tip, index) => this.renderTip(tip, index, origin)));
     this.setStatus(results.length ? t.results(body.total) : t.empty);
     if (!results.length && body.suggestion) this.offer(body.suggestion);
   }
@@ -338,9 +352,46 @@ class CsguideSearch extends HTMLElement {
     this.status.append(" ", `${t.didYouMean} `, link, "?");
   }
 
-  renderTip(tip, index) {
+  // Tell the service what the agent did with a result (search analytics). Best-effort: a
+  // failure (offline, 4xx, 5xx) is ignored, and nothing is sent without a search_id.
+  sendEvent(origin, type, tipId, position) {
+    if (!origin?.searchId || !origin.base) return;
+    const body = JSON.stringify({ search_id: origin.searchId, type, tip_id: tipId, position });
+    try {
+      fetch(`${origin.base}/v1/events`, {
+        method: "POST", keepalive: true, body,
+        headers: { ...origin.headers, "Content-Type": "application/json" },
+      }).catch(() => {});
+    } catch { /* a fetch that cannot even start: events are optional */ }
+  }
+
+  // "Helpful? Yes / No" under an opened result: one vote per result per search, then thanks.
+  renderFeedback(id, origin, tip, position) {
+    const t = this.strings;
+    const question = element("span", { id: `${id}-helpful` }, t.helpful);
+    const vote = (type, text) => {
+      const button = element("button", { type: "button", class: `vote ${type}` }, text);
+      button.addEventListener("click", (event) => {
+        event.stopPropagation();
+        this.sendEvent(origin, type, tip.id, position);
+        const item = feedback.closest("li");
+        feedback.replaceChildren(element("span", { class: "thanks" }, t.thanks));
+        item?.focus();  // the pressed button is gone: keep keyboard users on their result
+      });
+      return button;
+    };
+    const group = element("div", { class: "votes", role: "group", "aria-labelledby": `${id}-helpful` },
+                          question, vote("helpful", t.yes), vote("not_helpful", t.no));
+    // A live region from the start, so the thanks that replaces the buttons is announced.
+    const feedback = element("div", { class: "feedback", id: `${id}-feedback`, lang: this.language,
+                                      "aria-live": "polite", hidden: "" }, group);
+    return feedback;
+  }
+
+  renderTip(tip, index, origin = null) {
     const t = this.strings;
     const id = `${this.uid}-tip-${index}`;
+    const position = index + 1;  // its place in the list shown, from 1
     const provenance = tip.translation.provenance;
     const badges = [];
     if (provenance === "machine") badges.push(element("span", { class: "badge machine" }, t.machine));
@@ -353,16 +404,25 @@ class CsguideSearch extends HTMLElement {
       element("p", { class: "text" }, tip.source.text),
       element("p", { class: "article" }, `${t.article}: ${tip.source.article}`),
     );
+    // Votes only where the service records them (a search_id) and the result can be opened.
+    const feedback = origin && !showsOriginal ? this.renderFeedback(id, origin, tip, position) : null;
     const toggle = showsOriginal ? null : element(
       "button", { type: "button", class: "toggle", "aria-expanded": "false",
-                  "aria-controls": `${id}-original` }, t.showOriginal);
+                  "aria-controls": feedback ? `${id}-original ${id}-feedback` : `${id}-original` },
+      t.showOriginal);
+    let opened = false;  // "open" is sent once per result per search
     if (toggle) {
       toggle.addEventListener("click", (event) => {
         event.stopPropagation();
         const open = original.hidden;
         original.hidden = !open;
+        if (feedback) feedback.hidden = !open;
         toggle.setAttribute("aria-expanded", String(open));
         toggle.textContent = open ? t.hideOriginal : t.showOriginal;
+        if (open && !opened) {
+          opened = true;
+          this.sendEvent(origin, "open", tip.id, position);
+        }
       });
     }
     const item = element(
@@ -374,6 +434,7 @@ class CsguideSearch extends HTMLElement {
         element("span", { class: "from" }, `${t.from}: ${LANGUAGE_NAMES[tip.source.lang] || tip.source.lang}`),
         ...badges, toggle),
       toggle ? original : null,
+      feedback,
     );
     item.addEventListener("focus", () => this.select(item));
     return item;

@@ -99,13 +99,23 @@ def test_searches_and_events_on_the_real_server_make_the_report(
     assert "Found nothing" in text.output and NOTHING in text.output
 
 
+def _copy_published(seed_settings, data_dir) -> None:
+    """The session's published seed index, without what other tests' servers recorded."""
+    import shutil
+
+    shutil.copytree(
+        seed_settings.data_dir,
+        data_dir,
+        ignore=shutil.ignore_patterns("analytics*", "rate-limits*"),
+    )
+
+
 @pytest.fixture
 def recording(seed_settings, tmp_path):
     """The real app over the seed index, recording into a data dir of its own."""
-    import shutil
 
     data_dir = tmp_path / "var"
-    shutil.copytree(seed_settings.data_dir, data_dir)
+    _copy_published(seed_settings, data_dir)
     settings = seed_settings.model_copy(update={"data_dir": data_dir})
     with TestClient(create_app(settings)) as client:
         yield client
@@ -147,10 +157,9 @@ def test_an_id_signed_with_another_data_dirs_secret_is_not_ours():
 
 
 def test_with_analytics_off_nothing_is_recorded(seed_settings, tmp_path):
-    import shutil
 
     data_dir = tmp_path / "var"
-    shutil.copytree(seed_settings.data_dir, data_dir)
+    _copy_published(seed_settings, data_dir)
     settings = seed_settings.model_copy(update={"data_dir": data_dir, "analytics": False})
     with TestClient(create_app(settings)) as client:
         assert client.get("/v1/search", params={"q": "klientu"}).json()["search_id"] is None
@@ -159,10 +168,9 @@ def test_with_analytics_off_nothing_is_recorded(seed_settings, tmp_path):
 
 
 def test_events_share_the_keys_rate_limit(seed_settings, tmp_path):
-    import shutil
 
     data_dir = tmp_path / "var"
-    shutil.copytree(seed_settings.data_dir, data_dir)
+    _copy_published(seed_settings, data_dir)
     key = "csg_events"
     settings = seed_settings.model_copy(
         update={

@@ -279,3 +279,161 @@ def test_api_docs_render_with_no_network_beyond_the_server(server, browser, path
     # Under the page's Content-Security-Policy (self and hashed inline scripts only).
     assert not [line for line in console if "Content Security Policy" in line]
     page.close()
+
+
+def _events(page) -> list:
+    """Every POST /v1/events the page sends, in order (Playwright requests)."""
+    sent = []
+    page.on("request", lambda r: sent.append(r) if r.url.endswith("/v1/events") else None)
+    return sent
+
+
+def _search(page, query: str) -> dict:
+    """Search from the widget's box (Enter); the answer's JSON body."""
+    search = page.locator("csguide-search input")
+    search.fill(query)
+    with page.expect_response(lambda r: "/v1/search?" in r.url) as answered:
+        search.press("Enter")
+    page.locator("csguide-search li[role=option]").first.wait_for()
+    return answered.value.json()
+
+
+def test_opening_a_result_and_voting_on_it_are_sent_as_events(server, page):
+    sent = _events(page)
+    page.goto(f"{server}/?lang=en")
+    answer = _search(page, "answer before the third ring")
+    assert answer["search_id"]
+    results = page.locator("csguide-search li[role=option]")
+    second = results.nth(1)
+    toggle = second.locator("button.toggle")
+    feedback = second.locator(".feedback")
+    assert not feedback.is_visible()  # not before the result is opened
+    with page.expect_response(lambda r: r.url.endswith("/v1/events")) as recorded:
+        toggle.click()
+    assert recorded.value.status == 202
+    opened = recorded.value.request
+    assert opened.method == "POST"
+    assert opened.headers["content-type"] == "application/json"
+    assert opened.post_data_json == {
+        "search_id": answer["search_id"],
+        "type": "open",
+        "tip_id": answer["results"][1]["id"],
+        "position": 2,
+    }
+    group = feedback.get_by_role("group", name="Helpful?")
+    assert group.is_visible()
+    assert group.get_by_role("button", name="Yes").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    second.screenshot(path=str(ARTIFACTS / "widget-helpful.png"))
+
+    # Closed and opened again: still one "open" for this result in this search
+    toggle.click()
+    assert not feedback.is_visible()
+    toggle.click()
+    assert feedback.is_visible()
+
+    no = group.get_by_role("button", name="No")
+    no.focus()
+    with page.expect_response(lambda r: r.url.endswith("/v1/events")) as recorded:
+        page.keyboard.press("Enter")  # keyboard operable
+    assert recorded.value.status == 202
+    assert recorded.value.request.post_data_json == {
+        "search_id": answer["search_id"],
+        "type": "not_helpful",
+        "tip_id": answer["results"][1]["id"],
+        "position": 2,
+    }
+    assert feedback.inner_text() == "Thanks for your feedback!"
+    assert feedback.get_by_role("button").count() == 0  # one vote per result per search
+    assert second.get_attribute("aria-selected") == "true"  # focus stays on the result
+    page.keyboard.press("ArrowUp")  # and the list is still navigable from there
+    assert results.first.get_attribute("aria-selected") == "true"
+    page.wait_for_timeout(300)
+    assert [r.post_data_json["type"] for r in sent] == ["open", "not_helpful"]
+    second.screenshot(path=str(ARTIFACTS / "widget-helpful-thanks.png"))
+
+    # A new search is new results: opening the same tip there is a new "open"
+    answer = _search(page, "answer before the third ring third")
+    tip = answer["results"][0]["id"]
+    with page.expect_request(lambda r: r.url.endswith("/v1/events")) as again:
+        results.first.locator("button.toggle").click()
+    assert again.value.post_data_json["search_id"] == answer["search_id"]
+    assert (again.value.post_data_json["tip_id"], again.value.post_data_json["position"]) == (
+        tip,
+        1,
+    )
+    assert page.console_errors == []
+
+
+def test_the_latvian_helpful_control(server, page):
+    sent = _events(page)
+    page.goto(f"{server}/?lang=lv")
+    answer = _search(page, "atzvanīšanas laiks")
+    first = page.locator("csguide-search li[role=option]").first
+    first.locator("button.toggle").click()
+    group = first.get_by_role("group", name="Vai noderēja?")
+    assert group.locator("button").all_inner_texts() == ["Jā", "Nē"]
+    assert first.locator(".feedback").get_attribute("lang") == "lv"  # the widget's, not the tip's
+    with page.expect_response(lambda r: r.url.endswith("/v1/events")) as recorded:
+        group.get_by_role("button", name="Jā").click()
+    assert recorded.value.status == 202
+    assert first.locator(".feedback").inner_text() == "Paldies par atsauksmi!"
+    page.wait_for_timeout(300)
+    assert [(r.post_data_json["type"], r.post_data_json["tip_id"]) for r in sent] == [
+        ("open", answer["results"][0]["id"]),
+        ("helpful", answer["results"][0]["id"]),
+    ]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-lv-helpful.png"), full_page=True)
+    assert page.console_errors == []
+
+
+def test_events_are_best_effort(server, page):
+    """A failing events endpoint shows the agent nothing; without a search_id nothing is sent."""
+    sent = _events(page)
+    page.route("**/v1/events", lambda route: route.fulfill(status=503))
+    page.goto(f"{server}/?lang=en")
+    _search(page, "answer before the third ring")
+    first = page.locator("csguide-search li[role=option]").first
+    first.locator("button.toggle").click()
+    first.get_by_role("button", name="Yes").click()
+    assert first.locator(".feedback").inner_text() == "Thanks for your feedback!"
+    assert page.locator("csguide-search [role=alert]").count() == 0
+    assert page.locator("csguide-search [role=status]").inner_text().endswith("found")
+    page.route("**/v1/events", lambda route: route.abort())  # the network fails outright
+    page.locator("csguide-search li[role=option]").nth(1).locator("button.toggle").click()
+    assert page.locator("csguide-search [role=alert]").count() == 0
+    assert len(sent) == 3
+    page.console_errors.clear()  # the browser's own "Failed to load resource" lines
+
+    def no_analytics(route):  # a server that records no analytics
+        response = route.fetch()
+        route.fulfill(response=response, json={**response.json(), "search_id": None})
+
+    page.route("**/v1/search?*", no_analytics)
+    _search(page, "customer")
+    first.locator("button.toggle").click()
+    assert first.locator(".original").is_visible()
+    assert first.locator(".feedback").count() == 0  # no vote that would go nowhere
+    page.wait_for_timeout(300)
+    assert len(sent) == 3
+    assert not [e for e in page.console_errors if "Failed to load" not in e]
+
+
+def test_events_carry_the_widgets_api_key(seed_settings, browser):
+    from api.security import hash_key
+
+    key = "csg_widget-events"
+    keys = '[{"name": "intranet", "sha256": "' + hash_key(key) + '"}]'
+    with running_server(seed_settings, {"CSGUIDE_API_KEYS": keys}) as base:
+        page = browser.new_page()
+        page.goto(f"{base}/?lang=it")
+        page.locator("csguide-search").evaluate(f"el => el.setAttribute('api-key', '{key}')")
+        _search(page, "rispondere al telefono")
+        toggle = page.locator("csguide-search li[role=option] button.toggle").first
+        with page.expect_response(lambda r: r.url.endswith("/v1/events")) as recorded:
+            toggle.click()
+        assert recorded.value.status == 202
+        assert recorded.value.request.headers["x-api-key"] == key
+        assert recorded.value.request.post_data_json["type"] == "open"
+        page.close()
