@@ -38,7 +38,9 @@ class Event(BaseModel):
     },
     summary="Record what an agent did with a result",
 )
-def record_event(event: Event, request: Request, index: IndexDep, key: KeyDep) -> Response:
+async def record_event(event: Event, request: Request, index: IndexDep, key: KeyDep) -> Response:
+    # async: nothing here blocks (a signature check, a tip lookup, a queue put), and a
+    # thread-pool hop per event cost more than the event (p99 207 ms at 580 events/s)
     analytics: Analytics | None = request.app.state.analytics
     if analytics is None:
         raise ProblemError(

@@ -8,7 +8,7 @@ searches showed the tip, plus how many times it was opened. The provenance is re
 index version being served, so a tip translated since drops out of the list.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Protocol
 
 from pydantic import BaseModel
@@ -122,12 +122,11 @@ def build_report(
         "GROUP BY s.answer_lang, e.type, e.tip_id ORDER BY n DESC, e.tip_id"
     ):
         counts[str(code)][str(kind)][str(tip_id)] = _int(count)
-    for code, tip_id, count in rows(
-        "SELECT s.answer_lang, sh.tip_id, COUNT(*) FROM searches s "
-        "JOIN shown sh ON sh.search_id = s.search_id WHERE {where} "
-        "GROUP BY s.answer_lang, sh.tip_id"
-    ):
-        counts[str(code)]["shown"][str(tip_id)] = _int(count)
+    shown: dict[str, Counter[str]] = defaultdict(Counter)
+    for code, ids in rows("SELECT s.answer_lang, s.shown FROM searches s WHERE {where}"):
+        shown[str(code)].update(str(ids).split("\n") if ids else ())
+    for code, tips in shown.items():
+        counts[code]["shown"] = dict(tips)
 
     for code, report in per_lang.items():
         kinds = counts.get(code, {})

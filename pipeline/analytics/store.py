@@ -3,8 +3,9 @@
 SQLite in the data dir (``analytics.sqlite``, WAL mode) is shared by every worker of a host.
 The statements are plain SQL that PostgreSQL reads too (``INSERT … ON CONFLICT DO NOTHING``,
 no JSON functions), so that several hosts can later write one store through the same code.
-Times are Unix seconds; a search's shown tips are rows of their own, which is what the report
-counts.
+Times are Unix seconds. A search's shown tips are one column (their ids, one per line), not a
+row each: the writer shares the server's interpreter lock, and eleven rows a search cost
+searches a fifth of their throughput (bench/analytics.py); the report splits them instead.
 """
 
 import sqlite3
@@ -28,15 +29,10 @@ _SCHEMA = (
         query TEXT NOT NULL,
         total INTEGER NOT NULL,
         latency_ms DOUBLE PRECISION NOT NULL,
-        key_name TEXT
+        key_name TEXT,
+        shown TEXT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS searches_at ON searches (at)",
-    """CREATE TABLE IF NOT EXISTS shown (
-        search_id TEXT NOT NULL,
-        position INTEGER NOT NULL,
-        tip_id TEXT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS shown_search ON shown (search_id)",
     """CREATE TABLE IF NOT EXISTS events (
         at DOUBLE PRECISION NOT NULL,
         search_id TEXT NOT NULL,
@@ -105,7 +101,7 @@ class SqliteAnalytics:
             try:
                 self._db.executemany(
                     "INSERT INTO searches (search_id, at, answer_lang, query_lang, query, "
-                    "total, latency_ms, key_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    "total, latency_ms, key_name, shown) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (search_id) DO NOTHING",
                     [
                         (
@@ -117,16 +113,9 @@ class SqliteAnalytics:
                             s.total,
                             s.latency_ms,
                             s.key_name,
+                            "\n".join(s.shown),
                         )
                         for s in searches
-                    ],
-                )
-                self._db.executemany(
-                    "INSERT INTO shown (search_id, position, tip_id) VALUES (?, ?, ?)",
-                    [
-                        (s.search_id, position, tip_id)
-                        for s in searches
-                        for position, tip_id in enumerate(s.shown, start=1)
                     ],
                 )
                 self._db.executemany(
@@ -144,11 +133,6 @@ class SqliteAnalytics:
         with self._lock:
             self._db.execute("BEGIN")
             try:
-                self._db.execute(
-                    "DELETE FROM shown WHERE search_id IN "
-                    "(SELECT search_id FROM searches WHERE at < ?)",
-                    (before,),
-                )
                 deleted = self._db.execute("DELETE FROM searches WHERE at < ?", (before,)).rowcount
                 self._db.execute("DELETE FROM events WHERE at < ?", (before,))
                 self._db.execute("COMMIT")
