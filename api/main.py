@@ -20,7 +20,7 @@ from api.http_edges import HeadAsGet, ProblemCORSMiddleware, StandardHeaders
 from api.metrics import Metrics, forget_worker_metrics, install_metrics
 from api.published import PublishedIndexHolder
 from api.rate_limit import LocalRateLimiter, open_rate_limiter
-from api.routes import articles, events, health, languages, search, tips, widget
+from api.routes import admin, articles, events, health, languages, search, tips, widget
 from api.routes.docs import install_docs
 from api.server import quiet_server_logs
 from pipeline.settings import Settings, get_settings
@@ -93,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keys_on=bool(settings.api_keys),
     )
     app.add_middleware(HeadAsGet)
-    for module in (search, tips, articles, events, languages, health, widget):
+    for module in (search, tips, articles, events, languages, health, widget, admin):
         app.include_router(module.router)
     install_docs(app)
     _document_problems(app, settings)

@@ -820,13 +820,22 @@ def keys_new(
     rate: Annotated[
         int | None, typer.Option(min=1, help="Requests a minute (default: the server's).")
     ] = None,
+    admin: Annotated[
+        bool, typer.Option("--admin", help="A key for /admin/report (CSGUIDE_ADMIN_KEYS).")
+    ] = False,
 ) -> None:
     """Make a new API key: prints the key (give it to the caller) and the settings entry
-    (add it to CSGUIDE_API_KEYS; only the key's hash is stored)."""
+    (add it to CSGUIDE_API_KEYS, or with --admin to CSGUIDE_ADMIN_KEYS; only the key's hash
+    is stored)."""
     from api.security import hash_key, new_key
 
     _check_lang(lang, "--lang")
     key = new_key()
+    if admin:
+        out.print(f"admin key for {escape(name)}: {key}  (the password /admin/report asks for)")
+        out.print("settings entry (a JSON list item of CSGUIDE_ADMIN_KEYS):")
+        sys.stdout.write(json.dumps(hash_key(key)) + "\n")
+        return
     entry = {"name": name, "sha256": hash_key(key)}
     if lang:
         entry["lang"] = lang

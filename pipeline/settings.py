@@ -61,6 +61,11 @@ class Settings(BaseSettings):
         default_factory=list,
         description="JSON list; when any is configured, every /v1 request needs X-API-Key.",
     )
+    admin_keys: list[str] = Field(
+        default_factory=list,
+        description="JSON list of sha256 hashes of the keys that open /admin/report "
+        "('csguide keys new NAME --admin').",
+    )
     rate_limit_per_minute: int = Field(
         120, ge=0, description="Requests per minute per API key (0: no limit)."
     )

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 FILE_NAME = "analytics.sqlite"
+#: The tables' layout (SQLite's user_version); a store of another layout is refused by name.
+SCHEMA_VERSION = 1
 
 EventType = Literal["open", "helpful", "not_helpful"]
 EVENT_TYPES: tuple[EventType, ...] = ("open", "helpful", "not_helpful")
@@ -85,8 +87,20 @@ class SqliteAnalytics:
             )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("BEGIN IMMEDIATE")  # workers starting together: one creates
+            (found,) = self._db.execute("PRAGMA user_version").fetchone()
+            empty = not self._db.execute("SELECT 1 FROM sqlite_master").fetchone()
+            if found != SCHEMA_VERSION and not empty:
+                self._db.execute("ROLLBACK")
+                self._db.close()
+                raise AnalyticsError(
+                    f"the analytics store {path} has layout {found}, not {SCHEMA_VERSION} "
+                    "(made by another csguide): move it aside (a new one is made)"
+                )
             for statement in _SCHEMA:
                 self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._db.execute("COMMIT")
         except (OSError, sqlite3.Error) as exc:
             raise AnalyticsError(
                 f"the analytics store {path} cannot be used ({exc}); move it aside (a new "
