@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: serve test lint ingest install browser bench clean
+.PHONY: serve test lint ingest install browser postgres bench clean
 
 # What `make serve` needs, and nothing more (no test tools): keeps the install light.
 $(STAMP): pyproject.toml
@@ -38,12 +38,21 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-wqy-zenhei; \
 	fi
 
+# The analytics store's tests start a throwaway cluster from Debian's PostgreSQL server.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "Installing Debian's postgresql for the analytics store tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql; \
+	fi
+
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check api pipeline tests bench
 	$(BIN)/ruff format --check api pipeline tests bench
 	$(BIN)/mypy
 
-test: lint browser
+test: lint browser postgres
 	$(BIN)/pytest -q
 
 # Benchmarks are measured, not asserted: not part of `make test`. wrk (Debian) drives the load.

@@ -5,36 +5,33 @@ writes the queue to the store in batches, about once a second. A full queue (the
 or gone) drops analytics, never a search: the drops are counted in ``/metrics``.
 
 A search's id is signed (HMAC-SHA256 over its time and a random part, with a secret kept in
-the data dir), so that ``POST /v1/events`` can tell an id this service gave out from a made-up
-one on any worker, before the search has even been written.
+the store), so that ``POST /v1/events`` can tell an id this service gave out from a made-up
+one on any worker, or any host sharing a PostgreSQL store, before the search is written.
 """
 
 import base64
 import hashlib
 import hmac
 import logging
-import os
 import queue
 import secrets
 import struct
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from api.metrics import analytics_dropped
 from pipeline.analytics.store import (
     AnalyticsError,
+    AnalyticsStore,
     EventRecord,
     SearchRecord,
-    SqliteAnalytics,
     open_store,
 )
 from pipeline.settings import Settings
 
 logger = logging.getLogger("csguide.analytics")
 
-SECRET_FILE = "analytics-secret"
 _QUEUE_SIZE = 10_000
 _BATCH = 500
 _FLUSH_SECONDS = 1.0
@@ -66,26 +63,6 @@ class SearchIds:
         return hmac.new(self._secret, body, hashlib.sha256).digest()[:12]
 
 
-def load_secret(data_dir: Path) -> bytes:
-    """The data dir's signing secret, made on first use (every worker and server on the data
-    dir reads the same one)."""
-    path = data_dir / SECRET_FILE
-    data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_bytes(32))
-    for _ in range(50):  # another worker may be writing it this instant
-        secret = path.read_bytes()
-        if len(secret) == 32:
-            return secret
-        time.sleep(0.01)
-    raise AnalyticsError(f"{path} is not a 32-byte secret: delete it (a new one is made)")
-
-
 @dataclass
 class Analytics:
     recorder: "Recorder"
@@ -101,8 +78,8 @@ def start_analytics(settings: Settings) -> Analytics | None:
     if not settings.analytics:
         return None
     try:
-        store = open_store(settings.data_dir)
-        secret = load_secret(settings.data_dir)
+        store = open_store(settings.data_dir, settings.database_url)
+        secret = store.secret()
     except (AnalyticsError, OSError) as exc:
         logger.warning("analytics are off: %s", exc)
         return None
@@ -113,7 +90,7 @@ class Recorder:
     """The queue and the thread that writes it to the store."""
 
     def __init__(
-        self, store: SqliteAnalytics, keep_days: int, queue_size: int = _QUEUE_SIZE
+        self, store: AnalyticsStore, keep_days: int, queue_size: int = _QUEUE_SIZE
     ) -> None:
         self.store = store
         self.keep_seconds = keep_days * 86400.0
@@ -174,7 +151,7 @@ class Recorder:
         now = time.monotonic()
         if now - self._last_error >= 60:
             self._last_error = now
-            logger.warning("analytics: %s unusable (%s); dropping records", self.store.path, exc)
+            logger.warning("analytics: %s unusable (%s); dropping records", self.store.name, exc)
 
 
 def _b64(data: bytes) -> str:

@@ -729,14 +729,14 @@ def report(
     except ValueError as exc:
         err.print(f"[red]error[/]: --since: {escape(str(exc))}")
         raise typer.Exit(2) from None
-    if not (settings.data_dir / FILE_NAME).exists():
+    if not settings.database_url and not (settings.data_dir / FILE_NAME).exists():
         err.print(
             f"No analytics recorded in {settings.data_dir} yet: 'csguide serve' records "
             "searches unless CSGUIDE_ANALYTICS=0."
         )
         raise typer.Exit(1)
     try:
-        store = open_store(settings.data_dir)
+        store = open_store(settings.data_dir, settings.database_url)
     except AnalyticsError as exc:
         err.print(f"[red]error[/]: {escape(str(exc))}")
         raise typer.Exit(2) from None

@@ -96,6 +96,11 @@ class Settings(BaseSettings):
         description="Record searches and agents' events for 'csguide report' (0: record nothing).",
     )
     analytics_days: int = Field(90, ge=1, description="Days analytics records are kept.")
+    database_url: str | None = Field(
+        None,
+        description="postgresql://… : keep analytics in PostgreSQL, shared by several hosts "
+        "(default: analytics.sqlite in the data dir).",
+    )
     search_cache: int = Field(
         1024,
         ge=0,

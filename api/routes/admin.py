@@ -89,10 +89,10 @@ def report_page(
 
 
 def _report(settings: Settings, start: float, index: IndexDep, lang: str | None) -> Report | None:
-    if not (settings.data_dir / FILE_NAME).exists():
+    if not settings.database_url and not (settings.data_dir / FILE_NAME).exists():
         return None
     try:
-        store = open_store(settings.data_dir)
+        store = open_store(settings.data_dir, settings.database_url)
     except AnalyticsError as exc:
         raise ProblemError(503, "analytics-unavailable", str(exc)) from None
     try:

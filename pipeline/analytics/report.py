@@ -13,7 +13,7 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from pipeline.analytics.store import SqliteAnalytics
+from pipeline.analytics.store import AnalyticsStore
 from pipeline.languages import INDEX_LANGS
 from pipeline.schema import Provenance, TipRecord
 
@@ -73,7 +73,7 @@ class Report(BaseModel):
 
 
 def build_report(
-    store: SqliteAnalytics, since: float, index: TipLookup | None, lang: str | None = None
+    store: AnalyticsStore, since: float, index: TipLookup | None, lang: str | None = None
 ) -> Report:
     langs = [lang] if lang else list(INDEX_LANGS)
     per_lang = {code: LanguageReport() for code in langs}

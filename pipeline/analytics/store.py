@@ -1,13 +1,18 @@
-"""Where searches and agents' events are kept: one small interface, SQLite by default.
+"""Where searches and agents' events are kept: one small interface, two databases.
 
-SQLite in the data dir (``analytics.sqlite``, WAL mode) is shared by every worker of a host.
-The statements are plain SQL that PostgreSQL reads too (``INSERT … ON CONFLICT DO NOTHING``,
-no JSON functions), so that several hosts can later write one store through the same code.
+By default SQLite in the data dir (``analytics.sqlite``, WAL mode), shared by every worker of
+a host. With ``CSGUIDE_DATABASE_URL`` (``postgresql://…``) PostgreSQL instead, for several
+hosts behind a load balancer writing one store. Both run the same statements (plain SQL
+both read: ``INSERT … ON CONFLICT DO NOTHING``, no JSON or date functions); only the
+placeholder differs. The store also keeps the secret that signs search ids, so that every
+worker and every host sharing it accepts the others' ids.
+
 Times are Unix seconds. A search's shown tips are one column (their ids, one per line), not a
 row each: the writer shares the server's interpreter lock, and eleven rows a search cost
 searches a fifth of their throughput (bench/analytics.py); the report splits them instead.
 """
 
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -16,13 +21,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 FILE_NAME = "analytics.sqlite"
-#: The tables' layout (SQLite's user_version); a store of another layout is refused by name.
-SCHEMA_VERSION = 1
+#: The tables' layout, kept in the store's meta table; a store of another layout is refused
+#: by name, with what to do.
+SCHEMA_VERSION = "2"
 
 EventType = Literal["open", "helpful", "not_helpful"]
 EVENT_TYPES: tuple[EventType, ...] = ("open", "helpful", "not_helpful")
 
 _SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS csguide_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     """CREATE TABLE IF NOT EXISTS searches (
         search_id TEXT PRIMARY KEY,
         at DOUBLE PRECISION NOT NULL,
@@ -46,6 +53,7 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS events_search ON events (search_id)",
     "CREATE INDEX IF NOT EXISTS events_at ON events (at)",
 )
+_ADD_META = "INSERT INTO csguide_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"
 
 
 @dataclass(frozen=True)
@@ -75,11 +83,150 @@ class AnalyticsError(Exception):
     """The store cannot be opened or written; the message names it and what to do."""
 
 
-class SqliteAnalytics:
+class AnalyticsStore:
+    """The store's interface, and what both databases do, over a DB-API connection (``?``
+    placeholders here, turned into the driver's own)."""
+
+    placeholder = "?"
+    name = ""  # the file or the database, for messages
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # one connection, shared by the writer and readers
+
+    # -- the driver's part ------------------------------------------------------------------
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        raise NotImplementedError
+
+    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        raise NotImplementedError
+
+    def _begin(self) -> None:
+        raise NotImplementedError
+
+    def _commit(self) -> None:
+        raise NotImplementedError
+
+    def _rollback(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    # -- shared ---------------------------------------------------------------------------
+
+    def _sql(self, sql: str) -> str:
+        return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
+
+    def _create(self) -> None:
+        """Make the tables, or check that those found are of this layout (in a transaction:
+        workers starting together, one makes them)."""
+        self._begin()
+        try:
+            empty = not self._has_tables()
+            for statement in _SCHEMA:
+                self._execute(statement)
+            found = self._meta("schema")
+            if found is None and empty:
+                self._execute(_ADD_META, ("schema", SCHEMA_VERSION))
+                found = SCHEMA_VERSION
+            if found != SCHEMA_VERSION:
+                raise AnalyticsError(
+                    f"the analytics store {self.name} has layout {found or 'unknown'}, not "
+                    f"{SCHEMA_VERSION} (made by another csguide): move it aside (a new one is "
+                    "made)"
+                )
+            self._execute(_ADD_META, ("search_id_secret", secrets.token_hex(32)))
+            self._commit()
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _has_tables(self) -> bool:
+        raise NotImplementedError
+
+    def _meta(self, key: str) -> str | None:
+        row = self._execute("SELECT value FROM csguide_meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def secret(self) -> bytes:
+        """The key that signs search ids, the same for every worker and host on this store."""
+        with self._lock:
+            value = self._meta("search_id_secret")
+        if value is None:
+            raise AnalyticsError(f"the analytics store {self.name} has no search id secret")
+        return bytes.fromhex(value)
+
+    def write(self, searches: Sequence[SearchRecord], events: Sequence[EventRecord]) -> None:
+        """Add searches (with what they showed) and events, in one transaction."""
+        with self._lock:
+            self._begin()
+            try:
+                if searches:
+                    self._executemany(
+                        "INSERT INTO searches (search_id, at, answer_lang, query_lang, query, "
+                        "total, latency_ms, key_name, shown) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT (search_id) DO NOTHING",
+                        [
+                            (
+                                s.search_id,
+                                s.at,
+                                s.answer_lang,
+                                s.query_lang,
+                                s.query,
+                                s.total,
+                                s.latency_ms,
+                                s.key_name,
+                                "\n".join(s.shown),
+                            )
+                            for s in searches
+                        ],
+                    )
+                if events:
+                    self._executemany(
+                        "INSERT INTO events (at, search_id, type, tip_id, position, key_name) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        [
+                            (e.at, e.search_id, e.type, e.tip_id, e.position, e.key_name)
+                            for e in events
+                        ],
+                    )
+                self._commit()
+            except BaseException:
+                self._rollback()
+                raise
+
+    def prune(self, before: float) -> int:
+        """Delete what was recorded before ``before`` (retention); returns searches deleted."""
+        with self._lock:
+            self._begin()
+            try:
+                deleted = self._execute("DELETE FROM searches WHERE at < ?", (before,)).rowcount
+                self._execute("DELETE FROM events WHERE at < ?", (before,))
+                self._commit()
+            except BaseException:
+                self._rollback()
+                raise
+        return int(deleted)
+
+    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one read-only query (``?`` placeholders)."""
+        with self._lock:
+            rows = list(self._execute(sql, tuple(params)).fetchall())
+            self._end_read()
+        return [tuple(row) for row in rows]
+
+    def _end_read(self) -> None:
+        pass
+
+
+class SqliteAnalytics(AnalyticsStore):
     """The store in one SQLite file, safe to share between processes and threads."""
 
     def __init__(self, path: Path) -> None:
+        super().__init__()
         self.path = path
+        self.name = str(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
@@ -87,83 +234,108 @@ class SqliteAnalytics:
             )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("BEGIN IMMEDIATE")  # workers starting together: one creates
-            (found,) = self._db.execute("PRAGMA user_version").fetchone()
-            empty = not self._db.execute("SELECT 1 FROM sqlite_master").fetchone()
-            if found != SCHEMA_VERSION and not empty:
-                self._db.execute("ROLLBACK")
-                self._db.close()
-                raise AnalyticsError(
-                    f"the analytics store {path} has layout {found}, not {SCHEMA_VERSION} "
-                    "(made by another csguide): move it aside (a new one is made)"
-                )
-            for statement in _SCHEMA:
-                self._db.execute(statement)
-            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            self._db.execute("COMMIT")
+            self._create()
+        except AnalyticsError:
+            self._db.close()
+            raise
         except (OSError, sqlite3.Error) as exc:
             raise AnalyticsError(
                 f"the analytics store {path} cannot be used ({exc}); move it aside (a new "
                 "one is made) or set CSGUIDE_ANALYTICS=0"
             ) from exc
-        self._lock = threading.Lock()
 
-    def write(self, searches: Sequence[SearchRecord], events: Sequence[EventRecord]) -> None:
-        """Add searches (with what they showed) and events, in one transaction."""
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                self._db.executemany(
-                    "INSERT INTO searches (search_id, at, answer_lang, query_lang, query, "
-                    "total, latency_ms, key_name, shown) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (search_id) DO NOTHING",
-                    [
-                        (
-                            s.search_id,
-                            s.at,
-                            s.answer_lang,
-                            s.query_lang,
-                            s.query,
-                            s.total,
-                            s.latency_ms,
-                            s.key_name,
-                            "\n".join(s.shown),
-                        )
-                        for s in searches
-                    ],
-                )
-                self._db.executemany(
-                    "INSERT INTO events (at, search_id, type, tip_id, position, key_name) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [(e.at, e.search_id, e.type, e.tip_id, e.position, e.key_name) for e in events],
-                )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._db.execute(sql, params)
 
-    def prune(self, before: float) -> int:
-        """Delete what was recorded before ``before`` (retention); returns searches deleted."""
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                deleted = self._db.execute("DELETE FROM searches WHERE at < ?", (before,)).rowcount
-                self._db.execute("DELETE FROM events WHERE at < ?", (before,))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-        return int(deleted)
+    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._db.executemany(sql, rows)
 
-    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
-        """The rows of one read-only query (``?`` placeholders)."""
-        with self._lock:
-            return list(self._db.execute(sql, tuple(params)))
+    def _begin(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def _commit(self) -> None:
+        self._db.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
+    def _has_tables(self) -> bool:
+        return self._db.execute("SELECT 1 FROM sqlite_master").fetchone() is not None
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
 
-def open_store(data_dir: Path) -> SqliteAnalytics:
+class PostgresAnalytics(AnalyticsStore):
+    """The store in PostgreSQL (``CSGUIDE_DATABASE_URL``), for several hosts at once."""
+
+    placeholder = "%s"
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        import psycopg
+
+        self._errors: tuple[type[Exception], ...] = (psycopg.Error,)
+        self.name = _without_password(url)
+        self.path = Path(self.name)  # for messages
+        try:
+            self._db = psycopg.connect(url, autocommit=True, connect_timeout=10)
+            # Workers of several hosts may start together: one makes the tables.
+            self._execute("SELECT pg_advisory_lock(4209170317)")
+            try:
+                self._create()
+            finally:
+                self._execute("SELECT pg_advisory_unlock(4209170317)")
+        except psycopg.Error as exc:
+            raise AnalyticsError(
+                f"the analytics database {self.name} cannot be used ({exc}); check "
+                "CSGUIDE_DATABASE_URL, or set CSGUIDE_ANALYTICS=0"
+            ) from exc
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._db.execute(self._sql(sql), params)
+
+    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._db.cursor() as cursor:
+            cursor.executemany(self._sql(sql), rows)
+
+    def _begin(self) -> None:
+        self._db.execute("BEGIN")
+
+    def _commit(self) -> None:
+        self._db.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        if not self._db.closed:
+            self._db.execute("ROLLBACK")
+
+    def _has_tables(self) -> bool:
+        row = self._execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_name = 'searches' "
+            "AND table_schema = current_schema()"
+        ).fetchone()
+        return row is not None
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _without_password(url: str) -> str:
+    """The URL as it may appear in messages and logs."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def open_store(data_dir: Path, database_url: str | None = None) -> AnalyticsStore:
+    """PostgreSQL when a database URL is set, else SQLite in the data dir."""
+    if database_url:
+        return PostgresAnalytics(database_url)
     return SqliteAnalytics(data_dir / FILE_NAME)

@@ -3,6 +3,7 @@ what `csguide report` makes of it — against the real server, store and command
 
 import asyncio
 import json
+import shutil
 import sqlite3
 import time
 
@@ -15,19 +16,29 @@ from api.analytics import Recorder, SearchIds
 from api.main import create_app
 from api.metrics import analytics_dropped
 from api.security import hash_key
-from pipeline.analytics.store import FILE_NAME, EventRecord, SearchRecord, SqliteAnalytics
+from pipeline.analytics.store import (
+    FILE_NAME,
+    AnalyticsError,
+    EventRecord,
+    PostgresAnalytics,
+    SearchRecord,
+    SqliteAnalytics,
+)
 from pipeline.cli import app as cli
 from pipeline.ingest import run_ingest
 from pipeline.settings import ApiKey, Settings, get_settings
 from tests.api.conftest import assert_problem
 from tests.helpers import server_process
+from tests.postgres import throwaway_postgres
 
 EMAIL = "anna.berzina@example.lv"
 NOTHING = "zzqxqzzv"
 
 
-def _report(data_dir, monkeypatch, *args: str) -> dict:
+def _report(data_dir, monkeypatch, *args: str, database_url: str | None = None) -> dict:
     monkeypatch.setenv("CSGUIDE_DATA_DIR", str(data_dir))
+    if database_url:
+        monkeypatch.setenv("CSGUIDE_DATABASE_URL", database_url)
     get_settings.cache_clear()
     try:
         result = CliRunner().invoke(cli, ["report", "--json", *args])
@@ -37,15 +48,44 @@ def _report(data_dir, monkeypatch, *args: str) -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.fixture(scope="module")
+def postgres():
+    """A real PostgreSQL cluster for this module (Debian's server, a throwaway cluster)."""
+    with throwaway_postgres() as url:
+        yield url
+
+
+def _new_database(postgres_url: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return postgres_url.replace("/postgres?", f"/{name}?")
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
 def test_searches_and_events_on_the_real_server_make_the_report(
-    tmp_path, articles_only, monkeypatch
+    tmp_path, articles_only, monkeypatch, request, store
 ):
     """No editor translations and no models: every tip other than a language's own is
-    untranslated there, so one an agent opens is a translation priority."""
+    untranslated there, so one an agent opens is a translation priority. With PostgreSQL,
+    as two hosts behind a load balancer: the searches on one, the events on the other (each
+    host has its own data dir; they share the database, and with it the ids' secret)."""
     settings = Settings(data_dir=tmp_path / "var", content_dir=articles_only)
     assert run_ingest(settings).status == "published"
     env = {"CSGUIDE_DATA_DIR": str(settings.data_dir)}
-    with server_process(env) as (base, _), httpx.Client(base_url=base, timeout=10) as http:
+    database_url = None
+    if store == "postgresql":
+        database_url = _new_database(request.getfixturevalue("postgres"), "report_test")
+        env["CSGUIDE_DATABASE_URL"] = database_url
+        other_dir = tmp_path / "other-host"
+        shutil.copytree(settings.data_dir, other_dir)
+        other_env = {**env, "CSGUIDE_DATA_DIR": str(other_dir)}
+    with (
+        server_process(env) as (base, _),
+        server_process(other_env if database_url else env) as (other, _),
+        httpx.Client(base_url=base, timeout=10) as http,
+    ):
 
         def search(q: str) -> dict:
             body = http.get("/v1/search", params={"q": q, "lang": "lv"}).json()
@@ -63,8 +103,8 @@ def test_searches_and_events_on_the_real_server_make_the_report(
         assert search(f"  {NOTHING.upper()} ")["total"] == 0  # the same query, grouped
         assert search(f"{EMAIL} klientu")["total"] > 0
         for kind in ("open", "not_helpful"):
-            answer = http.post(
-                "/v1/events",
+            answer = httpx.post(
+                f"{other}/v1/events",
                 json={
                     "search_id": found["search_id"],
                     "type": kind,
@@ -73,12 +113,20 @@ def test_searches_and_events_on_the_real_server_make_the_report(
                 },
             )
             assert (answer.status_code, answer.content) == (202, b"")
-    # stopped: the server wrote what it had queued
+    # stopped: the servers wrote what they had queued
 
-    stored = b"".join(p.read_bytes() for p in settings.data_dir.glob(f"{FILE_NAME}*"))
-    assert EMAIL.encode() not in stored and b"<email> klientu" in stored
+    if database_url:
+        import psycopg
 
-    report = _report(settings.data_dir, monkeypatch, "--lang", "lv")
+        with psycopg.connect(database_url) as connection:
+            queries = [row[0] for row in connection.execute("SELECT query FROM searches")]
+        assert "<email> klientu" in queries and not any(EMAIL in q for q in queries)
+        assert not list(settings.data_dir.glob(f"{FILE_NAME}*"))  # nothing kept beside
+    else:
+        stored = b"".join(p.read_bytes() for p in settings.data_dir.glob(f"{FILE_NAME}*"))
+        assert EMAIL.encode() not in stored and b"<email> klientu" in stored
+
+    report = _report(settings.data_dir, monkeypatch, "--lang", "lv", database_url=database_url)
     assert (report["searches"], report["events"]) == (4, 2)
     lv = report["languages"]["lv"]
     assert lv["searches"] == 4 and lv["zero_result_searches"] == 2
@@ -93,10 +141,26 @@ def test_searches_and_events_on_the_real_server_make_the_report(
     shown_ids = {h["id"] for h in found["results"] if h["translation"]["provenance"] == "none"}
     assert {p["tip_id"] for p in lv["translation_priorities"]} <= shown_ids
     assert set(report["languages"]) == {"lv"}
-    text = CliRunner().invoke(
-        cli, ["report", "--lang", "lv"], env={"CSGUIDE_DATA_DIR": str(settings.data_dir)}
-    )
+    assert [day["searches"] for day in lv["per_day"]] == [4]
+    get_settings.cache_clear()
+    try:
+        text = CliRunner().invoke(
+            cli,
+            ["report", "--lang", "lv"],
+            env={"CSGUIDE_DATA_DIR": str(settings.data_dir), "CSGUIDE_DATABASE_URL": database_url},
+        )
+    finally:
+        get_settings.cache_clear()
     assert "Found nothing" in text.output and NOTHING in text.output
+
+
+def test_a_database_that_cannot_be_reached_is_named_without_its_password(tmp_path):
+    from pipeline.analytics.store import AnalyticsError, open_store
+
+    url = "postgresql://csguide:s3cret@127.0.0.1:1/nowhere?connect_timeout=2"
+    with pytest.raises(AnalyticsError, match="check CSGUIDE_DATABASE_URL") as raised:
+        open_store(tmp_path, url)
+    assert "s3cret" not in str(raised.value) and "csguide:***@127.0.0.1:1" in str(raised.value)
 
 
 def _copy_published(seed_settings, data_dir) -> None:
@@ -206,8 +270,17 @@ def test_a_full_queue_drops_analytics_and_never_waits(tmp_path):
     recorder.close()
 
 
-def test_records_older_than_the_retention_are_deleted(tmp_path):
-    store = SqliteAnalytics(tmp_path / FILE_NAME)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request, tmp_path):
+    """An empty store of each kind."""
+    if request.param == "sqlite":
+        return SqliteAnalytics(tmp_path / FILE_NAME)
+    name = f"store_{request.node.name.split('[')[0][-20:]}_{time.monotonic_ns()}"
+    return PostgresAnalytics(_new_database(request.getfixturevalue("postgres"), name))
+
+
+def test_records_older_than_the_retention_are_deleted(any_store):
+    store = any_store
     now = time.time()
     store.write(
         [_search(1, now - 3 * 86400), _search(2, now)],
@@ -222,6 +295,31 @@ def test_records_older_than_the_retention_are_deleted(tmp_path):
     assert store.rows("SELECT shown FROM searches") == [("a\nb",)]
     assert store.rows("SELECT COUNT(*) FROM events") == [(0,)]
     recorder.close()
+
+
+def test_every_opening_of_a_store_signs_with_its_one_secret(any_store):
+    """Workers and hosts sharing a store accept each other's search ids."""
+    again = (
+        SqliteAnalytics(any_store.path)
+        if isinstance(any_store, SqliteAnalytics)
+        else PostgresAnalytics(any_store._db.info.dsn)
+    )
+    assert len(any_store.secret()) == 32 and again.secret() == any_store.secret()
+    ours, theirs = SearchIds(any_store.secret()), SearchIds(again.secret())
+    assert theirs.issued_at(ours.new()) is not None
+    again.close()
+    any_store.close()
+
+
+def test_a_store_of_another_layout_is_refused_with_the_fix(tmp_path):
+    import sqlite3 as sqlite
+
+    old = sqlite.connect(tmp_path / FILE_NAME)
+    old.execute("CREATE TABLE searches (search_id TEXT PRIMARY KEY, at REAL)")  # 2838ea8's
+    old.commit()
+    old.close()
+    with pytest.raises(AnalyticsError, match="move it aside"):
+        SqliteAnalytics(tmp_path / FILE_NAME)
 
 
 def test_a_search_answers_the_same_with_the_store_gone(recording):
