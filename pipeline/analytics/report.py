@@ -137,14 +137,20 @@ def build_report(
                 index, code, kinds.get("shown", {}), kinds.get("open", {})
             )
 
-    for code, day, searches, zero in rows(
-        "SELECT s.answer_lang, CAST(s.at / 86400 AS INTEGER) AS d, COUNT(*), "
-        "SUM(CASE WHEN s.total = 0 THEN 1 ELSE 0 END) FROM searches s WHERE {where} "
-        "GROUP BY s.answer_lang, d ORDER BY d"
+    # Days counted here, not in SQL: CAST(x AS INTEGER) truncates in SQLite and rounds in
+    # PostgreSQL, which would move every afternoon's searches to the next day.
+    days: dict[str, dict[int, list[int]]] = defaultdict(dict)
+    for code, at, total in rows(
+        "SELECT s.answer_lang, s.at, s.total FROM searches s WHERE {where}"
     ):
-        per_lang[str(code)].per_day.append(
-            Day(day=_date(_int(day)), searches=_int(searches), zero_results=_int(zero))
-        )
+        tally = days[str(code)].setdefault(int(float(str(at)) // 86400), [0, 0])
+        tally[0] += 1
+        tally[1] += _int(total) == 0
+    for code, tallies in days.items():
+        per_lang[code].per_day = [
+            Day(day=_date(day), searches=searches, zero_results=zero)
+            for day, (searches, zero) in sorted(tallies.items())
+        ]
 
     total = sum(report.searches for report in per_lang.values())
     events = store.rows("SELECT COUNT(*) FROM events WHERE at >= ?", (since,))[0][0]

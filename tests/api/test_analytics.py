@@ -16,6 +16,7 @@ from api.analytics import Recorder, SearchIds
 from api.main import create_app
 from api.metrics import analytics_dropped
 from api.security import hash_key
+from pipeline.analytics.report import build_report
 from pipeline.analytics.store import (
     FILE_NAME,
     AnalyticsError,
@@ -330,3 +331,12 @@ def test_a_search_answers_the_same_with_the_store_gone(recording):
     assert response.status_code == 200 and response.json()["total"] > 0
     asyncio.run(asyncio.sleep(1.5))  # the recorder's thread meets the closed store, and goes on
     assert recording.get("/v1/search", params={"q": "klientu"}).status_code == 200
+
+
+def test_searches_count_on_their_own_utc_day_in_both_stores(any_store):
+    """An afternoon's searches stay on their day (PostgreSQL rounds a cast to integer)."""
+    afternoon = 86400 * 20_000 + 15 * 3600  # 2024-10-04 15:00 UTC
+    any_store.write([_search(1, afternoon), _search(2, afternoon + 600)], [])
+    report = build_report(any_store, afternoon - 86400, None, "lv")
+    assert [(d.day, d.searches) for d in report.languages["lv"].per_day] == [("2024-10-04", 2)]
+    any_store.close()
