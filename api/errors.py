@@ -61,6 +61,17 @@ class ProblemError(Exception):
         self.errors = errors
 
 
+def invalid_parameters(errors: list[FieldError]) -> ProblemError:
+    """The 422 problem for checks a route makes beyond its parameters' types, naming each."""
+    return ProblemError(
+        422,
+        "invalid-parameter",
+        "; ".join(f"{e.field}: {e.message}" for e in errors),
+        title="Invalid parameter",
+        errors=errors,
+    )
+
+
 def problem_response(
     request: Request,
     status: int,

@@ -22,6 +22,8 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pipeline.forked import process_alive
+
 # Searches take milliseconds: buckets from 1 ms to 2.5 s.
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 #: Label values come from closed sets: a client inventing methods (or statuses a proxy makes
@@ -145,18 +147,8 @@ def forget_dead_workers(directory: str) -> None:
     Counters of dead workers stay, as counters should."""
     for path in Path(directory).glob("gauge_live*_*.db"):
         pid = path.stem.rsplit("_", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             multiprocess.mark_process_dead(int(pid), directory)  # type: ignore[no-untyped-call]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def forget_worker_metrics() -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx2
 
 from bench.corpus import generate
-from bench.run import WRK_SCRIPT, vocabulary, wrk
+from bench.run import WRK_SCRIPT, vocabulary, write_queries, wrk
 from pipeline.analytics.store import FILE_NAME
 from pipeline.ingest import run_ingest
 from pipeline.settings import Settings
@@ -54,13 +54,7 @@ def main() -> None:
         settings = Settings(content_dir=root / "content", data_dir=root / "var")
         assert run_ingest(settings).exit_code == 0
         queries = vocabulary(settings.data_dir)
-        query_file = root / "queries.txt"
-        query_file.write_text(
-            "\n".join(
-                str(httpx2.QueryParams({"q": q, "lang": lang, "limit": 10})) for lang, q in queries
-            )
-            + "\n"
-        )
+        query_file = write_queries(root / "queries.txt", queries)
         script = root / "search.lua"
         script.write_text(WRK_SCRIPT)
         best: dict[str, dict[str, float]] = {}

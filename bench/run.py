@@ -107,6 +107,17 @@ def vocabulary(data_dir: Path, per_lang: int = 400, seed: int = 0) -> list[tuple
     return queries
 
 
+def write_queries(path: Path, queries: list[tuple[str, str]]) -> Path:
+    """The queries as wrk's search script reads them: one query string a line."""
+    path.write_text(
+        "\n".join(
+            str(httpx2.QueryParams({"q": q, "lang": lang, "limit": 10})) for lang, q in queries
+        )
+        + "\n"
+    )
+    return path
+
+
 def in_process(settings: Settings, queries: list[tuple[str, str]]) -> dict[str, float]:
     """The query service's time per query in this process, no HTTP (the bench queries twice,
     the second pass timed): what a search costs beside the framework around it."""
@@ -177,13 +188,7 @@ def measure(label: str, per_lang: int, seconds: int, workers: list[int], scratch
     figures.warm_model_calls = warm.translation.model_calls
     queries = vocabulary(data)
     figures.in_process = in_process(settings, queries)
-    query_file = scratch / label / "queries.txt"
-    query_file.write_text(
-        "\n".join(
-            str(httpx2.QueryParams({"q": q, "lang": lang, "limit": 10})) for lang, q in queries
-        )
-        + "\n"
-    )
+    query_file = write_queries(scratch / label / "queries.txt", queries)
     script = scratch / "search.lua"
     script.write_text(WRK_SCRIPT)
     uncached = {"CSGUIDE_DATA_DIR": str(data), "CSGUIDE_SEARCH_CACHE": "0"}

@@ -678,6 +678,8 @@ def _metrics_dir() -> tuple[Path, bool]:
     import os
     import tempfile
 
+    from pipeline.forked import process_alive
+
     given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if given:
         directory = Path(given)
@@ -690,23 +692,11 @@ def _metrics_dir() -> tuple[Path, bool]:
     scratch = Path(tempfile.gettempdir())
     for stale in scratch.glob("csguide-metrics-*"):
         pid = stale.name.split("-")[2]
-        if pid.isdigit() and not _process_alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
     directory = Path(tempfile.mkdtemp(prefix=f"csguide-metrics-{os.getpid()}-"))
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
     return directory, True
-
-
-def _process_alive(pid: int) -> bool:
-    import os
-
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @app.command()
@@ -719,7 +709,7 @@ def report(
 ) -> None:
     """What agents searched for, per answer language: top and zero-result queries, what they
     opened and voted on, and the tips to translate first."""
-    from pipeline.analytics.report import build_report
+    from pipeline.analytics.report import build_report, counted
     from pipeline.analytics.store import FILE_NAME, AnalyticsError, open_store
 
     _check_lang(lang, "--lang")
@@ -754,14 +744,16 @@ def report(
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
         return
     out.print(
-        f"Since {datetime.fromtimestamp(start, UTC):%Y-%m-%d %H:%M}Z: {result.searches} "
-        f"searches, {result.events} events"
+        f"Since {datetime.fromtimestamp(start, UTC):%Y-%m-%d %H:%M}Z: "
+        f"{counted(result.searches, 'search', 'searches')}, "
+        f"{counted(result.events, 'event', 'events')}"
     )
     for code, part in result.languages.items():
         if not part.searches:
             continue
         out.print(
-            f"\n[bold]{LANGUAGE_NAMES[code]} ({code})[/]: {part.searches} searches, "
+            f"\n[bold]{LANGUAGE_NAMES[code]} ({code})[/]: "
+            f"{counted(part.searches, 'search', 'searches')}, "
             f"{part.zero_result_share:.0%} found nothing, {part.open_rate:.0%} had a result "
             "opened"
             + (

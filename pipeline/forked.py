@@ -50,3 +50,14 @@ def _worker_started() -> None:
 
 
 _PR_SET_PDEATHSIG = 1
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process of that id runs (one of another user's counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -22,7 +22,7 @@ from pygal.style import Style
 from api.deps import IndexDep, SettingsDep
 from api.errors import ProblemError
 from api.security import hash_key
-from pipeline.analytics.report import LanguageReport, Report, build_report
+from pipeline.analytics.report import LanguageReport, Report, build_report, counted
 from pipeline.analytics.store import FILE_NAME, AnalyticsError, open_store
 from pipeline.languages import INDEX_LANGS, LANGUAGE_NAMES
 from pipeline.settings import Settings
@@ -145,7 +145,7 @@ figure svg {{ width: 100%; height: auto; }}
 .empty {{ color: #666; }}
 </style></head><body>
 <h1>What agents look for</h1>
-<p class=summary>{_count(total, "search", "searches")} and {_count(events, "event", "events")}
+<p class=summary>{counted(total, "search", "searches")} and {counted(events, "event", "events")}
 recorded in the last {days} days.</p>
 <form method=get action="/admin/report">
 <label>Period <select name=since>{period}</select></label>
@@ -160,7 +160,7 @@ def _language(code: str, part: LanguageReport, days: int) -> str:
         f", mean position opened {part.mean_position_opened:g}" if part.mean_position_opened else ""
     )
     summary = (
-        f"{_count(part.searches, 'search', 'searches')}, "
+        f"{counted(part.searches, 'search', 'searches')}, "
         f"{part.zero_result_share:.0%} found nothing, "
         f"{part.open_rate:.0%} had a result opened{mean}"
     )
@@ -202,10 +202,6 @@ def _language(code: str, part: LanguageReport, days: int) -> str:
         )
     }
 </div></section>"""
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def _table(

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.analytics import Analytics
 from api.deps import IndexDep, KeyDep
-from api.errors import FieldError, Problem, ProblemError
+from api.errors import FieldError, Problem, ProblemError, invalid_parameters
 from pipeline.analytics.store import EventRecord, EventType
 
 router = APIRouter(prefix="/v1", tags=["events"])
@@ -54,13 +54,7 @@ async def record_event(event: Event, request: Request, index: IndexDep, key: Key
     if index.tip(event.tip_id, "en") is None:  # every tip is in every language's index
         errors.append(FieldError(field="body.tip_id", message="no such tip"))
     if errors:
-        raise ProblemError(
-            422,
-            "invalid-parameter",
-            "; ".join(f"{e.field}: {e.message}" for e in errors),
-            title="Invalid parameter",
-            errors=errors,
-        )
+        raise invalid_parameters(errors)
     analytics.recorder.record(
         EventRecord(
             at=now,

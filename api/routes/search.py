@@ -29,7 +29,7 @@ from api.deps import (
     invalid_lang,
     leased_index,
 )
-from api.errors import FieldError, Problem, ProblemError
+from api.errors import FieldError, Problem, invalid_parameters
 from api.schemas import SearchResponse
 from pipeline.analytics.masking import mask_query
 from pipeline.analytics.store import SearchRecord
@@ -102,7 +102,7 @@ async def handle_search(request: Request) -> Response:
         try:
             params = SearchParams.model_validate(dict(request.query_params))
         except ValidationError as exc:
-            raise _invalid(
+            raise invalid_parameters(
                 [
                     FieldError(field=".".join(("query", *map(str, e["loc"]))), message=e["msg"])
                     for e in exc.errors(include_url=False)
@@ -205,7 +205,7 @@ def _check_encoding(request: Request, params: SearchParams) -> None:
             try:
                 value.encode("latin-1").decode("utf-8")
             except UnicodeDecodeError:
-                raise _invalid(
+                raise invalid_parameters(
                     [FieldError(field="query.q", message="not valid UTF-8 (percent-encode UTF-8)")]
                 ) from None
 
@@ -221,17 +221,7 @@ def _check(params: SearchParams, settings: Settings) -> None:
             FieldError(field="query.q", message=f"at most {settings.max_query_chars} characters")
         )
     if problems:
-        raise _invalid(problems)
-
-
-def _invalid(errors: list[FieldError]) -> ProblemError:
-    return ProblemError(
-        422,
-        "invalid-parameter",
-        "; ".join(f"{e.field}: {e.message}" for e in errors),
-        title="Invalid parameter",
-        errors=errors,
-    )
+        raise invalid_parameters(problems)
 
 
 def _answer(

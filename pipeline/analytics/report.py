@@ -91,20 +91,16 @@ def build_report(
         report.searches, report.zero_result_searches = _int(searches), _int(zero)
         report.zero_result_share = round(_int(zero) / max(1, _int(searches)), 4)
 
-    for code, query, count in rows(
-        "SELECT s.answer_lang, s.query, COUNT(*) AS n FROM searches s WHERE {where} "
-        "GROUP BY s.answer_lang, s.query ORDER BY n DESC, s.query"
-    ):
-        ranked = per_lang[str(code)].top_queries
-        if len(ranked) < TOP:
-            ranked.append(QueryCount(query=str(query), count=_int(count)))
-    for code, query, count in rows(
-        "SELECT s.answer_lang, s.query, COUNT(*) AS n FROM searches s "
-        "WHERE {where} AND s.total = 0 GROUP BY s.answer_lang, s.query ORDER BY n DESC, s.query"
-    ):
-        ranked = per_lang[str(code)].zero_result_queries
-        if len(ranked) < TOP:
-            ranked.append(QueryCount(query=str(query), count=_int(count)))
+    for only_zero in (False, True):  # every query, then those that found nothing
+        for code, query, count in rows(
+            "SELECT s.answer_lang, s.query, COUNT(*) AS n FROM searches s WHERE {where}"
+            + (" AND s.total = 0" if only_zero else "")
+            + " GROUP BY s.answer_lang, s.query ORDER BY n DESC, s.query"
+        ):
+            part = per_lang[str(code)]
+            ranked = part.zero_result_queries if only_zero else part.top_queries
+            if len(ranked) < TOP:
+                ranked.append(QueryCount(query=str(query), count=_int(count)))
 
     for code, opened, mean_position in rows(
         "SELECT s.answer_lang, COUNT(DISTINCT s.search_id), AVG(e.position) FROM searches s "
@@ -182,6 +178,11 @@ def _priorities(
         )
     found.sort(key=lambda p: (-p.demand, -p.opened, p.tip_id))
     return found[:TOP]
+
+
+def counted(n: int, one: str, many: str) -> str:
+    """'1 search', '3 searches': for the report's summaries, on the page and the terminal."""
+    return f"{n} {one if n == 1 else many}"
 
 
 def _top(counts: dict[str, int]) -> list[TipCount]:
