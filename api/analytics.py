@@ -1,7 +1,7 @@
 """Recording searches and agents' events for the editors' report, off the request path.
 
-A request only puts a record on a bounded queue (``put_nowait``); one thread per worker
-writes the queue to the store in batches, about once a second. A full queue (the store slow
+A request only appends a record to a bounded queue; one thread per worker writes the queue
+to the store in batches, once a second. A full queue (the store slow
 or gone) drops analytics, never a search: the drops are counted in ``/metrics``.
 
 A search's id is signed (HMAC-SHA256 over its time and a random part, with a secret kept in
@@ -13,11 +13,11 @@ import base64
 import hashlib
 import hmac
 import logging
-import queue
 import secrets
 import struct
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 
 from api.metrics import analytics_dropped
@@ -87,50 +87,54 @@ def start_analytics(settings: Settings) -> Analytics | None:
 
 
 class Recorder:
-    """The queue and the thread that writes it to the store."""
+    """The queue and the thread that writes it to the store.
+
+    The queue is a plain deque that the thread drains once a second: a record costs an
+    append, with no lock and no wake-up of the thread (a ``queue.Queue`` notifies its
+    consumer on every put, a switch of the interpreter lock away from the event loop).
+    """
 
     def __init__(
         self, store: AnalyticsStore, keep_days: int, queue_size: int = _QUEUE_SIZE
     ) -> None:
         self.store = store
         self.keep_seconds = keep_days * 86400.0
-        self._queue: queue.Queue[SearchRecord | EventRecord | None] = queue.Queue(queue_size)
+        self._size = queue_size
+        self._queue: deque[SearchRecord | EventRecord] = deque()
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="csguide-analytics", daemon=True)
         self._last_error = float("-inf")
         self._thread.start()
 
     def record(self, item: SearchRecord | EventRecord) -> None:
-        try:
-            self._queue.put_nowait(item)
-        except queue.Full:
+        if len(self._queue) >= self._size:  # the store is slow or gone: analytics give way
             analytics_dropped.inc()
+            return
+        self._queue.append(item)
 
     def close(self) -> None:
         """Write what is queued, then stop."""
-        self._queue.put(None)
+        self._stop.set()
         self._thread.join(timeout=10)
         self.store.close()
 
     def _run(self) -> None:
         next_prune = 0.0
-        stopping = False
-        while not stopping:
-            batch: list[SearchRecord | EventRecord] = []
-            deadline = time.monotonic() + _FLUSH_SECONDS
-            while len(batch) < _BATCH:
-                try:
-                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    break
-                if item is None:
-                    stopping = True
-                    break
-                batch.append(item)
-            if batch:
-                self._write(batch)
+        while True:
+            stopping = self._stop.wait(_FLUSH_SECONDS)
+            self._drain()
             if time.monotonic() >= next_prune:
                 next_prune = time.monotonic() + _PRUNE_SECONDS
                 self._prune()
+            if stopping:
+                return
+
+    def _drain(self) -> None:
+        while self._queue:
+            batch: list[SearchRecord | EventRecord] = []
+            while self._queue and len(batch) < _BATCH:
+                batch.append(self._queue.popleft())
+            self._write(batch)
 
     def _write(self, batch: list[SearchRecord | EventRecord]) -> None:
         searches = [item for item in batch if isinstance(item, SearchRecord)]
