@@ -31,7 +31,6 @@ from api.deps import (
 )
 from api.errors import FieldError, Problem, invalid_parameters
 from api.schemas import SearchResponse
-from pipeline.analytics.masking import mask_query
 from pipeline.analytics.store import SearchRecord
 from pipeline.languages import ContentLang
 from pipeline.normalise import without_invisible
@@ -182,7 +181,7 @@ def _respond(
             at=time.time(),
             answer_lang=answered.answer_lang,
             query_lang=answered.query_lang,
-            query=mask_query(query),
+            query=query,
             total=answered.total,
             latency_ms=round((time.perf_counter() - started) * 1000, 3),
             key_name=key.name if key else None,

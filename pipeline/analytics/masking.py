@@ -26,6 +26,8 @@ _LONG_NUMBER = re.compile(r"\d{5,}")
 _IBAN = re.compile(r"\b[a-z]{2}\d{2}(?:\s?[a-z0-9]{4}){2,7}(?:\s?[a-z0-9]{1,3})?\b")
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}")
 _SPACES = re.compile(r"\s+")
+# What every masked form needs: an @ (e-mail) or a digit (all the others).
+_MAY_HOLD_DETAILS = re.compile(r"[@\d]")
 
 
 def normalise_query(query: str) -> str:
@@ -36,6 +38,8 @@ def normalise_query(query: str) -> str:
 def mask_query(query: str) -> str:
     """``query`` normalised, with e-mail addresses, phone numbers and long digit runs masked."""
     text = normalise_query(query)
+    if not _MAY_HOLD_DETAILS.search(text):  # most queries: words alone
+        return text
     text = _EMAIL.sub("<email>", text)
     text = _IBAN.sub("<number>", text)
     text = _PHONE.sub(_phone_or_number, text)

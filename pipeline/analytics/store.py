@@ -16,9 +16,10 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
+
+from pipeline.analytics.masking import mask_query
 
 FILE_NAME = "analytics.sqlite"
 #: The tables' layout, kept in the store's meta table; a store of another layout is refused
@@ -56,21 +57,22 @@ _SCHEMA = (
 _ADD_META = "INSERT INTO csguide_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING"
 
 
-@dataclass(frozen=True)
-class SearchRecord:
+class SearchRecord(NamedTuple):
+    """A search as the route saw it. A named tuple: it is made on every search, where a
+    frozen dataclass's ``__init__`` cost several times as much."""
+
     search_id: str
     at: float
     answer_lang: str
     query_lang: str | None
-    query: str  # normalised and masked (pipeline.analytics.masking)
+    query: str  # as typed: masked by the store as it is written (pipeline.analytics.masking)
     total: int
     latency_ms: float
     key_name: str | None
-    shown: tuple[str, ...] = field(default=())  # the tip ids answered, in order
+    shown: tuple[str, ...] = ()  # the tip ids answered, in order
 
 
-@dataclass(frozen=True)
-class EventRecord:
+class EventRecord(NamedTuple):
     at: float
     search_id: str
     type: EventType
@@ -158,38 +160,39 @@ class AnalyticsStore:
         return bytes.fromhex(value)
 
     def write(self, searches: Sequence[SearchRecord], events: Sequence[EventRecord]) -> None:
-        """Add searches (with what they showed) and events, in one transaction."""
+        """Add searches (with what they showed) and events, in one transaction. Queries are
+        masked here, so that no way into a store keeps a customer's details; in the writer's
+        thread, off the request path, a batch at a time."""
+        search_rows = [
+            (
+                s.search_id,
+                s.at,
+                s.answer_lang,
+                s.query_lang,
+                mask_query(s.query),
+                s.total,
+                s.latency_ms,
+                s.key_name,
+                "\n".join(s.shown),
+            )
+            for s in searches
+        ]
         with self._lock:
             self._begin()
             try:
-                if searches:
+                if search_rows:
                     self._executemany(
                         "INSERT INTO searches (search_id, at, answer_lang, query_lang, query, "
                         "total, latency_ms, key_name, shown) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                         "ON CONFLICT (search_id) DO NOTHING",
-                        [
-                            (
-                                s.search_id,
-                                s.at,
-                                s.answer_lang,
-                                s.query_lang,
-                                s.query,
-                                s.total,
-                                s.latency_ms,
-                                s.key_name,
-                                "\n".join(s.shown),
-                            )
-                            for s in searches
-                        ],
+                        search_rows,
                     )
                 if events:
+                    # An event is its row, in the table's order.
                     self._executemany(
                         "INSERT INTO events (at, search_id, type, tip_id, position, key_name) "
                         "VALUES (?, ?, ?, ?, ?, ?)",
-                        [
-                            (e.at, e.search_id, e.type, e.tip_id, e.position, e.key_name)
-                            for e in events
-                        ],
+                        events,
                     )
                 self._commit()
             except BaseException:

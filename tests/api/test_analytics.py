@@ -340,3 +340,11 @@ def test_searches_count_on_their_own_utc_day_in_both_stores(any_store):
     report = build_report(any_store, afternoon - 86400, None, "lv")
     assert [(d.day, d.searches) for d in report.languages["lv"].per_day] == [("2024-10-04", 2)]
     any_store.close()
+
+
+def test_every_store_masks_the_queries_it_is_given(any_store):
+    """Masking is the store's: whatever writes to it, a pasted phone number or address never
+    lands (the route hands the query over as typed, off its hot path)."""
+    typed = "Zvans +371 2612 3456  klientam anna.berzina@example.lv"
+    any_store.write([_search(1, time.time())._replace(query=typed)], [])
+    assert any_store.rows("SELECT query FROM searches") == [("zvans <phone> klientam <email>",)]
