@@ -137,20 +137,31 @@ def in_process(settings: Settings, queries: list[tuple[str, str]]) -> dict[str, 
     }
 
 
+def _process_tree(pid: int) -> list[int]:
+    """A process and its children (uvicorn's workers)."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [pid, *map(int, children.stdout.split())]
+
+
 def rss_mib(pid: int) -> float:
-    """Resident memory of a process and its children (uvicorn workers)."""
+    """Resident memory of a process and its children."""
     total = 0
-    pids = [pid] + [
-        int(p)
-        for p in subprocess.run(
-            ["pgrep", "-P", str(pid)], capture_output=True, text=True
-        ).stdout.split()
-    ]
-    for each in pids:
+    for each in _process_tree(pid):
         for line in Path(f"/proc/{each}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1])
     return total / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process and its children have used so far. Per request,
+    it moves far less than req/s when other jobs share the machine's cores."""
+    ticks = 0
+    for each in _process_tree(pid):
+        # Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
+        fields = Path(f"/proc/{each}/stat").read_text().rpartition(")")[2].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def wrk(
@@ -163,7 +174,10 @@ def wrk(
     output = subprocess.run(
         [*command, url], capture_output=True, text=True, env=env, check=True
     ).stdout
-    figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
+    figures = {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "requests": float(re.search(r"(\d+) requests in", output).group(1)),
+    }
     for percent in ("50", "99"):
         value, unit = re.search(rf"\s{percent}%\s+([\d.]+)(us|ms|s)", output).groups()
         figures[f"p{percent}_ms"] = float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
