@@ -27,7 +27,7 @@ ingest: $(STAMP)
 	$(BIN)/csguide ingest || [ $$? -eq 1 ]
 
 serve: ingest
-	$(BIN)/csguide serve --host 127.0.0.1 --port 8000
+	$(BIN)/csguide serve --host 127.0.0.1 --port 8000 --workers auto
 
 # The widget's browser test drives Debian's Chromium (never a browser download).
 browser:

@@ -636,9 +636,16 @@ def models_list(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    workers: Annotated[
+        str,
+        typer.Option(help="Worker processes: a number (1-64), or auto for one per core."),
+    ] = "1",
 ) -> None:
     """Serve the HTTP API (and, once published, switch to new index versions by itself)."""
+    try:
+        worker_count = worker_processes(workers)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--workers") from None
     # Before anything imports prometheus_client: it picks where values live at import.
     metrics_dir, made_metrics_dir = _metrics_dir()
     import uvicorn
@@ -660,7 +667,7 @@ def serve(
         factory=True,
         host=host,
         port=port,
-        workers=workers,
+        workers=worker_count,
         log_level="info",
         access_log=False,
         http=GuardedH11Protocol,
@@ -669,6 +676,18 @@ def serve(
     )
     if made_metrics_dir:
         shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def worker_processes(given: str) -> int:
+    """``--workers``: a number from 1 to 64, or ``auto``: one per core this process may run on
+    (a search is CPU under the interpreter lock, so more workers than cores only queue)."""
+    import os
+
+    if given.strip().lower() == "auto":
+        return max(1, min(64, len(os.sched_getaffinity(0))))
+    if not given.strip().isdigit() or not 1 <= int(given) <= 64:
+        raise ValueError(f"{given!r} is not a number from 1 to 64, or auto")
+    return int(given)
 
 
 def _metrics_dir() -> tuple[Path, bool]:

@@ -55,7 +55,7 @@ def free_port() -> int:
 
 @contextmanager
 def server_process(
-    env: dict[str, str], workers: int = 1, ready_path: str = "/healthz"
+    env: dict[str, str], workers: int | str = 1, ready_path: str = "/healthz"
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`csguide serve` (the installed command) on a free loopback port with ``env`` added to
     the environment; yields its base URL and process, and stops it when the block ends."""

@@ -285,3 +285,32 @@ def test_serve_removes_the_metrics_directories_of_servers_that_died(tmp_path, mo
     assert own and made.name.startswith(f"csguide-metrics-{os.getpid()}-")
     assert not stale.exists() and running.exists()
     assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(made)
+
+
+def test_serve_with_workers_auto_starts_one_worker_per_core(seed_settings):
+    """`make serve` runs `csguide serve --workers auto`: one uvicorn worker per usable core."""
+    import httpx2
+
+    from tests.helpers import server_process
+
+    cores = len(os.sched_getaffinity(0))
+    env = {"CSGUIDE_DATA_DIR": str(seed_settings.data_dir), "CSGUIDE_ANALYTICS": "0"}
+    with server_process(env, "auto") as (base, process):
+        children = subprocess.run(
+            ["pgrep", "-P", str(process.pid)], capture_output=True, text=True
+        ).stdout.split()
+        workers = [
+            pid
+            for pid in children
+            if "multiprocessing" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+            and "resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+        ]
+        assert len(workers) == cores if cores > 1 else not workers
+        assert httpx2.get(f"{base}/v1/search", params={"q": "klient"}).status_code == 200
+
+
+@pytest.mark.parametrize("given", ["0", "65", "many", "-1", ""])
+def test_serve_refuses_a_worker_count_it_cannot_run(given):
+    result = runner.invoke(app, ["serve", "--workers", given])
+    assert result.exit_code == 2
+    assert "--workers" in result.output and "auto" in result.output
