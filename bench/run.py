@@ -8,10 +8,13 @@ bundled articles' sentences by bench/corpus.py) and for one ``--scale`` times la
 * cold ingest, and warm re-ingest with nothing changed (and its model calls);
 * ``/v1/search`` and ``/healthz`` throughput side by side, and search p50/p99 latency, with
   8 concurrent connections (wrk, on loopback, each run bounded to ``--seconds``) over
-  thousands of distinct 1–3-word queries in all five languages drawn from the corpus;
+  10,000 distinct 1–3-word queries in all five languages drawn from the corpus;
+* the headline: search req/s with one worker ÷ the req/s of a stock FastAPI app's /healthz
+  (bench/reference_app.py, uvicorn on asyncio and h11), measured right after it;
 * the server's resident memory with all five indexes loaded;
-* the query service's time per query in process (no HTTP), over the same queries;
-* the search/healthz ratio with ``--workers`` 1 and 2 (multi-worker scaling).
+* the query service's time per query in process (no HTTP), over the same queries (by stage:
+  ``python -m bench.stages``);
+* the search/healthz ratio with ``--workers`` 1 and 2, and 2 workers' search req/s ÷ 1's.
 
 Every headline figure is measured with the response cache off (``CSGUIDE_SEARCH_CACHE=0``):
 it is about the search engine, not about repeats. One more search run, with the cache at its
@@ -26,8 +29,11 @@ import os
 import random
 import re
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +45,7 @@ from pipeline.ingest import run_ingest
 from pipeline.query import answer_search
 from pipeline.search import PublishedIndex
 from pipeline.settings import Settings
-from tests.helpers import server_process
+from tests.helpers import free_port, server_process
 
 REPO = Path(__file__).resolve().parents[1]
 WRK_SCRIPT = """
@@ -64,14 +70,18 @@ class Figures:
     rss_mib: float = 0.0
     in_process: dict[str, float] = field(default_factory=dict)  # per query, µs
     search: dict[int, dict[str, float]] = field(default_factory=dict)  # workers → figures
+    reference_rps: float = 0.0  # the stock FastAPI app's /healthz (bench/reference_app.py)
     cached_search: dict[str, float] = field(default_factory=dict)  # cache on, 1st worker count
 
 
-def vocabulary(data_dir: Path, per_lang: int = 400, seed: int = 0) -> list[tuple[str, str]]:
-    """Distinct 1–3-word queries (lang, query), drawn from each language index's own texts."""
+def vocabulary(data_dir: Path, total: int = 10_000, seed: int = 0) -> list[tuple[str, str]]:
+    """About ``total`` distinct 1–3-word queries (lang, query), a fifth per language, drawn
+    from each language index's own texts. Thousands of them, so that no per-process cache of
+    analysed words or answers holds the whole set."""
     rng = random.Random(seed)
     index = PublishedIndex.open_current(data_dir)
     queries: list[tuple[str, str]] = []
+    per_lang = -(-total // 5)
     for lang in ("lv", "it", "zh", "ru", "en"):
         words: set[str] = set()
         for record in index.records(lang):
@@ -96,7 +106,9 @@ def vocabulary(data_dir: Path, per_lang: int = 400, seed: int = 0) -> list[tuple
             )
         pool = sorted(words)
         seen: set[str] = set()
-        while len(seen) < per_lang and len(seen) < len(pool):
+        for _ in range(per_lang * 20):  # bounded: a small pool has fewer combinations
+            if len(seen) == per_lang or not pool:
+                break
             query = " ".join(rng.sample(pool, rng.randint(1, min(3, len(pool)))))
             if lang == "zh":
                 query = query.replace(" ", "")
@@ -186,6 +198,43 @@ def wrk(
     return figures
 
 
+@contextmanager
+def reference_server() -> Iterator[str]:
+    """bench/reference_app.py under uvicorn, one process, asyncio and h11 (uvicorn's choice
+    when uvloop and httptools are not installed), no access log (as `csguide serve`)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.reference_app:app",
+            "--port",
+            str(port),
+            "--loop",
+            "asyncio",
+            "--http",
+            "h11",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                httpx2.get(f"{base}/healthz", timeout=2)
+                break
+            except httpx2.TransportError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
 def measure(label: str, per_lang: int, seconds: int, workers: list[int], scratch: Path) -> Figures:
     figures = Figures(label)
     content, data = scratch / label / "content", scratch / label / "var"
@@ -222,7 +271,11 @@ def measure(label: str, per_lang: int, seconds: int, workers: list[int], scratch
                 "errors": search["errors"],
                 "queries": len(queries),
             }
-    # A cache that holds every bench query: the default 1,024 entries, cycled through 1,547
+        if count == 1:  # right after our own run, so that both see the machine alike
+            with reference_server() as reference:
+                wrk(f"{reference}/healthz", 2)  # warm-up
+                figures.reference_rps = wrk(f"{reference}/healthz", seconds)["rps"]
+    # A cache that holds every bench query: the default 1,024 entries, cycled through the
     # queries in order, would miss every time (least recently used is always next).
     cached = {"CSGUIDE_DATA_DIR": str(data), "CSGUIDE_SEARCH_CACHE": str(2 * len(queries))}
     with server_process(cached, workers[0], "/readyz") as (base, _):
@@ -241,6 +294,12 @@ def report(results: list[Figures], workers: list[int]) -> None:
         ("warm / cold", "{:.1%}", lambda f: f.warm_s / f.cold_s),
         ("warm model calls", "{:.0f}", lambda f: f.warm_model_calls),
         (f"server RSS, {workers[0]} worker (MiB)", "{:.0f}", lambda f: f.rss_mib),
+        ("stock FastAPI /healthz req/s", "{:.0f}", lambda f: f.reference_rps),
+        (
+            "search ÷ stock healthz (1 worker)",
+            "{:.2f}",
+            lambda f: f.search[1]["search_rps"] / f.reference_rps if f.reference_rps else 0,
+        ),
         ("in process: search mean (µs)", "{:.0f}", lambda f: f.in_process["mean_us"]),
         ("in process: search p50 (µs)", "{:.0f}", lambda f: f.in_process["p50_us"]),
         ("in process: search p99 (µs)", "{:.0f}", lambda f: f.in_process["p99_us"]),
@@ -262,6 +321,14 @@ def report(results: list[Figures], workers: list[int]) -> None:
             (f"search p99 ms ({count} worker)", "{:.1f}", lambda f, c=count: f.search[c]["p99_ms"]),
             (f"non-2xx ({count} worker)", "{:.0f}", lambda f, c=count: f.search[c]["errors"]),
         ]
+    if len(workers) > 1:
+        rows.append(
+            (
+                f"search req/s, {workers[-1]} ÷ {workers[0]} workers",
+                "{:.2f}",
+                lambda f: f.search[workers[-1]]["search_rps"] / f.search[workers[0]]["search_rps"],
+            )
+        )
     rows += [
         (
             f"search req/s, cache on ({workers[0]} w.)",
