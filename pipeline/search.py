@@ -64,6 +64,8 @@ class SearchPage:
     results: list[SearchHit]
     #: When nothing matched: the nearest query the index does answer, else None.
     suggestion: str | None = None
+    #: Each result's record as JSON, without its closing brace (see :func:`_read_record`).
+    record_json: tuple[bytes, ...] = ()
 
 
 #: Words of a query that are matched (the last ones); agents type a few.
@@ -277,9 +279,11 @@ class PublishedIndex:
         tiers = (len(words) - words_matched) * (SYNONYM + 1) * MAX_WORDS + closeness
         chosen = _first(offset + limit, tiers, totals, matched)[offset:]
         hits = []
+        record_json = []
         for index in chosen.tolist():
             tip = int(matched[index])
-            record, spans = self._record(lang, self._tips.docnum(lang, tip))
+            record, spans, as_json = self._record(lang, self._tips.docnum(lang, tip))
+            record_json.append(as_json)
             hits.append(
                 # The record is validated (and frozen) already: its fields are reused as they
                 # are, not dumped and validated again for every hit.
@@ -292,7 +296,9 @@ class PublishedIndex:
         suggestion = None
         if matched.size == 0 and words and suggest:
             suggestion = self.suggest(words, lang, source_lang)
-        return SearchPage(query, lang, int(matched.size), limit, offset, hits, suggestion)
+        return SearchPage(
+            query, lang, int(matched.size), limit, offset, hits, suggestion, tuple(record_json)
+        )
 
     def suggest(self, words: list[str], lang: str, source_lang: str | None = None) -> str | None:
         """The nearest query this index answers, for a query that found nothing: each word of
@@ -522,12 +528,17 @@ def _combine(
     return matched, words_matched, closeness.astype(np.int64), totals
 
 
-def _read_record(stores: dict[str, TipStore], lang: str, docnum: int) -> tuple[TipRecord, str]:
+def _read_record(
+    stores: dict[str, TipStore], lang: str, docnum: int
+) -> tuple[TipRecord, str, bytes]:
     """A tip as readers get it, read by the stored model, with its text's spans as the index
-    stored them; the spans stay encoded until a search marks words."""
+    stored them (encoded until a search marks words), and the record as JSON without its
+    closing brace: a search result's JSON is that, then its score and highlight, so the
+    response is joined from bytes made once per record rather than serialised per search."""
     store = stores[lang]
     stored = StoredTip.model_validate_json(store.record(docnum))
-    return TipRecord.from_stored(stored), store.spans(docnum)
+    record = TipRecord.from_stored(stored)
+    return record, store.spans(docnum), record.model_dump_json().encode()[:-1]
 
 
 def _first(need: int, tiers: np.ndarray, totals: np.ndarray, tips: np.ndarray) -> np.ndarray:

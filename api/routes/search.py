@@ -245,9 +245,9 @@ def _answer(
         )
     except UnsupportedLanguage as exc:
         raise invalid_lang(exc) from None
-    # The fields of the query service's answer, validated once and serialised directly
-    # instead of FastAPI validating them against response_model a second time.
-    body = SearchResponse.model_construct(**vars(answer)).model_dump_json().encode()
+    # Serialised by the query service from JSON made once per record, instead of FastAPI
+    # validating the answer against response_model and serialising every hit again.
+    body = answer.response_json()
     assert body.endswith(_NO_ID)
     return _Answered(
         body,

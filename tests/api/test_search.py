@@ -314,3 +314,59 @@ def test_the_lean_route_checks_keys_as_the_documented_endpoint(seed_settings):
     answers = [(p, r) for p, r in _both_ways(keyed, requests)]
     assert [r.status_code for _, r in answers] == [401, 401, 200, 422, 200, 429]
     assert answers[2][1].json()["answer_lang"] == "lv"  # the key's language
+
+
+_TABLE_ARTICLE = """# Atmaksas termiņi
+
+Klientam vienmēr nosauciet atmaksas termiņu.
+
+| Pakalpojums | Termiņš | Piezīme |
+| --- | --- | --- |
+| Karte | 14 dienas | "pēc pieprasījuma" |
+| Pārskaitījums | 3 darba dienas | ar \\\\ un <b>zīmēm</b> |
+"""
+
+
+def test_the_response_is_the_bytes_the_response_model_serialises(tmp_path):
+    """The search response is joined from each record's JSON (made once per record): it must
+    be byte for byte what the documented response model serialises, for plain, table,
+    Chinese and untranslated tips, pages, filters, suggestions and empty answers."""
+    import shutil
+
+    from api.schemas import SearchResponse
+    from bench.search_quality import load_queries
+    from pipeline.ingest import run_ingest
+    from pipeline.query import answer_search
+    from pipeline.search import PublishedIndex
+    from pipeline.settings import Settings
+    from tests.conftest import BUNDLED_CONTENT
+    from tests.helpers import write_article
+
+    content = tmp_path / "content"
+    shutil.copytree(BUNDLED_CONTENT, content)
+    write_article(content, "lv/atmaksa.md", _TABLE_ARTICLE)
+    settings = Settings(content_dir=content, data_dir=tmp_path / "var")
+    assert run_ingest(settings).exit_code == 0
+    searches = [({"query": q.query, "lang": q.lang}) for q in load_queries()]
+    searches += [
+        {"query": "atmaksas termiņš karte", "lang": "lv"},  # the table tip
+        {"query": "atmaksas termiņš", "lang": "zh"},  # shown in Chinese: untranslated
+        {"query": "回电", "lang": "ru"},
+        {"query": "custmer complant", "lang": "en"},
+        {"query": "custmr", "lang": "en"},  # nothing found: a suggestion
+        {"query": "qwxzv", "lang": "it"},  # nothing, no suggestion
+        {"query": "klient", "lang": "lv", "offset": 2, "limit": 3},
+        {"query": "klient", "lang": "lv", "offset": 500},  # past the end
+        {"query": "client", "lang": "it", "source_lang": "zh"},
+    ]
+    shapes = {"table": False, "suggestion": False, "empty": False}
+    with PublishedIndex.open_current(settings.data_dir) as index:
+        for search in searches:
+            answer = answer_search(index, settings, search.pop("query"), **search)
+            fields = {k: v for k, v in vars(answer).items() if k != "record_json"}
+            expected = SearchResponse.model_construct(**fields).model_dump_json().encode()
+            assert answer.response_json() == expected, search
+            shapes["table"] |= any(hit.table is not None for hit in answer.results)
+            shapes["suggestion"] |= answer.suggestion is not None
+            shapes["empty"] |= not answer.results
+    assert all(shapes.values()), shapes  # every shape was compared at least once

@@ -311,7 +311,7 @@ def test_a_chinese_word_is_marked_whole_when_its_parts_come_first():
 def test_highlights_come_from_the_spans_the_index_stored(seed_index):
     hit = seed_index.search("回电时间", "zh").results[0]
     docnum = seed_index.searcher("zh").document_number(id=hit.id)
-    record, spans = seed_index._record("zh", docnum)
+    record, spans, _ = seed_index._record("zh", docnum)
     assert spans is not None and "回电" in [line.split()[0] for line in spans.splitlines()]
     assert highlight(record.text, "zh", {"回电"}, spans) == highlight(record.text, "zh", {"回电"})
 
