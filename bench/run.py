@@ -45,7 +45,7 @@ from pipeline.ingest import run_ingest
 from pipeline.query import answer_search
 from pipeline.search import PublishedIndex
 from pipeline.settings import Settings
-from tests.helpers import free_port, server_process
+from tests.helpers import answering, free_port, server_process
 
 REPO = Path(__file__).resolve().parents[1]
 WRK_SCRIPT = """
@@ -223,12 +223,7 @@ def reference_server() -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                httpx2.get(f"{base}/healthz", timeout=2)
-                break
-            except httpx2.TransportError:
-                time.sleep(0.1)
+        assert answering(f"{base}/healthz"), "the reference app did not start"
         yield base
     finally:
         process.terminate()

@@ -34,22 +34,24 @@ class SearchAnswer:
     #: Each result's record as JSON without its closing brace, for :meth:`response_json`.
     record_json: tuple[bytes, ...] = ()
 
+    def _page_fields(self) -> dict[str, object]:
+        """The response's fields before ``results``, in its order."""
+        return {
+            "query": self.query,
+            "query_lang": self.query_lang,
+            "answer_lang": self.answer_lang,
+            "lang_source": self.lang_source,
+            "total": self.total,
+            "limit": self.limit,
+            "offset": self.offset,
+        }
+
     def response_json(self) -> bytes:
         """The response of ``GET /v1/search`` as JSON bytes, ``search_id`` null: the same
         bytes as the response model would serialise (tests/api/test_search.py checks it),
         joined from each record's JSON, made once per record, instead of serialising every
         hit's fields for every search."""
-        head = to_json(
-            {
-                "query": self.query,
-                "query_lang": self.query_lang,
-                "answer_lang": self.answer_lang,
-                "lang_source": self.lang_source,
-                "total": self.total,
-                "limit": self.limit,
-                "offset": self.offset,
-            }
-        )
+        head = to_json(self._page_fields())
         hits = b",".join(
             b'%b,"score":%b,"highlight":%b}' % (as_json, to_json(hit.score), to_json(hit.highlight))
             for hit, as_json in zip(self.results, self.record_json, strict=True)
@@ -63,13 +65,7 @@ class SearchAnswer:
     def as_dict(self) -> dict[str, object]:
         """The response of ``GET /v1/search``, field for field."""
         return {
-            "query": self.query,
-            "query_lang": self.query_lang,
-            "answer_lang": self.answer_lang,
-            "lang_source": self.lang_source,
-            "total": self.total,
-            "limit": self.limit,
-            "offset": self.offset,
+            **self._page_fields(),
             "results": [hit.model_dump(mode="json") for hit in self.results],
             "suggestion": self.suggestion,
             "search_id": None,  # the command line's searches are not recorded

@@ -53,6 +53,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def answering(url: str, attempts: int = 300) -> bool:
+    """Whether ``url`` answers 200 within ``attempts`` tries a tenth of a second apart (a
+    server starting)."""
+    for _ in range(attempts):
+        try:
+            if httpx2.get(url, timeout=2).status_code == 200:
+                return True
+        except httpx2.TransportError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
 @contextmanager
 def server_process(
     env: dict[str, str], workers: int | str = 1, ready_path: str = "/healthz"
@@ -69,13 +82,7 @@ def server_process(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx2.get(f"{base}{ready_path}", timeout=2).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                time.sleep(0.1)
-        else:
+        if not answering(f"{base}{ready_path}"):
             process.terminate()
             raise AssertionError(f"csguide serve did not start: {process.stderr.read().decode()}")
         yield base, process

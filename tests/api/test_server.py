@@ -21,7 +21,7 @@ from uvicorn.server import ServerState
 
 from api import server as server_module
 from api.server import GuardedH11Protocol, connection_cap
-from tests.helpers import free_port
+from tests.helpers import answering, free_port
 
 
 async def _nodelay_of_accepted(protocol_class: type[H11Protocol]) -> int:
@@ -90,12 +90,7 @@ def small_server(tmp_path):
             preexec_fn=_limit_open_files(256),
         )
     try:
-        for _ in range(300):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        answering(f"http://127.0.0.1:{port}/healthz")
         yield port, log
     finally:
         process.terminate()
