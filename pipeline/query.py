@@ -7,13 +7,14 @@ only parse their inputs and print this, so the same inputs give the same records
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from pydantic_core import to_json
 
 from pipeline.languages import Lang
 from pipeline.query_language import LangSource, detect_query_language, negotiate
 from pipeline.schema import SearchHit
-from pipeline.search import PublishedIndex
+from pipeline.search import Found, PublishedIndex, search_hits
 from pipeline.settings import Settings
 
 
@@ -28,11 +29,14 @@ class SearchAnswer:
     total: int
     limit: int
     offset: int
-    results: list[SearchHit]
+    found: tuple[Found, ...]
     #: When nothing matched: the nearest query the index does answer ("Did you mean …").
     suggestion: str | None = None
-    #: Each result's record as JSON without its closing brace, for :meth:`response_json`.
-    record_json: tuple[bytes, ...] = ()
+
+    @cached_property
+    def results(self) -> list[SearchHit]:
+        """The results as the schema's hits (made on first use)."""
+        return search_hits(self.found)
 
     def _page_fields(self) -> dict[str, object]:
         """The response's fields before ``results``, in its order."""
@@ -53,8 +57,9 @@ class SearchAnswer:
         hit's fields for every search."""
         head = to_json(self._page_fields())
         hits = b",".join(
-            b'%b,"score":%b,"highlight":%b}' % (as_json, to_json(hit.score), to_json(hit.highlight))
-            for hit, as_json in zip(self.results, self.record_json, strict=True)
+            b'%b,"score":%b,"highlight":%b}'
+            % (f.record_json, to_json(f.score), to_json(f.highlight))
+            for f in self.found
         )
         return b'%b,"results":[%b],"suggestion":%b,"search_id":null}' % (
             head[:-1],
@@ -112,7 +117,6 @@ def answer_search(
         total=page.total,
         limit=limit,
         offset=offset,
-        results=page.results,
+        found=page.found,
         suggestion=page.suggestion,
-        record_json=page.record_json,
     )

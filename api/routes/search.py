@@ -254,7 +254,7 @@ def _answer(
         answer.answer_lang,
         answer.query_lang,
         answer.total,
-        tuple(hit.id for hit in answer.results),
+        tuple(found.record.id for found in answer.found),
     )
 
 
