@@ -33,7 +33,7 @@ import httpx2
 
 from api.analytics import SearchIds
 from bench.corpus import generate
-from bench.run import WRK_SCRIPT, cpu_seconds, vocabulary, write_queries, wrk
+from bench.run import WRK_SCRIPT, cpu_seconds, spread, vocabulary, write_queries, wrk
 from pipeline.analytics.store import FILE_NAME, SearchRecord, open_store
 from pipeline.ingest import run_ingest
 from pipeline.query import answer_search
@@ -120,12 +120,7 @@ def paired(a: list[Tally], b: list[Tally]) -> str:
     each side the mean of its servers: the median, and the middle half of the rounds."""
     a_rounds = zip(*(t.rates for t in a), strict=True)
     b_rounds = zip(*(t.rates for t in b), strict=True)
-    ratios = sorted(mean(x) / mean(y) for x, y in zip(a_rounds, b_rounds, strict=True))
-    quarter = len(ratios) // 4
-    return (
-        f"{median(ratios):.3f} (middle half of the rounds {ratios[quarter]:.3f}–"
-        f"{ratios[-quarter - 1]:.3f})"
-    )
+    return spread([mean(x) / mean(y) for x, y in zip(a_rounds, b_rounds, strict=True)])
 
 
 def recording_in_process(settings: Settings, queries: list[tuple[str, str]]) -> tuple[float, float]:

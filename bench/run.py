@@ -10,7 +10,9 @@ bundled articles' sentences by bench/corpus.py) and for one ``--scale`` times la
   8 concurrent connections (wrk, on loopback, each run bounded to ``--seconds``) over
   10,000 distinct 1–3-word queries in all five languages drawn from the corpus;
 * the headline: search req/s with one worker ÷ the req/s of a stock FastAPI app's /healthz
-  (bench/reference_app.py, uvicorn on asyncio and h11), measured right after it;
+  (bench/reference_app.py, uvicorn on asyncio and h11), measured right after it, and again
+  with both servers running and wrk visiting each a second at a time (the steadier figure
+  on a shared machine: identical servers measured minutes apart differ by ±15 %);
 * the server's resident memory with all five indexes loaded;
 * the query service's time per query in process (no HTTP), over the same queries (by stage:
   ``python -m bench.stages``);
@@ -36,6 +38,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from statistics import median
 
 import httpx2
 
@@ -71,6 +74,7 @@ class Figures:
     in_process: dict[str, float] = field(default_factory=dict)  # per query, µs
     search: dict[int, dict[str, float]] = field(default_factory=dict)  # workers → figures
     reference_rps: float = 0.0  # the stock FastAPI app's /healthz (bench/reference_app.py)
+    headline: list[float] = field(default_factory=list)  # search ÷ reference, per round
     cached_search: dict[str, float] = field(default_factory=dict)  # cache on, 1st worker count
 
 
@@ -230,6 +234,37 @@ def reference_server() -> Iterator[str]:
         process.wait(timeout=20)
 
 
+def spread(ratios: list[float]) -> str:
+    """The median of per-round ratios, and the middle half of the rounds."""
+    ordered = sorted(ratios)
+    quarter = len(ordered) // 4
+    return (
+        f"{median(ordered):.3f} (middle half of the rounds {ordered[quarter]:.3f}–"
+        f"{ordered[-quarter - 1]:.3f})"
+    )
+
+
+def side_by_side(data: Path, script: Path, queries: Path, rounds: int) -> list[float]:
+    """The headline measured as the machine allows: csguide (one worker) and the stock
+    reference app running at once, wrk visiting each for one second per round (the order
+    reversed every other round), so both share the machine's drift; per round, search req/s
+    ÷ the reference's /healthz req/s."""
+    env = {"CSGUIDE_DATA_DIR": str(data), "CSGUIDE_SEARCH_CACHE": "0"}
+    with server_process(env, 1, "/readyz") as (base, _), reference_server() as reference:
+        runs = {
+            "search": lambda: wrk(f"{base}/", 1, script, queries)["rps"],
+            "reference": lambda: wrk(f"{reference}/healthz", 1)["rps"],
+        }
+        for run in runs.values():
+            run()  # warm-up
+        ratios = []
+        for turn in range(rounds):
+            order = list(runs) if turn % 2 == 0 else list(runs)[::-1]
+            rates = {name: runs[name]() for name in order}
+            ratios.append(rates["search"] / rates["reference"])
+    return ratios
+
+
 def measure(label: str, per_lang: int, seconds: int, workers: list[int], scratch: Path) -> Figures:
     figures = Figures(label)
     content, data = scratch / label / "content", scratch / label / "var"
@@ -270,6 +305,8 @@ def measure(label: str, per_lang: int, seconds: int, workers: list[int], scratch
             with reference_server() as reference:
                 wrk(f"{reference}/healthz", 2)  # warm-up
                 figures.reference_rps = wrk(f"{reference}/healthz", seconds)["rps"]
+    if 1 in workers:
+        figures.headline = side_by_side(data, script, query_file, rounds=20)
     # A cache that holds every bench query: the default 1,024 entries, cycled through the
     # queries in order, would miss every time (least recently used is always next).
     cached = {"CSGUIDE_DATA_DIR": str(data), "CSGUIDE_SEARCH_CACHE": str(2 * len(queries))}
@@ -294,6 +331,11 @@ def report(results: list[Figures], workers: list[int]) -> None:
             "search ÷ stock healthz (1 worker)",
             "{:.2f}",
             lambda f: f.search[1]["search_rps"] / f.reference_rps if f.reference_rps else 0,
+        ),
+        (
+            "  the same, side by side",
+            "{:.2f}",
+            lambda f: median(f.headline) if f.headline else 0,
         ),
         ("in process: search mean (µs)", "{:.0f}", lambda f: f.in_process["mean_us"]),
         ("in process: search p50 (µs)", "{:.0f}", lambda f: f.in_process["p50_us"]),
@@ -341,6 +383,13 @@ def report(results: list[Figures], workers: list[int]) -> None:
         a, b = get(small), get(large)
         change = f"{b / a:.2f}×" if a else "—"
         print(f"{name:<32} {fmt.format(a):>12} {fmt.format(b):>12} {change:>8}")
+    for figures in results:
+        if figures.headline:
+            print(
+                f"headline ({figures.label}), search ÷ stock FastAPI /healthz with both servers "
+                f"running, {len(figures.headline)} interleaved one-second rounds: "
+                f"{spread(figures.headline)}"
+            )
     print(
         f"queries: {small.search[workers[0]]['queries']} distinct 1–3-word queries in lv, it, "
         f"zh, ru, en; 8 connections (wrk -t2 -c8)"
