@@ -190,8 +190,8 @@ class HeaderSizeLimit:
     """Refuse requests whose target or headers are over ``limit`` bytes (414 and 431, as
     problems).
 
-    The HTTP parser's own limit only applies while a request head is still arriving; one that
-    arrives whole passes it, so the app checks the total as well.
+    `csguide serve`'s HTTP protocol refuses such heads itself (api/server.py); the app checks
+    too, so that the limit holds under any ASGI server.
     """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:

@@ -1,11 +1,16 @@
 """How `csguide serve` runs uvicorn: its HTTP protocol, guarded against slow and idle clients.
 
+The protocol is uvicorn's httptools one (the llhttp parser) on uvloop: measured side by side
+with the same app, it costs about 150 µs less CPU a request than uvicorn's pure-Python h11
+protocol on asyncio, and our /healthz answers half again as many requests a second
+(bench/RESULTS.md, issue 18).
+
 Many intranets put no proxy in front of the service, so the server itself must survive a
 client that opens sockets and sends nothing, or sends a request head a byte at a time. Stock
 uvicorn closes a connection only after a response (keep-alive timeout); one that never sent a
 whole request head stayed open for ever, and about a thousand of them used up the process's
 file descriptors: accept() failed, /healthz timed out, and asyncio logged a traceback per
-failed accept (hundreds of MB of log). ``GuardedH11Protocol`` adds, per worker process:
+failed accept (hundreds of MB of log). ``GuardedHttpToolsProtocol`` adds, per worker process:
 
 - a deadline for the request head (``CSGUIDE_HEADER_TIMEOUT``), counted from the first byte
   awaited and not reset by more bytes, so dribbling does not keep a connection;
@@ -14,6 +19,8 @@ failed accept (hundreds of MB of log). ``GuardedH11Protocol`` adds, per worker p
   longest without a request in progress, or, if every connection is busy, gets a 503;
 - the same deadline for a client that stops reading its answers (the answer waits in the
   write buffer, and the request would stay in progress for good): the connection is cut;
+- a limit on the request head (``MAX_HEADER_BYTES``), which llhttp does not have: a URL over
+  it gets 414, headers over it 431 (httptools would otherwise gather a header of any size);
 - problem+json for requests the HTTP parser refuses (malformed, or a head over the limit),
   where uvicorn answers text/plain;
 - one log line a minute at most, with counts, for all of the above, and the counts in
@@ -34,7 +41,7 @@ from collections import Counter
 from http import HTTPStatus
 from typing import Any
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from api.errors import MAX_HEADER_BYTES, PROBLEM_JSON, Problem
 from api.metrics import connections_closed, connections_open
@@ -141,13 +148,21 @@ def problem_response_bytes(
     return ("\r\n".join(head) + "\r\n\r\n").encode() + data
 
 
-class GuardedH11Protocol(H11Protocol):
+class _HeadRefused(Exception):
+    """Raised from a parser callback to stop a request head over the limit: httptools turns
+    it into a parser error, and uvicorn into :meth:`send_400_response`."""
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _Guard.load()
         self._head_deadline: asyncio.TimerHandle | None = None
         self._write_stall: asyncio.TimerHandle | None = None
-        self._head_bytes = 0
+        self._head_bytes = 0  # received while no request was in progress
+        self._url_bytes = 0
+        self._head_parsed = 0  # the URL and headers the parser has given so far
+        self._refusal: tuple[int, str, str] | None = None
         self._idle_since = 0.0
 
     # -- connection life ------------------------------------------------------------------
@@ -179,6 +194,8 @@ class GuardedH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self.transport.is_closing():  # refused already: the rest is not parsed
+            return
         if self._between_requests():
             if self._head_deadline is None:
                 self._await_head()
@@ -186,6 +203,30 @@ class GuardedH11Protocol(H11Protocol):
         super().data_received(data)
         if not self._between_requests():
             self._cancel_head_deadline()
+        elif self._head_bytes > MAX_HEADER_BYTES and not self.transport.is_closing():
+            # A head still arriving past the limit: llhttp holds a header's bytes until the
+            # header ends, so the callbacks below never see this one.
+            self._refuse_head(431)
+            self.send_400_response("request head too large")
+
+    def on_message_begin(self) -> None:
+        self._url_bytes = self._head_parsed = 0
+        super().on_message_begin()
+
+    def on_url(self, url: bytes) -> None:
+        self._url_bytes += len(url)
+        self._head_parsed += len(url)
+        if self._url_bytes > MAX_HEADER_BYTES:
+            self._refuse_head(414)
+            raise _HeadRefused
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._head_parsed += len(name) + len(value) + 4  # ": " and CRLF
+        if self._head_parsed > MAX_HEADER_BYTES:
+            self._refuse_head(431)
+            raise _HeadRefused
+        super().on_header(name, value)
 
     def pause_writing(self) -> None:
         # The client is not reading what it asked for: a request in progress that would
@@ -252,7 +293,7 @@ class GuardedH11Protocol(H11Protocol):
             c
             for c in self.connections
             if c is not self
-            and isinstance(c, GuardedH11Protocol)
+            and isinstance(c, GuardedHttpToolsProtocol)
             and c._between_requests()
             and not c.transport.is_closing()
         ]
@@ -264,19 +305,17 @@ class GuardedH11Protocol(H11Protocol):
         oldest.transport.close()
         return True
 
+    def _refuse_head(self, status: int) -> None:
+        kind, part = (
+            ("uri-too-long", "URL") if status == 414 else ("headers-too-large", "request head")
+        )
+        self._refusal = (status, kind, f"the {part} is over {MAX_HEADER_BYTES} bytes")
+
     def send_400_response(self, msg: str) -> None:
         self._cancel_head_deadline()
-        if self._head_bytes > MAX_HEADER_BYTES:
+        if self._refusal is not None:
             report.note("head_too_large")
-            buffered, _ = self.conn.trailing_data
-            line_end = buffered.find(b"\r\n")
-            if line_end == -1 or line_end > MAX_HEADER_BYTES:
-                status, kind, part = 414, "uri-too-long", "URL"
-            else:
-                status, kind, part = 431, "headers-too-large", "request head"
-            response = problem_response_bytes(
-                status, kind, f"the {part} is over {MAX_HEADER_BYTES} bytes"
-            )
+            response = problem_response_bytes(*self._refusal)
         else:
             report.note("malformed")
             response = problem_response_bytes(

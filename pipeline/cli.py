@@ -650,8 +650,7 @@ def serve(
     metrics_dir, made_metrics_dir = _metrics_dir()
     import uvicorn
 
-    from api.errors import MAX_HEADER_BYTES
-    from api.server import GuardedH11Protocol, raise_open_file_limit
+    from api.server import GuardedHttpToolsProtocol, raise_open_file_limit
 
     settings = get_settings()
     if current_version(settings.data_dir) is None:
@@ -670,8 +669,8 @@ def serve(
         workers=worker_count,
         log_level="info",
         access_log=False,
-        http=GuardedH11Protocol,
-        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        http=GuardedHttpToolsProtocol,
+        loop="auto",  # uvloop where it is installed (not on Windows), else asyncio
         timeout_keep_alive=5,
     )
     if made_metrics_dir:

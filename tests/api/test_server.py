@@ -6,6 +6,7 @@ where a test needs a handle on its limits."""
 import asyncio
 import json
 import os
+import re
 import resource
 import socket
 import subprocess
@@ -16,21 +17,21 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from api import server as server_module
-from api.server import GuardedH11Protocol, connection_cap
+from api.server import GuardedHttpToolsProtocol, connection_cap
 from tests.helpers import answering, free_port
 
 
-async def _nodelay_of_accepted(protocol_class: type[H11Protocol]) -> int:
+async def _nodelay_of_accepted(protocol_class: type[HttpToolsProtocol]) -> int:
     config = uvicorn.Config(app="api.main:create_app", factory=True, http=protocol_class)
     config.load()
     state = ServerState()
-    made: list[H11Protocol] = []
+    made: list[HttpToolsProtocol] = []
 
-    def protocol() -> H11Protocol:
+    def protocol() -> HttpToolsProtocol:
         made.append(protocol_class(config=config, server_state=state, app_state={}))
         return made[-1]
 
@@ -52,7 +53,7 @@ async def _nodelay_of_accepted(protocol_class: type[H11Protocol]) -> int:
 
 
 @pytest.mark.parametrize(
-    ("protocol_class", "expected"), [(H11Protocol, 0), (GuardedH11Protocol, 1)]
+    ("protocol_class", "expected"), [(HttpToolsProtocol, 0), (GuardedHttpToolsProtocol, 1)]
 )
 def test_nodelay_on_a_socket_bound_for_workers(protocol_class, expected):
     """uvicorn's own protocol leaves Nagle on there (44 ms a request measured); csguide's not."""
@@ -219,11 +220,11 @@ async def _over_the_cap(busy: bool) -> tuple[bytes, list[bool]]:
     """Two connections at a cap of two (both busy, or both idle); what a third one gets,
     and which of the first two the server closed."""
     _blocking_app.release = asyncio.Event()  # type: ignore[attr-defined]
-    config = uvicorn.Config(app=_blocking_app, http=GuardedH11Protocol, lifespan="off")
+    config = uvicorn.Config(app=_blocking_app, http=GuardedHttpToolsProtocol, lifespan="off")
     config.load()
     state = ServerState()
     server = await asyncio.get_running_loop().create_server(
-        lambda: GuardedH11Protocol(config=config, server_state=state, app_state={}),
+        lambda: GuardedHttpToolsProtocol(config=config, server_state=state, app_state={}),
         "127.0.0.1",
         0,
     )
@@ -281,11 +282,11 @@ async def _big_app(scope, receive, send):
 
 
 async def _reader_that_never_reads() -> tuple[float, set]:
-    config = uvicorn.Config(app=_big_app, http=GuardedH11Protocol, lifespan="off")
+    config = uvicorn.Config(app=_big_app, http=GuardedHttpToolsProtocol, lifespan="off")
     config.load()
     state = ServerState()
     server = await asyncio.get_running_loop().create_server(
-        lambda: GuardedH11Protocol(config=config, server_state=state, app_state={}),
+        lambda: GuardedHttpToolsProtocol(config=config, server_state=state, app_state={}),
         "127.0.0.1",
         0,
     )
@@ -308,3 +309,36 @@ def test_a_client_that_never_reads_its_answers_is_cut_off(monkeypatch):
     monkeypatch.setattr(server_module._Guard, "head_timeout", 0.5)
     cut_after, left = asyncio.run(_reader_that_never_reads())
     assert not left and cut_after < 5
+
+
+def test_a_whole_head_over_the_limit_gets_a_problem_from_the_parser(small_server):
+    """Many headers, arriving whole: the parser counts them as it gives them (llhttp has no
+    limit of its own)."""
+    port, _ = small_server
+    headers = b"".join(b"X-Many-%d: %s\r\n" % (n, b"b" * 1000) for n in range(20))
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n")
+        status, headers_back, body = _response(sock)
+    assert status == 431 and headers_back["content-type"] == "application/problem+json"
+    assert json.loads(body)["detail"] == "the request head is over 16384 bytes"
+
+
+def test_a_body_in_the_same_packets_as_its_head_is_not_counted_as_head(small_server):
+    """A POST sent in one write: its body arrives with the head, and is not a head over the
+    limit; the next request on the connection is answered too."""
+    port, _ = small_server
+    event = json.dumps({"search_id": "x", "type": "open", "pad": "p" * 30_000}).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s"
+            % (len(event), event)
+            + b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        sock.settimeout(10)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    statuses = [int(code) for code in re.findall(rb"HTTP/1\.1 (\d{3}) ", data)]
+    assert len(statuses) == 2, data.decode()
+    assert statuses[0] not in (400, 414, 431) and statuses[1] == 200
