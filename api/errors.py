@@ -130,18 +130,23 @@ def _field(location: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in location)
 
 
+def answer_problem(request: Request, exc: ProblemError) -> JSONResponse:
+    """The response for a raised :class:`ProblemError`."""
+    return problem_response(
+        request,
+        exc.status,
+        exc.kind,
+        exc.detail,
+        title=exc.title,
+        headers=exc.headers,
+        errors=exc.errors,
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def on_problem(request: Request, exc: ProblemError) -> JSONResponse:
-        return problem_response(
-            request,
-            exc.status,
-            exc.kind,
-            exc.detail,
-            title=exc.title,
-            headers=exc.headers,
-            errors=exc.errors,
-        )
+        return answer_problem(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:

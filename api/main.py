@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.search_cache = ResponseCache[object](settings.search_cache)
     app.state.analytics = None  # started with the app (lifespan): api/analytics.py
     install_problem_handlers(app)
+    app.add_middleware(search.SearchLane)  # added first: the innermost, next to the router
     install_metrics(app, app.state.metrics)
     app.add_middleware(HeaderSizeLimit, limit=MAX_HEADER_BYTES)
     if settings.cors_origins:
