@@ -316,6 +316,21 @@ def test_highlights_come_from_the_spans_the_index_stored(seed_index):
     assert highlight(record.text, "zh", {"回电"}, spans) == highlight(record.text, "zh", {"回电"})
 
 
+@pytest.mark.parametrize("wanted_count", [1, 3, 20])
+def test_stored_spans_mark_whole_terms_only(wanted_count):
+    """A wanted term is found in the stored spans by its line: "lab" is not the end of
+    "xlab", nor a term's start; with many wanted terms (a short prefix's expansions) the
+    spans are read in one pass, with the same marks."""
+    from pipeline.index import encode_spans, token_spans
+
+    text = "Xlab un lab, labākais: lab & <lab>"
+    stored = encode_spans([*token_spans(text, "lv"), ("xlab", 0, 4)])
+    wanted = {"lab", *(f"other{n}" for n in range(wanted_count - 1))}
+    assert highlight(text, "lv", wanted, stored) == highlight(text, "lv", wanted)
+    marked = highlight(text, "lv", wanted, stored)
+    assert marked.count("<mark>") == 3 and not marked.startswith("<mark>"), marked
+
+
 @pytest.mark.parametrize(
     ("lang", "typed", "other_form"),
     [
