@@ -274,7 +274,7 @@ class PublishedIndex:
             # A stop word of some language ("un", "in") is never stretched to typos; being
             # typed, it may still start a word ("in" → "inform").
             typos = not is_stop_word(word, INDEX_LANGS)
-            found_word = _WordMatches()
+            found_word = _WordMatches(self._tips.count)
             for code, vocabulary in self._vocabularies.items():
                 found = candidates(
                     word, code, vocabulary, last=last, typos=typos, written=self._written[code]
@@ -290,7 +290,9 @@ class PublishedIndex:
             for code, analyzed in phrases:
                 if self._score_phrase(code, analyzed, matches[position]):
                     marked[code].update(analyzed)
-        matched, words_matched, closeness, totals = _combine([m.best() for m in matches])
+        matched, words_matched, closeness, totals = _combine(
+            [m.best() for m in matches], self._tips.count
+        )
         if source_lang is not None:
             mask = self._tips.global_mask(
                 lang, self._rankers[lang].mask("source_lang", source_lang)
@@ -427,8 +429,10 @@ class PublishedIndex:
             surfaces = self._surfaces[lang]
             if kind == EXACT and surfaces is not None:
                 holders = surfaces.tips(surface_form(word, lang))
-                at = np.minimum(np.searchsorted(holders, docs), max(holders.size - 1, 0))
-                exact = holders[at] == docs if holders.size else np.zeros(docs.size, dtype=bool)
+                # a mask over the index's tips: faster than searching thousands of docs
+                writes = np.zeros(surfaces.tip_count, dtype=bool)
+                writes[holders] = True
+                exact = writes[docs]
                 if not exact.all():
                     stemmed = ~exact
                     matches.add(
@@ -497,53 +501,71 @@ class PublishedIndex:
             store.close()
 
 
+#: A tip no part of a word has matched yet (kinds are small numbers, EXACT first).
+_UNMATCHED = np.iinfo(np.int8).max
+
+
 class _WordMatches:
     """The tips one query word matches, gathered over languages and kinds: per tip, the
     closest kind counts, then the highest score."""
 
-    def __init__(self) -> None:
-        self._tips: list[np.ndarray] = []
-        self._kinds: list[np.ndarray] = []
-        self._scores: list[np.ndarray] = []
+    def __init__(self, tip_count: int) -> None:
+        self._count = tip_count
+        self._parts: list[tuple[int, np.ndarray, np.ndarray]] = []
 
     def add(self, tips: np.ndarray, kind: int, scores: np.ndarray) -> None:
-        self._tips.append(tips)
-        self._kinds.append(np.full(tips.size, kind, dtype=np.int64))
-        self._scores.append(scores)
+        """``tips``: unique (each part comes from one index term's or phrase's postings)."""
+        self._parts.append((kind, tips, scores))
 
     def best(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(tips, kind, score) with one entry per tip; tips ascend when the version's indexes
         number tips alike (the usual case), which callers do not rely on."""
-        if not self._tips:
+        if not self._parts:
             return _NO_TIPS, _NO_TIPS, _NO_SCORES
-        tips = np.concatenate(self._tips)
-        kinds = np.concatenate(self._kinds)
-        scores = np.concatenate(self._scores)
-        if len(self._tips) > 1:
-            order = np.lexsort((-scores, kinds, tips))
-            tips, kinds, scores = tips[order], kinds[order], scores[order]
-            first = np.diff(tips, prepend=-1) != 0
-            tips, kinds, scores = tips[first], kinds[first], scores[first]
-        return tips, kinds, scores
+        if len(self._parts) == 1:
+            kind, tips, scores = self._parts[0]
+            return tips, np.full(tips.size, kind, dtype=np.int64), scores
+        # Over one array per tip rather than sorting the parts together: the closest kind
+        # is written first, a later part of the same kind keeps the higher score.
+        kind_of = np.full(self._count, _UNMATCHED, dtype=np.int8)
+        score_of = np.zeros(self._count, dtype=np.float64)
+        for kind, tips, scores in sorted(self._parts, key=lambda part: part[0]):
+            held = kind_of[tips]
+            new = held == _UNMATCHED
+            if new.all():
+                kind_of[tips] = kind
+                score_of[tips] = scores
+                continue
+            kind_of[tips[new]] = kind
+            score_of[tips[new]] = scores[new]
+            same = held == kind
+            if same.any():
+                again = tips[same]
+                score_of[again] = np.maximum(score_of[again], scores[same])
+        tips = np.flatnonzero(kind_of != _UNMATCHED)
+        return tips, kind_of[tips].astype(np.int64), score_of[tips]
 
 
 def _combine(
-    words: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    words: list[tuple[np.ndarray, np.ndarray, np.ndarray]], tip_count: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The tips any word matches, with how many words each matches, the sum of
+    """The tips any word matches, ascending, with how many words each matches, the sum of
     their kinds and the sum of their scores (summed in the words' order)."""
     if not words:
         return _NO_TIPS, _NO_TIPS, _NO_TIPS, _NO_SCORES
     if len(words) == 1:  # one word: its tips are unique and ascending already
         tips, kinds, scores = words[0]
         return tips, np.ones(tips.size, dtype=np.int64), kinds, scores
-    tips = np.concatenate([w[0] for w in words])
-    matched, inverse = np.unique(tips, return_inverse=True)
-    count = matched.size
-    words_matched = np.bincount(inverse, minlength=count)
-    closeness = np.bincount(inverse, weights=np.concatenate([w[1] for w in words]), minlength=count)
-    totals = np.bincount(inverse, weights=np.concatenate([w[2] for w in words]), minlength=count)
-    return matched, words_matched, closeness.astype(np.int64), totals
+    # Added up in one array per tip (each word's tips are unique), not sorted together.
+    words_matched = np.zeros(tip_count, dtype=np.int64)
+    closeness = np.zeros(tip_count, dtype=np.int64)
+    totals = np.zeros(tip_count, dtype=np.float64)
+    for tips, kinds, scores in words:
+        words_matched[tips] += 1
+        closeness[tips] += kinds
+        totals[tips] += scores
+    matched = np.flatnonzero(words_matched)
+    return matched, words_matched[matched], closeness[matched], totals[matched]
 
 
 def _read_record(

@@ -52,10 +52,14 @@ def write_surface_table(directory: Path, documents: Iterable[Iterable[str]]) -> 
 class SurfaceTable:
     """One index's words as written, each with the tips that hold it."""
 
-    def __init__(self, slots: dict[str, int], offsets: np.ndarray, ids: np.ndarray) -> None:
+    def __init__(
+        self, slots: dict[str, int], offsets: np.ndarray, ids: np.ndarray, tip_count: int
+    ) -> None:
         self._slots = slots
         self._offsets = offsets
         self._ids = ids
+        #: the index's tips: every id is below it
+        self.tip_count = tip_count
 
     @classmethod
     def open(cls, directory: Path, doc_count: int) -> "SurfaceTable | None":
@@ -80,7 +84,7 @@ class SurfaceTable:
             and (ids.size == 0 or 0 <= int(ids.min()) <= int(ids.max()) < doc_count)
         ):
             raise DamagedSurfaceTable(f"{directory}: the saved words do not fit the index")
-        return cls({word: slot for slot, word in enumerate(words)}, offsets, ids)
+        return cls({word: slot for slot, word in enumerate(words)}, offsets, ids, doc_count)
 
     def __len__(self) -> int:
         return len(self._slots)
