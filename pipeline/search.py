@@ -272,8 +272,10 @@ class PublishedIndex:
         for position, word in enumerate(words):
             last = position == len(words) - 1
             # A stop word of some language ("un", "in") is never stretched to typos; being
-            # typed, it may still start a word ("in" → "inform").
-            typos = not is_stop_word(word, INDEX_LANGS)
+            # typed, it may still start a word ("in" → "inform"). Nor is a word one of the
+            # languages holds as it is: it is not a typo, and looking for its neighbours in
+            # the other four languages was most of the candidates' time.
+            typos = not is_stop_word(word, INDEX_LANGS) and not self._known_somewhere(word)
             found_word = _WordMatches(self._tips.count)
             for code, vocabulary in self._vocabularies.items():
                 found = candidates(
@@ -319,6 +321,14 @@ class PublishedIndex:
         if matched.size == 0 and words and suggest:
             suggestion = self.suggest(words, lang, source_lang)
         return SearchPage(query, lang, int(matched.size), limit, offset, tuple(results), suggestion)
+
+    def _known_somewhere(self, word: str) -> bool:
+        """Whether some language's index holds ``word``'s terms (stemmed) as they are."""
+        return any(
+            term in vocabulary
+            for code, vocabulary in self._vocabularies.items()
+            for term in word_terms(word, code)[0]
+        )
 
     def suggest(self, words: list[str], lang: str, source_lang: str | None = None) -> str | None:
         """The nearest query this index answers, for a query that found nothing: each word of

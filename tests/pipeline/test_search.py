@@ -316,6 +316,16 @@ def test_highlights_come_from_the_spans_the_index_stored(seed_index):
     assert highlight(record.text, "zh", {"回电"}, spans) == highlight(record.text, "zh", {"回电"})
 
 
+def test_a_word_one_language_holds_is_not_a_typo_in_another(seed_index):
+    """ "datus" is Latvian (data): its tips are found, but it is not taken for a misspelt
+    English "dates" (it was, with the tips about dates ranked after)."""
+    page = seed_index.search("datus", "en", limit=50)
+    assert page.total > 0
+    assert not [hit.highlight for hit in page.results if "<mark>date" in hit.highlight.lower()]
+    # a word no language holds is still looked up with typos
+    assert seed_index.search("custmer", "en").total > 0
+
+
 @pytest.mark.parametrize("wanted_count", [1, 3, 20])
 def test_stored_spans_mark_whole_terms_only(wanted_count):
     """A wanted term is found in the stored spans by its line: "lab" is not the end of
