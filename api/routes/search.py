@@ -120,11 +120,11 @@ async def handle_search(request: Request) -> Response:
     documented endpoint's dependencies and parameters, in their order (index, key, then
     parameters), and the same answer."""
     settings: Settings = request.app.state.settings
-    headers = request.headers
+    api_key, accept_language = _wanted_headers(request.scope["headers"])
     with leased_index(request) as index:
-        key = caller_key(request, settings, headers.get("x-api-key"))
+        key = caller_key(request, settings, api_key)
         try:
-            params = SearchParams.model_validate(dict(request.query_params))
+            params = SearchParams.model_validate(_query_params(request.scope["query_string"]))
         except ValidationError as exc:
             raise invalid_parameters(
                 [
@@ -132,7 +132,25 @@ async def handle_search(request: Request) -> Response:
                     for e in exc.errors(include_url=False)
                 ]
             ) from None
-        return _respond(request, index, settings, key, params, headers.get("accept-language"))
+        return _respond(request, index, settings, key, params, accept_language)
+
+
+def _query_params(query_string: bytes) -> dict[str, str]:
+    """The query string as Starlette's ``request.query_params`` reads it (a repeated name: its
+    last value), without building its multi-dict for one lookup of five names."""
+    return dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+
+
+def _wanted_headers(raw: list[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
+    """X-API-Key and Accept-Language, the first of each as Starlette's ``Headers.get`` finds
+    them (servers give the names lowercased)."""
+    api_key = accept_language = None
+    for name, value in raw:
+        if name == b"x-api-key" and api_key is None:
+            api_key = value.decode("latin-1")
+        elif name == b"accept-language" and accept_language is None:
+            accept_language = value.decode("latin-1")
+    return api_key, accept_language
 
 
 async def search(
