@@ -26,21 +26,22 @@ from tests.helpers import server_process
 
 #: Stage → a frame that marks it (py-spy's raw format: "function (path:line)").
 STAGES = {
-    "FastAPI dependencies and parameters (not on /v1/search's lean route)": "solve_dependencies (",
+    "FastAPI dependencies and parameters (none on /v1/search's lane)": "solve_dependencies (",
     "the search route (api/routes/search.py)": "handle_search (",
-    "sending the response (h11, middlewares)": "send_and_note (",
+    "sending the response (middlewares, uvicorn's httptools protocol)": "send_and_note (",
     "query language detection": "detect_query_language (",
     "  of which langdetect": "_statistics (",
     "search (pipeline/search.py)": "PublishedIndex.search (",
     "  candidate terms (exact, prefix, typo)": "candidates (",
     "  scoring words (numpy)": "PublishedIndex._score_word (",
     "  glossary phrases": "PublishedIndex._score_phrase (",
+    "  a word's closest kind per tip (numpy)": "_WordMatches.best (",
+    "  combining the words (numpy)": "_combine (",
     "  choosing the best (numpy)": "_first (",
     "  highlighting": "highlight (",
-    "  tip records": "_read_record (",
-    "  building hits": "model_construct (",
+    "  tip records (read and validated on a cache miss)": "_read_record (",
     "  suggestions for zero results": "PublishedIndex.suggest (",
-    "response serialisation (pydantic)": "model_dump_json (",
+    "response JSON (joined from each record's)": "response_json (",
 }
 
 
