@@ -418,10 +418,11 @@ class PublishedIndex:
             if len(held) == 1:  # one term, in titles or in texts only: ids unique, ascending
                 docs, scores = held[0]
             elif kind == EXACT or len(terms) == 1:
+                # a term in titles and texts, or a Chinese word's terms: summed per tip
                 ids = np.concatenate([part[0] for part in held])
-                docs, inverse = np.unique(ids, return_inverse=True)
                 shares = np.concatenate([part[1] for part in held])
-                scores = np.bincount(inverse, weights=shares, minlength=docs.size)
+                docs = np.flatnonzero(np.bincount(ids))
+                scores = np.bincount(ids, weights=shares)[docs]
             else:
                 # per (tip, term) the sum of its fields, then per tip the best term
                 ids = np.concatenate([part[0] for part in parts])
@@ -435,7 +436,8 @@ class PublishedIndex:
                 starts = np.flatnonzero(np.diff(tips_of_keys, prepend=-1))
                 docs = tips_of_keys[starts]
                 scores = np.maximum.reduceat(sums, starts)
-            weighted = scores * KIND_WEIGHT[kind]
+            # (exact and stemmed weigh 1: their scores are used as the table holds them)
+            weighted = scores * KIND_WEIGHT[kind] if KIND_WEIGHT[kind] != 1.0 else scores
             surfaces = self._surfaces[lang]
             if kind == EXACT and surfaces is not None:
                 holders = surfaces.tips(surface_form(word, lang))
@@ -443,7 +445,7 @@ class PublishedIndex:
                 writes = np.zeros(surfaces.tip_count, dtype=bool)
                 writes[holders] = True
                 exact = writes[docs]
-                if not exact.all():
+                if np.count_nonzero(exact) < exact.size:
                     stemmed = ~exact
                     matches.add(
                         self._tips.global_ids(lang, docs[stemmed]), STEMMED, weighted[stemmed]
@@ -596,9 +598,11 @@ def _first(need: int, tiers: np.ndarray, totals: np.ndarray, tips: np.ndarray) -
     match most tips."""
     if need <= 0:
         return _NO_TIPS
-    pool = np.arange(tips.size)
-    if tips.size > need:
-        edge = np.partition(tiers, need - 1)[need - 1]  # the tier of the need-th best
+    if tips.size <= need:
+        pool = np.arange(tips.size)
+    else:
+        # the tier of the need-th best (tiers are small numbers: counted, not partitioned)
+        edge = int(np.searchsorted(np.cumsum(np.bincount(tiers)), need))
         ahead = np.flatnonzero(tiers < edge)
         tied = np.flatnonzero(tiers == edge)
         room = need - ahead.size
