@@ -14,10 +14,8 @@ import hmac
 import time
 from html import escape
 
-import pygal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
-from pygal.style import Style
 
 from api.deps import IndexDep, SettingsDep
 from api.errors import ProblemError
@@ -30,15 +28,6 @@ from pipeline.settings import Settings
 router = APIRouter(include_in_schema=False)
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90}
-_CHART_STYLE = Style(
-    background="transparent",
-    plot_background="transparent",
-    foreground="#333",
-    foreground_strong="#111",
-    foreground_subtle="#999",
-    colors=("#1f5fa8", "#b3261e"),
-    font_family="system-ui, sans-serif",
-)
 
 
 def admin(request: Request, settings: SettingsDep) -> None:
@@ -233,6 +222,10 @@ def _table(
 
 def _charts(part: LanguageReport, days: int) -> str:
     """Searches per day and the share that found nothing, every day of the period shown."""
+    # Imported here: pygal is 6 MiB of every worker's memory, for a page few people open.
+    import pygal
+    from pygal.style import Style
+
     today = dt.datetime.now(dt.UTC).date()
     span = [today - dt.timedelta(days=n) for n in range(days - 1, -1, -1)]
     by_day = {day.day: day for day in part.per_day}
@@ -246,7 +239,15 @@ def _charts(part: LanguageReport, days: int) -> str:
     labels = [d.strftime("%d.%m") for d in span]
     every = max(1, days // 8)
     options = {
-        "style": _CHART_STYLE,
+        "style": Style(
+            background="transparent",
+            plot_background="transparent",
+            foreground="#333",
+            foreground_strong="#111",
+            foreground_subtle="#999",
+            colors=("#1f5fa8", "#b3261e"),
+            font_family="system-ui, sans-serif",
+        ),
         "width": 560,
         "height": 240,
         "show_legend": False,
