@@ -17,10 +17,10 @@ from lxml import html as lxml_html
 from pipeline.blocks import Block, minor_heading, table_block
 from pipeline.readers.inline import content_alt, link_text, tidy
 from pipeline.readers.plain_text import is_marked_heading, typed_blocks
-from pipeline.readers.result import ReadResult
+from pipeline.readers.result import ReadResult, UnreadableFormat
 
 
-class UnreadableHtml(ValueError):
+class UnreadableHtml(UnreadableFormat):
     pass
 
 

@@ -1,4 +1,4 @@
-"""What a reader hands on."""
+"""What a reader hands on, or the error it raises."""
 
 from dataclasses import dataclass, field
 
@@ -13,3 +13,7 @@ class ReadResult:
     title: str | None = None
     #: What was left out and why, for ``csguide preview``: "script", "navigation", ….
     dropped: list[str] = field(default_factory=list)
+
+
+class UnreadableFormat(ValueError):
+    """A reader's refusal of a file that is not what its format says (the message says why)."""

@@ -28,7 +28,7 @@ from lxml import etree
 from pipeline.blocks import MAX_LIST_DEPTH, Block, minor_heading, table_block
 from pipeline.readers.inline import link_text, tidy
 from pipeline.readers.plain_text import is_marked_heading, typed_blocks
-from pipeline.readers.result import ReadResult
+from pipeline.readers.result import ReadResult, UnreadableFormat
 
 #: A .docx may unpack to this many times the article size limit: Word's XML is verbose (text
 #: compresses 5–10×), but a file that inflates further is a zip bomb, not an article.
@@ -40,7 +40,7 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
-class UnreadableWord(ValueError):
+class UnreadableWord(UnreadableFormat):
     pass
 
 
