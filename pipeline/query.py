@@ -57,8 +57,7 @@ class SearchAnswer:
         hit's fields for every search."""
         head = to_json(self._page_fields())
         hits = b",".join(
-            b'%b,"score":%b,"highlight":%b}'
-            % (f.record_json, to_json(f.score), to_json(f.highlight))
+            b'%b,"score":%b,"highlight":%b}' % (f.tip.json, to_json(f.score), to_json(f.highlight))
             for f in self.found
         )
         return b'%b,"results":[%b],"suggestion":%b,"search_id":null}' % (

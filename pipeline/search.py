@@ -45,7 +45,7 @@ from pipeline.schema import PublishedArticle, SearchHit, StoredTip, TipRecord
 from pipeline.surface_forms import SURFACE_DIR, DamagedSurfaceTable, SurfaceTable
 from pipeline.tip_store import TipStore
 
-#: Tips kept read and validated per version (a few KB each).
+#: Tips kept read per version (about 3 KB each: what a search needs of them, and their JSON).
 RECORD_CACHE = 4_096
 
 _ARTICLES = TypeAdapter(list[PublishedArticle])
@@ -55,22 +55,39 @@ class NotPublished(Exception):
     """Nothing has been published in the data dir yet."""
 
 
+class CachedTip(NamedTuple):
+    """A tip as a version's record cache keeps it: what a search reads of it, and its record
+    as JSON. A third of the memory of the validated record it was (5 KB a tip), which is made
+    again from the JSON when asked for (:meth:`record`)."""
+
+    id: str
+    lang: str
+    title: str
+    text: str
+    #: The text's spans as the index stored them (None: a version that stored none).
+    spans: str | None
+    #: The record as JSON without its closing brace: a search result's JSON is that, then its
+    #: score and highlight (:meth:`pipeline.query.SearchAnswer.response_json`).
+    json: bytes
+
+    def record(self) -> TipRecord:
+        return TipRecord.model_validate_json(self.json + b"}")
+
+
 class Found(NamedTuple):
     """One result of a search, as the index gives it."""
 
-    record: TipRecord
+    tip: CachedTip
     score: float
     highlight: str
-    #: The record as JSON without its closing brace (see :func:`_read_record`).
-    record_json: bytes
 
 
 def search_hits(found: Iterable[Found]) -> list[SearchHit]:
     """Results as the schema's hits. Made only when asked for: the HTTP route writes its
-    response from ``record_json`` and never needs them (a pydantic model per hit cost it
+    response from each tip's JSON and never needs them (a pydantic model per hit cost it
     about 5 µs a hit)."""
     return [
-        SearchHit.model_construct(**f.record.__dict__, score=f.score, highlight=f.highlight)
+        SearchHit.model_construct(**f.tip.record().__dict__, score=f.score, highlight=f.highlight)
         for f in found
     ]
 
@@ -308,13 +325,12 @@ class PublishedIndex:
         results = []
         for index in chosen.tolist():
             tip = int(matched[index])
-            record, spans, as_json = self._record(lang, self._tips.docnum(lang, tip))
+            cached = self._record(lang, self._tips.docnum(lang, tip))
             results.append(
                 Found(
-                    record,
+                    cached,
                     round(float(totals[index]), 4),
-                    highlight(record.text, record.lang, marked[record.lang], spans),
-                    as_json,
+                    highlight(cached.text, cached.lang, marked[cached.lang], cached.spans),
                 )
             )
         suggestion = None
@@ -365,9 +381,9 @@ class PublishedIndex:
             ids, _ = self._rankers[lang].table.get("title", term)
         if ids.size == 0:
             return None
-        record = self._record(lang, int(ids[0]))[0]
-        for field in (record.text, record.title):
-            for token, start, end in _token_spans(field, record.lang):
+        cached = self._record(lang, int(ids[0]))
+        for field in (cached.text, cached.title):
+            for token, start, end in _token_spans(field, cached.lang):
                 if token == term:
                     return field[start:end].lower()
         return None
@@ -487,7 +503,7 @@ class PublishedIndex:
 
     def tip(self, tip_id: str, lang: str) -> TipRecord | None:
         docnum = self.searcher(lang).document_number(id=tip_id)
-        return None if docnum is None else self._record(lang, docnum)[0]
+        return None if docnum is None else self._record(lang, docnum).record()
 
     def __enter__(self) -> "PublishedIndex":
         return self
@@ -579,17 +595,20 @@ def _combine(
     return matched, words_matched[matched], closeness.astype(np.int64), totals[matched]
 
 
-def _read_record(
-    stores: dict[str, TipStore], lang: str, docnum: int
-) -> tuple[TipRecord, str, bytes]:
+def _read_record(stores: dict[str, TipStore], lang: str, docnum: int) -> CachedTip:
     """A tip as readers get it, read by the stored model, with its text's spans as the index
-    stored them (encoded until a search marks words), and the record as JSON without its
-    closing brace: a search result's JSON is that, then its score and highlight, so the
-    response is joined from bytes made once per record rather than serialised per search."""
+    stored them (encoded until a search marks words), and the record as JSON made once per
+    tip rather than serialised per search."""
     store = stores[lang]
-    stored = StoredTip.model_validate_json(store.record(docnum))
-    record = TipRecord.from_stored(stored)
-    return record, store.spans(docnum), record.model_dump_json().encode()[:-1]
+    record = TipRecord.from_stored(StoredTip.model_validate_json(store.record(docnum)))
+    return CachedTip(
+        record.id,
+        record.lang,
+        record.title,
+        record.text,
+        store.spans(docnum),
+        record.model_dump_json().encode()[:-1],
+    )
 
 
 def _first(need: int, tiers: np.ndarray, totals: np.ndarray, tips: np.ndarray) -> np.ndarray:

@@ -297,7 +297,7 @@ def _answer(
         answer.answer_lang,
         answer.query_lang,
         answer.total,
-        tuple(found.record.id for found in answer.found),
+        tuple(found.tip.id for found in answer.found),
     )
 
 

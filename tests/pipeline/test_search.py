@@ -311,9 +311,23 @@ def test_a_chinese_word_is_marked_whole_when_its_parts_come_first():
 def test_highlights_come_from_the_spans_the_index_stored(seed_index):
     hit = seed_index.search("回电时间", "zh").results[0]
     docnum = seed_index.searcher("zh").document_number(id=hit.id)
-    record, spans, _ = seed_index._record("zh", docnum)
+    cached = seed_index._record("zh", docnum)
+    spans = cached.spans
     assert spans is not None and "回电" in [line.split()[0] for line in spans.splitlines()]
-    assert highlight(record.text, "zh", {"回电"}, spans) == highlight(record.text, "zh", {"回电"})
+    assert highlight(cached.text, "zh", {"回电"}, spans) == highlight(cached.text, "zh", {"回电"})
+
+
+@pytest.mark.parametrize("lang", ["lv", "zh", "en"])
+def test_a_cached_tip_gives_back_its_record_as_validated(seed_index, lang):
+    """The record cache keeps a tip's JSON, not its validated record; the record made again
+    from the JSON is the one read from the store, for every tip."""
+    from pipeline.schema import StoredTip, TipRecord
+    from pipeline.search import _read_record
+
+    store = seed_index._stores[lang]
+    for docnum in range(seed_index.searcher(lang).doc_count_all()):
+        stored = TipRecord.from_stored(StoredTip.model_validate_json(store.record(docnum)))
+        assert _read_record(seed_index._stores, lang, docnum).record() == stored
 
 
 def test_a_word_one_language_holds_is_not_a_typo_in_another(seed_index):
