@@ -148,6 +148,10 @@ def problem_response_bytes(
     return ("\r\n".join(head) + "\r\n\r\n").encode() + data
 
 
+#: What a request line holds besides its URL: method, spaces, version and CRLF.
+_REQUEST_LINE_BYTES = 32
+
+
 class _HeadRefused(Exception):
     """Raised from a parser callback to stop a request head over the limit: httptools turns
     it into a parser error, and uvicorn into :meth:`send_400_response`."""
@@ -157,12 +161,18 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _Guard.load()
+        # llhttp parses the next request as soon as its bytes arrive, even while one is in
+        # progress (pipelining): a head is counted from its first byte (on_message_begin) to
+        # its end, whatever else is in progress.
         self._head_deadline: asyncio.TimerHandle | None = None
         self._write_stall: asyncio.TimerHandle | None = None
-        self._head_bytes = 0  # received while no request was in progress
+        self._head_started = False  # a request head has begun and not ended
+        self._head_bytes = 0  # bytes received while it was arriving
         self._url_bytes = 0
-        self._head_parsed = 0  # the URL and headers the parser has given so far
+        self._header_bytes = 0  # header names and values the parser has given so far
         self._refusal: tuple[int, str, str] | None = None
+        #: A refusal held back until the requests before it have their answers.
+        self._refusal_due: bytes | None = None
         self._idle_since = 0.0
 
     # -- connection life ------------------------------------------------------------------
@@ -194,39 +204,49 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self.transport.is_closing():  # refused already: the rest is not parsed
-            return
-        if self._between_requests():
-            if self._head_deadline is None:
-                self._await_head()
-            self._head_bytes += len(data)
+        if self.transport.is_closing() or self._refusal_due is not None:
+            return  # refused already: the rest is not parsed
+        if self._between_requests() and self._head_deadline is None:
+            self._await_head()
         super().data_received(data)
+        if self.transport.is_closing() or self._refusal_due is not None:
+            return
+        if self._head_started:
+            # Bytes of a head still arriving (those before it in the same read, the end of
+            # an earlier body, count too: an over-estimate by one read at most).
+            self._head_bytes += len(data)
+            if self._head_bytes - self._url_bytes > MAX_HEADER_BYTES + _REQUEST_LINE_BYTES:
+                # llhttp holds a header's bytes until the header ends, so the callbacks
+                # below never see a header still growing.
+                self._refuse_head(431)
+                self.send_400_response("request head too large")
+                return
         if not self._between_requests():
             self._cancel_head_deadline()
-        elif self._head_bytes > MAX_HEADER_BYTES and not self.transport.is_closing():
-            # A head still arriving past the limit: llhttp holds a header's bytes until the
-            # header ends, so the callbacks below never see this one.
-            self._refuse_head(431)
-            self.send_400_response("request head too large")
 
     def on_message_begin(self) -> None:
-        self._url_bytes = self._head_parsed = 0
+        self._head_started = True
+        self._head_bytes = self._url_bytes = self._header_bytes = 0
         super().on_message_begin()
 
     def on_url(self, url: bytes) -> None:
         self._url_bytes += len(url)
-        self._head_parsed += len(url)
         if self._url_bytes > MAX_HEADER_BYTES:
             self._refuse_head(414)
             raise _HeadRefused
         super().on_url(url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._head_parsed += len(name) + len(value) + 4  # ": " and CRLF
-        if self._head_parsed > MAX_HEADER_BYTES:
+        # the URL and the headers each within the limit, as HeaderSizeLimit counts them
+        self._header_bytes += len(name) + len(value)
+        if self._header_bytes > MAX_HEADER_BYTES:
             self._refuse_head(431)
             raise _HeadRefused
         super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._head_started = False
+        super().on_headers_complete()
 
     def pause_writing(self) -> None:
         # The client is not reading what it asked for: a request in progress that would
@@ -250,18 +270,24 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.abort()  # close() would wait for the buffer the client never reads
 
     def on_response_complete(self) -> None:
-        self._head_bytes = 0
         self._idle_since = time.monotonic()
         super().on_response_complete()
+        if self._refusal_due is not None and not self._answers_owed():
+            self.transport.write(self._refusal_due)
+            self.transport.close()
 
     # -- the guard ------------------------------------------------------------------------
 
     def _between_requests(self) -> bool:
         return self.cycle is None or self.cycle.response_complete
 
+    def _answers_owed(self) -> bool:
+        """Whether a request parsed before now still waits for its answer (in progress, or
+        pipelined behind one)."""
+        return bool(self.pipeline) or not self._between_requests()
+
     def _await_head(self) -> None:
         self._idle_since = time.monotonic()
-        self._head_bytes = 0
         self._cancel_head_deadline()
         self._head_deadline = self.loop.call_later(_Guard.head_timeout, self._head_timed_out)
 
@@ -274,7 +300,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._head_deadline = None
         if self.transport.is_closing() or not self._between_requests():
             return
-        if self._head_bytes:
+        if self._head_started:
             report.note("slow_head")
             self.transport.write(
                 problem_response_bytes(
@@ -321,6 +347,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             response = problem_response_bytes(
                 400, "bad-request", "the request is not valid HTTP/1.1"
             )
+        if self._answers_owed():
+            # A pipelined request refused while those before it are answered: its refusal
+            # follows their answers. What arrives meanwhile is read and dropped (left unread,
+            # it would make the close a reset, and the client could lose the answers).
+            self._refusal_due = response
+            return
         self.transport.write(response)
         self.transport.close()
 

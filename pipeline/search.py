@@ -290,8 +290,8 @@ class PublishedIndex:
             last = position == len(words) - 1
             # A stop word of some language ("un", "in") is never stretched to typos; being
             # typed, it may still start a word ("in" → "inform"). Nor is a word one of the
-            # languages holds as it is: it is not a typo, and looking for its neighbours in
-            # the other four languages was most of the candidates' time.
+            # languages knows (its stem is in that index): it is not a typo, and looking for
+            # its neighbours in the other four languages was most of the candidates' time.
             typos = not is_stop_word(word, INDEX_LANGS) and not self._known_somewhere(word)
             found_word = _WordMatches(self._tips.count)
             for code, vocabulary in self._vocabularies.items():
@@ -339,7 +339,8 @@ class PublishedIndex:
         return SearchPage(query, lang, int(matched.size), limit, offset, tuple(results), suggestion)
 
     def _known_somewhere(self, word: str) -> bool:
-        """Whether some language's index holds ``word``'s terms (stemmed) as they are."""
+        """Whether some language's index holds one of ``word``'s terms (the word as that
+        language stems and folds it): then the word is known, not a misspelling."""
         return any(
             term in vocabulary
             for code, vocabulary in self._vocabularies.items()

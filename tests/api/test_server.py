@@ -342,3 +342,69 @@ def test_a_body_in_the_same_packets_as_its_head_is_not_counted_as_head(small_ser
     statuses = [int(code) for code in re.findall(rb"HTTP/1\.1 (\d{3}) ", data)]
     assert len(statuses) == 2, data.decode()
     assert statuses[0] not in (400, 414, 431) and statuses[1] == 200
+
+
+# -- pipelining: llhttp parses the next request while one is in progress -------------------
+
+
+async def _slow_ok_app(scope, receive, send):
+    """Answers after a moment, as a search does; 405 to a POST without reading its body."""
+    if scope["type"] == "lifespan":
+        return
+    if scope["method"] == "POST":
+        await send({"type": "http.response.start", "status": 405, "headers": []})
+        await send({"type": "http.response.body", "body": b"no"})
+        return
+    await asyncio.sleep(0.05)
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+async def _exchange(*writes: bytes, pause: float = 0.2) -> tuple[list[int], bool]:
+    """Each write sent in turn, ``pause`` apart, on one connection to the guarded protocol;
+    the statuses answered, and whether the server closed the connection."""
+    config = uvicorn.Config(app=_slow_ok_app, http=GuardedHttpToolsProtocol, lifespan="off")
+    config.load()
+    state = ServerState()
+    server = await asyncio.get_running_loop().create_server(
+        lambda: GuardedHttpToolsProtocol(config=config, server_state=state, app_state={}),
+        "127.0.0.1",
+        0,
+    )
+    reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname())
+    for data in writes:
+        writer.write(data)
+        await asyncio.sleep(pause)
+    received = b""
+    closed = False
+    try:
+        while chunk := await asyncio.wait_for(reader.read(65536), 1.0):
+            received += chunk
+        closed = True
+    except TimeoutError:
+        pass
+    writer.close()
+    server.close()
+    return [int(code) for code in re.findall(rb"HTTP/1\.1 (\d{3}) ", received)], closed
+
+
+_GET = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def test_a_refused_pipelined_request_is_answered_after_the_one_before_it(cap_of_two):
+    big = b"GET / HTTP/1.1\r\nHost: x\r\nCookie: " + b"c" * 17_000 + b"\r\n\r\n"
+    assert asyncio.run(_exchange(_GET + big)) == ([200, 431], True)
+    assert asyncio.run(_exchange(_GET + b"GARBAGE\x00\r\n\r\n")) == ([200, 400], True)
+
+
+def test_a_pipelined_head_growing_while_a_request_runs_is_refused_at_the_limit(cap_of_two):
+    """llhttp keeps a header's bytes until it ends: without a count they grew without end."""
+    growing = [_GET + b"GET / HTTP/1.1\r\nX-Big: ", *[b"v" * 6000] * 3]
+    assert asyncio.run(_exchange(*growing, pause=0.0)) == ([200, 431], True)
+
+
+def test_a_body_arriving_after_its_early_answer_is_not_a_request_head(cap_of_two):
+    """The rest of a body the app did not read (a 405) is not the next request's head."""
+    head = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 40000\r\n\r\n"
+    statuses, closed = asyncio.run(_exchange(head, b"b" * 40_000, _GET))
+    assert statuses == [405, 200] and not closed
