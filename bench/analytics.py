@@ -145,7 +145,7 @@ def recording_in_process(settings: Settings, queries: list[tuple[str, str]]) -> 
                     total=answer.total,
                     latency_ms=round((middle - start) * 1000, 3),
                     key_name=None,
-                    shown=tuple(hit.id for hit in answer.results),
+                    shown=tuple(found.tip.id for found in answer.found),  # as the route
                 )
                 records.append(record)
                 end = time.perf_counter()
