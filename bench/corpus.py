@@ -7,7 +7,8 @@ language and fills 3–6 sections with paragraphs of 2–4 of their sentences an
 bulleted list: about 10 tips an article, so 250 articles per language give about 10,000 tips.
 Deterministic for a given seed. Texts stay in one language each, so they pass the language
 check like real articles. The same articles can be written as plain text, Markdown, an HTML
-page or a Word document (``--format``): every format gives the same tips.
+page or a Word document (``--format``): every format gives the same tips. The bundled glossary
+comes along, as editors keep one beside their articles: searches expand its terms.
 """
 
 import argparse
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import docx
 
+from pipeline.glossary import GLOSSARY_SOURCE
 from pipeline.ingest import read_article
 from pipeline.languages import CONTENT_LANGS
 from pipeline.load import load_content
@@ -144,6 +146,8 @@ def generate(out: Path, per_lang: int = 250, seed: int = 0, file_format: str = "
     returns how many."""
     rng = random.Random(seed)
     written = 0
+    out.mkdir(parents=True, exist_ok=True)
+    (out / GLOSSARY_SOURCE).write_bytes((BUNDLED / GLOSSARY_SOURCE).read_bytes())
     for lang in CONTENT_LANGS:
         sentences, headings = _material(lang)
         folder = out / lang

@@ -392,30 +392,25 @@ class PublishedIndex:
     def _score_phrase(self, lang: str, analyzed: tuple[str, ...], matches: "_WordMatches") -> bool:
         """Add a glossary phrase's matches in ``lang`` to a word's, as a synonym: the tips
         holding every term of the phrase, scored by the terms' sum. False if none does."""
-        table = self._rankers[lang].table
-        parts = [
-            (table.get(field, term), number)
-            for number, term in enumerate(analyzed)
-            for field in ("title", "text")
-        ]
-        ids = np.concatenate([part[0] for part, _ in parts])
+        ranker = self._rankers[lang]
+        parts = [ranker.table.get(field, term) for term in analyzed for field in ("title", "text")]
+        ids = np.concatenate([part[0] for part in parts])
         if ids.size == 0:
             return False
-        shares = np.concatenate([part[1] for part, _ in parts])
-        numbers = np.concatenate([np.full(part[0].size, n, dtype=np.int64) for part, n in parts])
-        docs, inverse = np.unique(ids, return_inverse=True)
-        total = np.bincount(inverse, weights=shares, minlength=docs.size)
-        # how many of the phrase's terms each tip holds (in its title, its text or both)
-        pairs = np.unique(ids.astype(np.int64) * len(analyzed) + numbers)
-        holds = np.bincount(np.searchsorted(docs, pairs // len(analyzed)), minlength=docs.size)
-        whole = holds == len(analyzed)
-        if not whole.any():
+        # Per tip, over arrays of every tip (as the words' matches are combined): how many of
+        # the phrase's terms it holds, in its title, its text or both, and their scores' sum.
+        holds = np.zeros(ranker.doc_count, dtype=np.int64)
+        for title, text in zip(parts[::2], parts[1::2], strict=True):
+            if title[0].size and text[0].size:
+                holds += np.bincount(np.concatenate((title[0], text[0])), minlength=holds.size) > 0
+            else:
+                holds[title[0] if title[0].size else text[0]] += 1
+        whole = np.flatnonzero(holds == len(analyzed))
+        if whole.size == 0:
             return False
-        matches.add(
-            self._tips.global_ids(lang, docs[whole]),
-            SYNONYM,
-            total[whole] * KIND_WEIGHT[SYNONYM],
-        )
+        shares = np.concatenate([part[1] for part in parts])
+        total = np.bincount(ids, weights=shares, minlength=holds.size)[whole]
+        matches.add(self._tips.global_ids(lang, whole), SYNONYM, total * KIND_WEIGHT[SYNONYM])
         return True
 
     def _score_word(
