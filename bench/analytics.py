@@ -32,10 +32,9 @@ from statistics import mean, median
 import httpx2
 
 from api.analytics import SearchIds
-from bench.corpus import generate
+from bench.corpus import ingested
 from bench.run import WRK_SCRIPT, cpu_seconds, spread, vocabulary, write_queries, wrk
 from pipeline.analytics.store import FILE_NAME, SearchRecord, open_store
-from pipeline.ingest import run_ingest
 from pipeline.query import answer_search
 from pipeline.search import PublishedIndex
 from pipeline.settings import Settings
@@ -168,9 +167,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        generate(root / "content", args.per_lang)
-        settings = Settings(content_dir=root / "content", data_dir=root / "var")
-        assert run_ingest(settings).exit_code == 0
+        settings = ingested(root, args.per_lang)
         queries = vocabulary(settings.data_dir)
         query_file = write_queries(root / "queries.txt", queries)
         script = root / "search.lua"

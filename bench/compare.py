@@ -22,10 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from statistics import median
 
-from bench.corpus import generate
+from bench.corpus import ingested
 from bench.run import REPO, WRK_SCRIPT, spread, vocabulary, write_queries, wrk
-from pipeline.ingest import run_ingest
-from pipeline.settings import Settings
 from tests.helpers import answering, free_port
 
 
@@ -74,6 +72,8 @@ def _reference(stack: contextlib.ExitStack) -> str:
             "--http",
             "h11",
             "--no-access-log",
+            "--log-level",
+            "warning",
         ],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
@@ -106,9 +106,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="csguide-compare-") as tmp:
         scratch = Path(tmp)
-        generate(scratch / "content", args.per_lang)
-        settings = Settings(content_dir=scratch / "content", data_dir=scratch / "var")
-        assert run_ingest(settings).exit_code == 0
+        settings = ingested(scratch, args.per_lang)
         queries = write_queries(scratch / "queries.txt", vocabulary(settings.data_dir))
         script = scratch / "search.lua"
         script.write_text(WRK_SCRIPT)

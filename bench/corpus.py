@@ -20,7 +20,7 @@ from pathlib import Path
 import docx
 
 from pipeline.glossary import GLOSSARY_SOURCE
-from pipeline.ingest import read_article
+from pipeline.ingest import read_article, run_ingest
 from pipeline.languages import CONTENT_LANGS
 from pipeline.load import load_content
 from pipeline.sentences import split_sentences
@@ -166,6 +166,16 @@ def generate(out: Path, per_lang: int = 250, seed: int = 0, file_format: str = "
                 path.write_text(text, encoding="utf-8")
             written += 1
     return written
+
+
+def ingested(root: Path, per_lang: int = 250) -> Settings:
+    """The corpus generated into ``root``/content and ingested into ``root``/var: the set-up
+    every bench that serves it starts with."""
+    generate(root / "content", per_lang)
+    settings = Settings(content_dir=root / "content", data_dir=root / "var")
+    report = run_ingest(settings)
+    assert report.exit_code == 0, report.message
+    return settings
 
 
 def main() -> None:

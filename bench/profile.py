@@ -18,10 +18,8 @@ from pathlib import Path
 
 import httpx2
 
-from bench.corpus import generate
+from bench.corpus import ingested
 from bench.run import WRK_SCRIPT, vocabulary, wrk
-from pipeline.ingest import run_ingest
-from pipeline.settings import Settings
 from tests.helpers import server_process
 
 #: Stage → a frame that marks it (py-spy's raw format: "function (path:line)").
@@ -103,10 +101,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="csguide-profile-") as tmp:
         scratch = Path(tmp)
-        generate(scratch / "content", args.per_lang)
-        settings = Settings(content_dir=scratch / "content", data_dir=scratch / "var")
-        report = run_ingest(settings)
-        assert report.exit_code == 0, report.message
+        settings = ingested(scratch, args.per_lang)
         queries = scratch / "queries.txt"
         queries.write_text(
             "\n".join(

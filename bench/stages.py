@@ -29,10 +29,9 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
-from bench.corpus import generate
+from bench.corpus import ingested
 from bench.run import vocabulary
 from pipeline import matching, query, query_language, search
-from pipeline.ingest import run_ingest
 from pipeline.query import answer_search
 from pipeline.schema import SearchHit
 from pipeline.settings import Settings
@@ -152,10 +151,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=10_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="csguide-stages-") as tmp:
-        root = Path(tmp)
-        generate(root / "content", args.per_lang)
-        settings = Settings(content_dir=root / "content", data_dir=root / "var")
-        assert run_ingest(settings).exit_code == 0
+        settings = ingested(Path(tmp), args.per_lang)
         queries = vocabulary(settings.data_dir, total=args.queries)
         report(*measure(settings, queries))
 
