@@ -23,7 +23,15 @@ from pathlib import Path
 from statistics import median
 
 from bench.corpus import ingested
-from bench.run import REPO, WRK_SCRIPT, spread, vocabulary, write_queries, wrk
+from bench.run import (
+    REPO,
+    WRK_SCRIPT,
+    reference_server,
+    spread,
+    vocabulary,
+    write_queries,
+    wrk,
+)
 from tests.helpers import answering, free_port
 
 
@@ -57,33 +65,6 @@ def _serve(stack: contextlib.ExitStack, tree: Path, data: Path) -> str:
     return base
 
 
-def _reference(stack: contextlib.ExitStack) -> str:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.reference_app:app",
-            "--port",
-            str(port),
-            "--loop",
-            "asyncio",
-            "--http",
-            "h11",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-    )
-    stack.callback(lambda: (process.terminate(), process.wait(timeout=20)))
-    base = f"http://127.0.0.1:{port}"
-    assert answering(f"{base}/healthz"), "the reference app did not start"
-    return base
-
-
 def _worktree(stack: contextlib.ExitStack, rev: str, where: Path) -> Path:
     path = where / rev.replace("/", "_")
     subprocess.run(
@@ -114,7 +95,7 @@ def main() -> None:
             trees = {rev: _worktree(stack, rev, scratch) for rev in args.revs}
             trees["this tree"] = REPO
             runs: dict[str, Callable[[], dict[str, float]]] = {}
-            reference = _reference(stack)
+            reference = stack.enter_context(reference_server())
             runs["reference"] = lambda: wrk(f"{reference}/healthz", 1)
             for name, tree in trees.items():
                 base = _serve(stack, tree, settings.data_dir)

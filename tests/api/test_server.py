@@ -207,6 +207,19 @@ def test_too_many_header_bytes_get_a_problem(small_server):
 # -- in process, where the test sets the limits --------------------------------------------
 
 
+async def _guarded_server(app) -> tuple[asyncio.Server, ServerState]:
+    """csguide's protocol serving ``app`` on a free loopback port, in this event loop."""
+    config = uvicorn.Config(app=app, http=GuardedHttpToolsProtocol, lifespan="off")
+    config.load()
+    state = ServerState()
+    server = await asyncio.get_running_loop().create_server(
+        lambda: GuardedHttpToolsProtocol(config=config, server_state=state, app_state={}),
+        "127.0.0.1",
+        0,
+    )
+    return server, state
+
+
 async def _blocking_app(scope, receive, send):
     """An app whose requests wait for ``release``: connections with a request in progress."""
     if scope["type"] == "lifespan":
@@ -220,14 +233,7 @@ async def _over_the_cap(busy: bool) -> tuple[bytes, list[bool]]:
     """Two connections at a cap of two (both busy, or both idle); what a third one gets,
     and which of the first two the server closed."""
     _blocking_app.release = asyncio.Event()  # type: ignore[attr-defined]
-    config = uvicorn.Config(app=_blocking_app, http=GuardedHttpToolsProtocol, lifespan="off")
-    config.load()
-    state = ServerState()
-    server = await asyncio.get_running_loop().create_server(
-        lambda: GuardedHttpToolsProtocol(config=config, server_state=state, app_state={}),
-        "127.0.0.1",
-        0,
-    )
+    server, _ = await _guarded_server(_blocking_app)
     address = server.sockets[0].getsockname()
     first = [await asyncio.open_connection(*address) for _ in range(2)]
     if busy:
@@ -282,14 +288,7 @@ async def _big_app(scope, receive, send):
 
 
 async def _reader_that_never_reads() -> tuple[float, set]:
-    config = uvicorn.Config(app=_big_app, http=GuardedHttpToolsProtocol, lifespan="off")
-    config.load()
-    state = ServerState()
-    server = await asyncio.get_running_loop().create_server(
-        lambda: GuardedHttpToolsProtocol(config=config, server_state=state, app_state={}),
-        "127.0.0.1",
-        0,
-    )
+    server, state = await _guarded_server(_big_app)
     _reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname())
     writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 20)  # and never reads a byte
     started = time.monotonic()
@@ -363,14 +362,7 @@ async def _slow_ok_app(scope, receive, send):
 async def _exchange(*writes: bytes, pause: float = 0.2) -> tuple[list[int], bool]:
     """Each write sent in turn, ``pause`` apart, on one connection to the guarded protocol;
     the statuses answered, and whether the server closed the connection."""
-    config = uvicorn.Config(app=_slow_ok_app, http=GuardedHttpToolsProtocol, lifespan="off")
-    config.load()
-    state = ServerState()
-    server = await asyncio.get_running_loop().create_server(
-        lambda: GuardedHttpToolsProtocol(config=config, server_state=state, app_state={}),
-        "127.0.0.1",
-        0,
-    )
+    server, _ = await _guarded_server(_slow_ok_app)
     reader, writer = await asyncio.open_connection(*server.sockets[0].getsockname())
     for data in writes:
         writer.write(data)
