@@ -161,11 +161,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _Guard.load()
+        self._head_deadline: asyncio.TimerHandle | None = None
+        self._write_stall: asyncio.TimerHandle | None = None
         # llhttp parses the next request as soon as its bytes arrive, even while one is in
         # progress (pipelining): a head is counted from its first byte (on_message_begin) to
         # its end, whatever else is in progress.
-        self._head_deadline: asyncio.TimerHandle | None = None
-        self._write_stall: asyncio.TimerHandle | None = None
         self._head_started = False  # a request head has begun and not ended
         self._head_bytes = 0  # bytes received while it was arriving
         self._url_bytes = 0
