@@ -6,19 +6,18 @@
 * it, ru, en: Snowball stemmers through PyStemmer (the C build of the Snowball algorithms,
   fast enough to stem every query); Russian folds ё to е first.
 * zh: jieba in search mode, which also emits the shorter words inside long ones, on text folded
-  to simplified Chinese with half-width punctuation.
+  to simplified Chinese with half-width punctuation (over a compact copy of jieba's dictionary:
+  :mod:`pipeline.chinese_segmenter`).
 
 Whoosh pickles analyzers into each index's schema, so the filters here keep only plain
 attributes (the language) and look their stemmers up in module-level caches.
 """
 
-import logging
 import re
 import unicodedata
 from collections.abc import Iterator
 from functools import cache, lru_cache
 
-import jieba
 import LatvianStemmer
 import Stemmer
 from whoosh.analysis import (
@@ -32,9 +31,8 @@ from whoosh.analysis import (
 )
 from whoosh.lang.stopwords import stoplists
 
+from pipeline.chinese_segmenter import SEGMENTER
 from pipeline.normalise import fold_for_index
-
-jieba.setLogLevel(logging.WARNING)  # its dictionary loading otherwise prints to stderr
 
 _WORD = r"\w+"
 _WORD_RUN = re.compile(r"\w+")
@@ -232,7 +230,7 @@ def _chinese_words(text: str) -> Iterator[tuple[str, int, int]]:
         if not _HAN.search(chunk):
             yield chunk, offset, run.end()
             continue
-        for word, start, end in jieba.tokenize(chunk, mode="search", HMM=True):
+        for word, start, end in SEGMENTER.tokenize(chunk, mode="search", HMM=True):
             yield word, offset + start, offset + end
 
 

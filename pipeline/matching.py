@@ -34,6 +34,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from pipeline.analysis import analyzer_for, strip_diacritics
+from pipeline.chinese_segmenter import SEGMENTER
 from pipeline.normalise import fold_for_index
 
 #: Kinds of match, closest first. :func:`candidates` finds EXACT terms (the word's stems);
@@ -69,8 +70,6 @@ def typo_budget(word: str) -> int:
 def query_words(query: str) -> list[str]:
     """The words of a query, lowercased: runs of letters and digits; Chinese runs cut into
     words by jieba (its plain mode: the words as written, not their parts)."""
-    import jieba  # loaded with the Chinese analyzer already
-
     # NFKC: full-width letters, composed diacritics and compatibility forms as the index has
     # them; Chinese folded to simplified (as indexed) before jieba cuts it.
     folded = unicodedata.normalize("NFKC", query).lower()
@@ -78,7 +77,7 @@ def query_words(query: str) -> list[str]:
     for run in _WORDS.findall(folded):
         if _HAN.search(run):
             simplified = fold_for_index("zh", run)
-            words.extend(w for w in jieba.cut(simplified, HMM=True) if _WORDS.fullmatch(w))
+            words.extend(w for w in SEGMENTER.cut(simplified, HMM=True) if _WORDS.fullmatch(w))
         else:
             words.append(run)
     return words
