@@ -254,6 +254,10 @@ class Synonyms:
     def __len__(self) -> int:
         return len(self._concepts)
 
+    def phrases(self) -> list[Phrase]:
+        """Every phrase of every concept, each once, in the glossary's order."""
+        return list(dict.fromkeys(phrase for phrases in self._concepts for phrase in phrases))
+
     def expand(self, held: Mapping[str, Mapping[str, set[int]]]) -> dict[int, list[Phrase]]:
         """For each query word (by position), the phrases it also searches: ``held`` maps a
         language to the analyzed terms the query's words make in it, each with the positions of

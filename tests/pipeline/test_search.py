@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import search as search_module
 from pipeline.analysis import analyze
 from pipeline.index import write_index
 from pipeline.ingest import run_ingest
@@ -286,6 +287,34 @@ def test_a_glossary_term_also_searches_its_concepts_other_terms(settings, conten
         assert "<mark>gaidīšanas</mark> <mark>mūziku</mark>" in top.highlight
         part = index.search("waiting", "en", limit=50)  # half of a term: no concept
         assert all(hit.source.article != "lv/gaidisana" for hit in part.results)
+
+
+def test_glossary_phrases_matched_at_open_answer_as_when_matched_per_query(
+    seed_settings, monkeypatch
+):
+    """The bundled glossary's phrases are matched once when a version opens; a glossary too big
+    for PHRASE_MATCHES_BYTES has the rest matched per query, with the same answers."""
+    queries = [
+        ("hold music", "en"),
+        ("rimborso", "it"),
+        ("atmaksa klientam", "lv"),
+        ("退款", "zh"),
+        ("возврат денег", "ru"),
+        ("money back", "it"),
+        ("complaint", "lv"),
+    ]
+    with PublishedIndex.open_current(seed_settings.data_dir) as index:
+        kept = index._phrase_matches
+        assert len(kept) == len(index._synonyms.phrases()) > 100
+        assert any(found is not None for found in kept.values())
+        assert all(not found[0].flags.writeable for found in kept.values() if found is not None)
+        whole = [index.search(q, lang, limit=20) for q, lang in queries]
+    assert sum(page.total for page in whole) > 0
+    monkeypatch.setattr(search_module, "PHRASE_MATCHES_BYTES", 0)
+    with PublishedIndex.open_current(seed_settings.data_dir) as index:
+        assert len(index._phrase_matches) < len(kept)  # stopped at the first phrase with tips
+        none = [index.search(q, lang, limit=20) for q, lang in queries]
+    assert [(p.total, p.found) for p in none] == [(p.total, p.found) for p in whole]
 
 
 def test_a_word_repeated_counts_once(seed_index):
