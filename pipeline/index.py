@@ -27,7 +27,7 @@ from pipeline.analysis import analyzer_for
 from pipeline.index_files import save_missing
 from pipeline.matching import query_words, surface_form
 from pipeline.ranking import IMPACTS_DIR, DamagedImpacts, ImpactTable, Ranker
-from pipeline.schema import StoredTip
+from pipeline.schema import StoredTip, TipRecord
 from pipeline.surface_forms import (
     SURFACE_DIR,
     DamagedSurfaceTable,
@@ -140,13 +140,18 @@ def write_index(directory: Path, lang: str, records: Sequence[StoredTip]) -> Non
         ix.close()
     if lang != "zh":  # Chinese words are not stemmed: an exact term is the word as typed
         write_surface_table(directory / SURFACE_DIR, _surface_words(records, lang))
-    # In document order: whoosh numbers the documents of one writer as they were added. The
-    # spans are the index terms of the tip's text with where they stand, for marking matched
-    # words without analyzing the text again on every search that shows it.
+    # In document order: whoosh numbers the documents of one writer as they were added. Each
+    # record as the API writes it, so that the server serves its bytes as they are
+    # (pipeline.search reads it without a model); the spans are the index terms of the tip's
+    # text with where they stand, for marking matched words without analyzing the text again
+    # on every search that shows it.
     write_tip_store(
         directory / TIPS_DIR,
         (
-            (record.model_dump_json(), encode_spans(token_spans(record.text, record.lang)))
+            (
+                TipRecord.from_stored(record).model_dump_json(),
+                encode_spans(token_spans(record.text, record.lang)),
+            )
             for record in records
         ),
     )

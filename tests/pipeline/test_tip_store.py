@@ -20,7 +20,7 @@ from pipeline.index import (
 )
 from pipeline.languages import INDEX_LANGS
 from pipeline.publish import current_version
-from pipeline.schema import StoredTip
+from pipeline.schema import StoredTip, TipRecord
 from pipeline.search import PublishedIndex
 from pipeline.surface_forms import DamagedSurfaceTable
 from pipeline.tip_store import TIPS_DIR, DamagedTipStore, TipStore, write_tip_store
@@ -47,6 +47,16 @@ def test_records_and_spans_read_back_as_written(seed_index, tmp_path):
         assert [StoredTip.model_validate_json(r) for r in store.records()] == records
     finally:
         store.close()
+
+
+def test_records_are_stored_as_the_api_writes_them(seed_index):
+    """The server serves a stored record's bytes as they are (pipeline.search reads them
+    without a model): they must be what the API's record model serialises. (A table tip with
+    quotes, backslashes and markup: tests/api/test_search.py.)"""
+    for lang in INDEX_LANGS:
+        store = seed_index._stores[lang]
+        for stored in store.records():
+            assert TipRecord.model_validate_json(stored).model_dump_json().encode() == stored
 
 
 def test_a_store_of_no_tips_opens(tmp_path):
