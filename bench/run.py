@@ -71,6 +71,7 @@ class Figures:
     warm_s: float = 0.0
     warm_model_calls: int = 0
     rss_mib: float = 0.0
+    mapped_mib: float = 0.0  # of rss_mib, the published index's files mapped
     in_process: dict[str, float] = field(default_factory=dict)  # per query, µs
     search: dict[int, dict[str, float]] = field(default_factory=dict)  # workers → figures
     reference_rps: float = 0.0  # the stock FastAPI app's /healthz (bench/reference_app.py)
@@ -165,6 +166,23 @@ def rss_mib(pid: int) -> float:
     for each in _process_tree(pid):
         for line in Path(f"/proc/{each}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def mapped_mib(pid: int, directory: Path) -> float:
+    """Of a process's (and its children's) resident memory, the pages of files under
+    ``directory`` it maps: the published index's score tables and tip records, which are
+    the page cache's, shared by every worker, rather than each worker's own."""
+    total = 0
+    inside = f"{directory.resolve()}/"
+    for each in _process_tree(pid):
+        mapped = False
+        for line in Path(f"/proc/{each}/smaps").read_text().splitlines():
+            head = line.split(maxsplit=5)
+            if len(head) >= 5 and "-" in head[0] and ":" not in head[0]:  # a mapping's line
+                mapped = len(head) == 6 and head[5].startswith(inside)
+            elif mapped and line.startswith("Rss:"):
                 total += int(line.split()[1])
     return total / 1024
 
@@ -288,14 +306,19 @@ def measure(label: str, per_lang: int, seconds: int, workers: list[int], scratch
     for count in workers:
         with server_process(uncached, count, "/readyz") as (base, process):
             wrk(f"{base}/", 2, script, query_file)  # warm-up: first use of each index
+            before = cpu_seconds(process.pid)
             search = wrk(f"{base}/", seconds, script, query_file)
+            cpu = cpu_seconds(process.pid) - before
             health = wrk(f"{base}/healthz", seconds)
             if count == workers[0]:
                 figures.rss_mib = rss_mib(process.pid)
+                figures.mapped_mib = mapped_mib(process.pid, data)
             figures.search[count] = {
                 "search_rps": search["rps"],
                 "healthz_rps": health["rps"],
                 "ratio": search["rps"] / health["rps"],
+                # the server's CPU a search, whatever share of the cores wrk leaves it
+                "cpu_us": cpu / search["requests"] * 1e6,
                 "p50_ms": search["p50_ms"],
                 "p99_ms": search["p99_ms"],
                 "errors": search["errors"],
@@ -326,6 +349,7 @@ def report(results: list[Figures], workers: list[int]) -> None:
         ("warm / cold", "{:.1%}", lambda f: f.warm_s / f.cold_s),
         ("warm model calls", "{:.0f}", lambda f: f.warm_model_calls),
         (f"server RSS, {workers[0]} worker (MiB)", "{:.0f}", lambda f: f.rss_mib),
+        ("  of which mapped index files (MiB)", "{:.0f}", lambda f: f.mapped_mib),
         ("stock FastAPI /healthz req/s", "{:.0f}", lambda f: f.reference_rps),
         (
             "search ÷ stock healthz (1 worker)",
@@ -354,6 +378,11 @@ def report(results: list[Figures], workers: list[int]) -> None:
                 lambda f, c=count: f.search[c]["healthz_rps"],
             ),
             (f"search/healthz ({count} worker)", "{:.2f}", lambda f, c=count: f.search[c]["ratio"]),
+            (
+                f"server CPU µs a search ({count} worker)",
+                "{:.0f}",
+                lambda f, c=count: f.search[c]["cpu_us"],
+            ),
             (f"search p50 ms ({count} worker)", "{:.1f}", lambda f, c=count: f.search[c]["p50_ms"]),
             (f"search p99 ms ({count} worker)", "{:.1f}", lambda f, c=count: f.search[c]["p99_ms"]),
             (f"non-2xx ({count} worker)", "{:.0f}", lambda f, c=count: f.search[c]["errors"]),
@@ -364,6 +393,15 @@ def report(results: list[Figures], workers: list[int]) -> None:
                 f"search req/s, {workers[-1]} ÷ {workers[0]} workers",
                 "{:.2f}",
                 lambda f: f.search[workers[-1]]["search_rps"] / f.search[workers[0]]["search_rps"],
+            )
+        )
+        # wrk runs on the same cores: more workers get less than whole cores. The CPU a
+        # search costs shows whether the workers themselves scale (1.00: not slowed at all).
+        rows.append(
+            (
+                f"CPU a search, {workers[-1]} ÷ {workers[0]} workers",
+                "{:.2f}",
+                lambda f: f.search[workers[-1]]["cpu_us"] / f.search[workers[0]]["cpu_us"],
             )
         )
     rows += [
