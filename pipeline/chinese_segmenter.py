@@ -7,15 +7,18 @@ words starting at a position in one call, which is what jieba's word graph asks 
 :class:`ChineseSegmenter` is jieba's own tokenizer with only those two lookups replaced, so it
 cuts exactly as jieba does (tests/pipeline/test_chinese_segmenter.py compares them).
 
-The trie is compiled from jieba's dictionary once per machine, like jieba's own cache, into
-the temporary directory (:func:`compiled_dictionary`), and read from there by every process.
+The trie is compiled from jieba's dictionary once per user, like jieba's own cache, into the
+user's own directory in the temporary directory (``csguide-<uid>/``, :func:`compiled_dictionary`),
+and read from there by every process, its hash checked first.
 """
 
 import array
+import getpass
 import hashlib
 import io
 import logging
 import os
+import stat
 import struct
 import tempfile
 from collections.abc import Iterator
@@ -29,46 +32,62 @@ import marisa_trie
 _log = logging.getLogger(__name__)
 
 #: Bumped when the cache file's layout changes, so an older file is not read as a newer one.
-_LAYOUT = 1
-#: The file's head: the layout, the trie's length in bytes, jieba's total frequency.
-_HEAD = struct.Struct("<QQQ")
+_LAYOUT = 2
+#: The file's head: the layout, the trie's length in bytes, jieba's total frequency, the
+#: longest word's length, and a hash of what follows (the trie, then the frequencies): marisa
+#: reads damaged bytes without complaint, or crashes the process on them.
+_HEAD = struct.Struct("<QQQQ16s")
 
 
 class CompiledDictionary:
     """jieba's words in a trie, with each word's frequency by the trie's key id."""
 
-    def __init__(self, trie: marisa_trie.Trie, frequencies: "array.array[int]", total: int) -> None:
+    def __init__(
+        self,
+        trie: marisa_trie.Trie,
+        frequencies: "array.array[int]",
+        total: int,
+        longest: int | None = None,
+    ) -> None:
         self.trie = trie
         self.frequencies = frequencies
         self.total = total
-        self.longest = max((len(word) for word in trie.iterkeys()), default=1)
+        if longest is None:
+            longest = max((len(word) for word in trie.iterkeys()), default=1)
+        self.longest = longest
 
     def get(self, word: str, default: int | None = None) -> int | None:
-        """A word's frequency (jieba's ``FREQ.get``); None for a word it does not hold."""
+        """A word's frequency (jieba's ``FREQ.get``); ``default`` for a string that is not a
+        word (jieba gives 0 for the beginning of a word: both count as no word)."""
         key = self.trie.get(word)
         return default if key is None else self.frequencies[key]
 
     def to_bytes(self) -> bytes:
         trie = bytes(self.trie.tobytes())
-        return _HEAD.pack(_LAYOUT, len(trie), self.total) + trie + self.frequencies.tobytes()
+        body = trie + self.frequencies.tobytes()
+        digest = hashlib.blake2b(body, digest_size=16).digest()
+        return _HEAD.pack(_LAYOUT, len(trie), self.total, self.longest, digest) + body
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "CompiledDictionary":
-        """Raises ValueError when ``data`` is not a whole file of this layout."""
+        """Raises ValueError when ``data`` is not a whole, undamaged file of this layout."""
         if len(data) < _HEAD.size:
             raise ValueError("too short")
-        layout, trie_size, total = _HEAD.unpack_from(data)
+        layout, trie_size, total, longest, digest = _HEAD.unpack_from(data)
         if layout != _LAYOUT:
             raise ValueError(f"layout {layout}, not {_LAYOUT}")
+        body = data[_HEAD.size :]
+        if hashlib.blake2b(body, digest_size=16).digest() != digest:
+            raise ValueError("damaged: its contents do not match their hash")
         try:
-            trie = marisa_trie.Trie().frombytes(data[_HEAD.size : _HEAD.size + trie_size])
+            trie = marisa_trie.Trie().frombytes(body[:trie_size])
         except RuntimeError as exc:  # marisa's C++ errors: MARISA_FORMAT_ERROR and the like
             raise ValueError(f"its trie: {exc}") from exc
         frequencies = array.array("q")
-        frequencies.frombytes(data[_HEAD.size + trie_size :])
+        frequencies.frombytes(body[trie_size:])
         if len(frequencies) != len(trie):
             raise ValueError(f"{len(frequencies)} frequencies for {len(trie)} words")
-        return cls(trie, frequencies, total)
+        return cls(trie, frequencies, total, longest)
 
     @classmethod
     def compile(cls, source: IO[bytes]) -> "CompiledDictionary":
@@ -98,30 +117,75 @@ def _dictionary_source() -> bytes:
         return bytes(source.read())
 
 
-def cache_path(source: bytes, directory: Path | None = None) -> Path:
+def default_cache_dir() -> Path:
+    """This user's own directory in the temporary directory: a file there is trusted, so
+    it must be one no other user can write to or plant."""
+    owner = os.geteuid() if hasattr(os, "geteuid") else getpass.getuser()
+    return Path(tempfile.gettempdir()) / f"csguide-{owner}"
+
+
+def cache_path(source: bytes, directory: Path) -> Path:
     """Where the compiled form of the dictionary ``source`` is kept: named by its content."""
     digest = hashlib.blake2b(source, digest_size=12).hexdigest()
-    return (directory or Path(tempfile.gettempdir())) / f"csguide-jieba-{_LAYOUT}-{digest}.bin"
+    return directory / f"jieba-{_LAYOUT}-{digest}.bin"
 
 
 def compiled_dictionary(directory: Path | None = None) -> CompiledDictionary:
     """jieba's dictionary, compiled: read from the cache file, else compiled (about a second)
-    and written there for the next process. An unreadable cache file is compiled anew; one
-    that cannot be written leaves this process with the compiled copy it made."""
+    and written there for the next process. A damaged or unreadable cache file is compiled
+    anew; a cache directory that cannot be used (not this user's own, open to others'
+    writes, unwritable) leaves this process with the compiled copy it made."""
     source = _dictionary_source()
+    directory = directory or default_cache_dir()
+    usable = _private_directory(directory)
     path = cache_path(source, directory)
-    try:
-        return CompiledDictionary.from_bytes(path.read_bytes())
-    except FileNotFoundError:
-        pass
-    except (OSError, ValueError) as exc:
-        _log.warning("compiling jieba's dictionary again: %s is unreadable (%s)", path, exc)
+    if usable:
+        try:
+            return CompiledDictionary.from_bytes(_read_regular_file(path))
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError) as exc:
+            _log.warning("compiling jieba's dictionary again: %s is unreadable (%s)", path, exc)
     compiled = CompiledDictionary.compile(io.BytesIO(source))
-    try:
-        _write_whole(path, compiled.to_bytes())
-    except OSError as exc:
-        _log.warning("cannot keep jieba's compiled dictionary in %s: %s", path.parent, exc)
+    if usable:
+        try:
+            _write_whole(path, compiled.to_bytes())
+        except OSError as exc:
+            _log.warning("cannot keep jieba's compiled dictionary in %s: %s", directory, exc)
     return compiled
+
+
+def _private_directory(directory: Path) -> bool:
+    """Whether ``directory`` is this user's own (made if missing), a real directory that no
+    one else may write to; warns when it is not."""
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        found = directory.lstat()
+    except OSError as exc:
+        _log.warning("cannot keep jieba's compiled dictionary in %s: %s", directory, exc)
+        return False
+    problem = None
+    if not stat.S_ISDIR(found.st_mode):
+        problem = "not a directory"
+    elif hasattr(os, "geteuid") and found.st_uid != os.geteuid():
+        problem = "owned by another user"
+    elif found.st_mode & 0o022:
+        problem = "others may write to it"
+    if problem:
+        _log.warning("cannot keep jieba's compiled dictionary in %s: %s", directory, problem)
+        return False
+    return True
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of ``path`` if it is a regular file (not a link, a pipe or a device, which
+    could hang or feed a reader)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    handle = os.open(path, flags)
+    with os.fdopen(handle, "rb") as file:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise ValueError("not a regular file")
+        return file.read()
 
 
 def _write_whole(path: Path, data: bytes) -> None:

@@ -1,5 +1,7 @@
 import logging
+import os
 import random
+import tempfile
 from pathlib import Path
 
 import jieba
@@ -10,6 +12,7 @@ from pipeline.chinese_segmenter import (
     CompiledDictionary,
     cache_path,
     compiled_dictionary,
+    default_cache_dir,
 )
 
 CONTENT = Path(__file__).resolve().parents[2] / "content" / "zh"
@@ -85,17 +88,26 @@ def test_compiled_once_then_read_from_the_cache(tmp_path: Path) -> None:
     again = compiled_dictionary(tmp_path)
     assert cached.stat().st_mtime_ns == stamp  # read, not written again
     assert len(again.trie) == len(first.trie) and again.total == first.total
-    assert again.frequencies == first.frequencies
+    assert again.frequencies == first.frequencies and again.longest == first.longest == 16
     assert list(tmp_path.iterdir()) == [cached]  # no scratch file left behind
+
+
+def _flip(data: bytes, at: int) -> bytes:
+    return data[:at] + bytes([data[at] ^ 0x10]) + data[at + 1 :]
 
 
 @pytest.mark.parametrize(
     "damage",
     [
         lambda data: data[: len(data) // 2],  # cut short
-        lambda data: data[:24] + b"\x00" * (len(data) - 24),  # a trie that is not one
+        lambda data: data[:56] + b"\x00" * (len(data) - 56),  # a trie that is not one
         lambda data: b"",
+        # one bit of the trie: marisa may crash the process on such bytes
+        lambda data: _flip(data, 796_481),
+        # one bit of a frequency: read silently, it would cut words differently
+        lambda data: _flip(data, len(data) - 9),
     ],
+    ids=["cut short", "zeros", "empty", "trie bit", "frequency bit"],
 )
 def test_a_damaged_cache_is_compiled_again(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: object
@@ -111,15 +123,53 @@ def test_a_damaged_cache_is_compiled_again(
     assert cached.read_bytes() == good  # and kept again
 
 
+def test_a_pipe_or_a_link_at_the_cache_path_is_not_read(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nothing but a regular file is read: a named pipe would hang every process."""
+    compiled_dictionary(tmp_path)
+    (cached,) = tmp_path.iterdir()
+    good = cached.read_bytes()
+    for plant in (lambda: os.mkfifo(cached), lambda: cached.symlink_to(tmp_path / "x")):
+        cached.unlink()
+        plant()
+        with caplog.at_level(logging.WARNING):
+            assert compiled_dictionary(tmp_path).get("客户") is not None
+        assert "unreadable" in caplog.text
+        caplog.clear()
+        assert cached.is_file() and not cached.is_symlink() and cached.read_bytes() == good
+
+
+def test_a_cache_directory_others_may_write_to_is_not_used(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    with caplog.at_level(logging.WARNING):
+        assert compiled_dictionary(shared).get("客户") is not None
+    assert "others may write to it" in caplog.text
+    assert list(shared.iterdir()) == []
+
+
+def test_the_default_cache_is_this_users_own(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    directory = default_cache_dir()
+    assert directory.parent == tmp_path and str(os.geteuid()) in directory.name
+    compiled_dictionary()
+    assert directory.is_dir() and directory.stat().st_mode & 0o777 == 0o700
+    assert len(list(directory.iterdir())) == 1
+
+
 def test_a_cache_that_cannot_be_written_still_segments(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    missing = tmp_path / "no" / "such" / "directory"
+    (tmp_path / "a-file").write_text("")
+    impossible = tmp_path / "a-file" / "cache"
     with caplog.at_level(logging.WARNING):
-        segmenter = ChineseSegmenter(missing)
+        segmenter = ChineseSegmenter(impossible)
         assert list(segmenter.cut("客户服务")) == ["客户服务"]
     assert "cannot keep jieba's compiled dictionary" in caplog.text
-    assert not missing.exists()
 
 
 def test_the_cache_is_named_by_the_dictionary(tmp_path: Path) -> None:
