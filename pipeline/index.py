@@ -36,9 +36,13 @@ from pipeline.surface_forms import (
 )
 from pipeline.tip_store import TIPS_DIR, DamagedTipStore, Document, TipStore, write_tip_store
 
-#: Bump when fields, analyzers or the files beside the index change: a new format makes the
-#: next ingest rebuild everything.
-FORMAT_VERSION = 6
+#: Bump when fields, analyzers or the files beside the index change, or the API's
+#: :class:`~pipeline.schema.TipRecord`: from format 7, ``tips/records.bin`` holds each record
+#: as that model serialises it and the server sends those bytes as they are. A new format
+#: makes the next ingest rebuild everything.
+FORMAT_VERSION = 7
+#: The first format whose stored records are the API's record JSON (see above).
+RECORDS_AS_SERVED = 7
 #: The oldest format this code still serves (format 3 kept records in whoosh's stored fields;
 #: the files missing beside it are saved on a rollback). Older ones must be rebuilt.
 OLDEST_READABLE_FORMAT = 3

@@ -2,8 +2,11 @@
 
 The index stores :class:`StoredTip` as JSON. What readers get is :class:`TipRecord` (and
 :class:`SearchHit`, the same plus the score and a highlighted text) from ``csguide search
---json`` and the HTTP API: a separate model, so that the API can change without touching
-stored versions, and a stored format is only ever read by the model of that format.
+--json`` and the HTTP API: a separate model, so that a stored format is only ever read by
+the model of that format. From index format 7 the index also writes each record as
+:class:`TipRecord` serialises it, and the server sends those bytes as they are: a change to
+:class:`TipRecord` (or the models inside it) needs a new ``FORMAT_VERSION``
+(:mod:`pipeline.index`), so that versions stored before it are read through the models again.
 """
 
 import datetime as dt

@@ -25,7 +25,7 @@ from whoosh.searching import Searcher
 from pipeline.analysis import analyzer_for
 from pipeline.glossary import load_published_glossary
 from pipeline.index import (
-    FORMAT_VERSION,
+    RECORDS_AS_SERVED,
     Span,
     check_readable_format,
     open_tip_store,
@@ -192,10 +192,7 @@ class PublishedIndex:
         # Stored records are read and validated once per version: the tips that come up, come
         # up again and again (whatever the query). Over the stores, not this object, so that
         # nothing refers back to it once it is closed.
-        # A version of the current format stores each record as the API writes it (a test
-        # holds the writer to that), so reading one needs no model; older ones are remade.
-        reader = _read_record if version.manifest.format_version == FORMAT_VERSION else _remade
-        self._record = lru_cache(maxsize=RECORD_CACHE)(partial(reader, self._stores))
+        self._record = lru_cache(maxsize=RECORD_CACHE)(partial(_remade, self._stores))
         try:
             self._open(version)
         except BaseException:
@@ -217,6 +214,8 @@ class PublishedIndex:
             self._surfaces[lang] = table
         for lang in self._indexes:
             self._stores[lang] = open_tip_store(version.index_dir(lang), self.searcher(lang))
+        if _served_as_stored(version, self._stores):
+            self._record = lru_cache(maxsize=RECORD_CACHE)(partial(_read_record, self._stores))
         self.articles: dict[str, PublishedArticle] = {
             article.id: article
             for article in _ARTICLES.validate_json((version.path / ARTICLES_FILE).read_bytes())
@@ -639,24 +638,44 @@ def _combine(
     return matched, words_matched[matched], closeness.astype(np.int64), totals[matched]
 
 
+def _served_as_stored(version: PublishedVersion, stores: dict[str, TipStore]) -> bool:
+    """Whether ``version`` stores its records as the API serialises them (format 7 on,
+    :data:`pipeline.index.RECORDS_AS_SERVED`), so that they are sent as stored. Each index's
+    first and last records are checked too: a version whose records the API's model would
+    write otherwise (written before a change to it that came without a new format) is read
+    through the models, as older formats are."""
+    if version.manifest.format_version < RECORDS_AS_SERVED:
+        return False
+    for store in stores.values():
+        for docnum in sorted({0, len(store) - 1} if len(store) else ()):
+            stored = store.record(docnum)
+            if TipRecord.model_validate_json(stored).model_dump_json().encode() != stored:
+                return False
+    return True
+
+
 def _read_record(stores: dict[str, TipStore], lang: str, docnum: int) -> CachedTip:
     """A tip as readers get it, from a store that holds each record as the API's JSON
-    (:func:`pipeline.index.write_index`): its JSON as stored, and the fields a search reads
-    of it, with its text's spans as the index stored them (encoded until a search marks
-    words). A third of the time of validating it and serialising it again."""
+    (:func:`_served_as_stored`): its JSON as stored, and the fields a search reads of it,
+    with its text's spans as the index stored them (encoded until a search marks words). A
+    third of the time of validating it and serialising it again."""
     store = stores[lang]
     stored = store.record(docnum)
-    fields = json.loads(stored)
-    if not stored.endswith(b"}") or not isinstance(fields, dict):
-        raise ValueError(f"tip {docnum} of the {lang} index: not a record")
-    return CachedTip(
-        fields["id"],
-        fields["lang"],
-        fields["title"],
-        fields["text"],
-        store.spans(docnum),
-        stored[:-1],
-    )
+    try:
+        fields = json.loads(stored)
+        tip = CachedTip(
+            fields["id"],
+            fields["lang"],
+            fields["title"],
+            fields["text"],
+            store.spans(docnum),
+            stored[:-1],
+        )
+    except (ValueError, KeyError, TypeError) as exc:  # damaged since the version was checked
+        raise ValueError(f"tip {docnum} of the {lang} index is not a record: {exc!r}") from exc
+    if not stored.endswith(b"}"):
+        raise ValueError(f"tip {docnum} of the {lang} index is not a record")
+    return tip
 
 
 def _remade(stores: dict[str, TipStore], lang: str, docnum: int) -> CachedTip:

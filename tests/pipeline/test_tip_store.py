@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 
+from pipeline import search as search_module
 from pipeline.index import (
     IndexValidationError,
     encode_spans,
@@ -57,6 +58,47 @@ def test_records_are_stored_as_the_api_writes_them(seed_index):
         store = seed_index._stores[lang]
         for stored in store.records():
             assert TipRecord.model_validate_json(stored).model_dump_json().encode() == stored
+
+
+@pytest.mark.parametrize("format_version", [6, 7])
+def test_records_stored_otherwise_than_the_api_writes_them_are_remade(
+    seed_settings, seed_index, tmp_path, format_version
+):
+    """Records that are not the API's JSON (a format-6 version written before the API's
+    record gained its table: no "table" key) are read through the models, whatever the
+    manifest says: the API still answers "table": null."""
+    data_dir = tmp_path / "var"
+    shutil.copytree(seed_settings.data_dir, data_dir)
+    version = current_version(data_dir)
+    for lang in INDEX_LANGS:
+        tips = version.index_dir(lang) / TIPS_DIR
+        store = TipStore.open(tips, len(seed_index._stores[lang]))
+        assert store is not None
+        documents = []
+        for docnum, stored in enumerate(store.records()):
+            fields = json.loads(stored)
+            del fields["table"]
+            documents.append((json.dumps(fields, ensure_ascii=False), store.spans(docnum)))
+        store.close()
+        shutil.rmtree(tips)
+        write_tip_store(tips, documents)
+    manifest = json.loads((version.path / "manifest.json").read_text(encoding="utf-8"))
+    manifest["format_version"] = format_version
+    (version.path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with PublishedIndex.open_current(data_dir) as older:
+        page = older.search("callback time", "en", limit=5)
+        assert page.found
+        assert all(b'"table":null' in found.tip.json for found in page.found)
+        answer = seed_index.search("callback time", "en", limit=5)
+        expected = {f.tip.id: f.tip.json for f in answer.found}
+        assert {f.tip.id: f.tip.json for f in page.found} == expected
+
+
+def test_a_damaged_record_is_named(seed_index):
+    store = seed_index._stores["lv"]
+    broken = TipStore(store._offsets, b"{" * len(store._records), store._spans)
+    with pytest.raises(ValueError, match="tip 1 of the lv index is not a record"):
+        search_module._read_record({"lv": broken}, "lv", 1)
 
 
 def test_a_store_of_no_tips_opens(tmp_path):
