@@ -9,7 +9,8 @@ on asyncio and h11). wrk visits every server for one second per round, in an ord
 rotates each round; per round, each csguide's search req/s ÷ the reference's /healthz req/s.
 Prints the median and middle half of the rounds, with search req/s and p99: the way to say
 what a change did on a machine where identical servers measured minutes apart differ by ±15 %.
-Each REV must read the index format this tree writes.
+Each REV serves the same corpus ingested by its own code, so that a REV from before an index
+format change serves the format it reads.
 """
 
 import argparse
@@ -65,6 +66,22 @@ def _serve(stack: contextlib.ExitStack, tree: Path, data: Path) -> str:
     return base
 
 
+def _ingest(tree: Path, content: Path, data: Path) -> None:
+    """`csguide ingest` of ``content`` into ``data`` with ``tree``'s code."""
+    env = os.environ | {
+        "CSGUIDE_CONTENT_DIR": str(content),
+        "CSGUIDE_DATA_DIR": str(data),
+        "PYTHONPATH": str(tree),
+    }
+    subprocess.run(
+        [sys.executable, "-c", "from pipeline.cli import app; app()", "ingest"],
+        cwd=tree,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
+
+
 def _worktree(stack: contextlib.ExitStack, rev: str, where: Path) -> Path:
     path = where / rev.replace("/", "_")
     subprocess.run(
@@ -98,7 +115,11 @@ def main() -> None:
             reference = stack.enter_context(reference_server())
             runs["reference"] = lambda: wrk(f"{reference}/healthz", 1)
             for name, tree in trees.items():
-                base = _serve(stack, tree, settings.data_dir)
+                data = settings.data_dir
+                if tree != REPO:
+                    data = scratch / f"{tree.name}-var"
+                    _ingest(tree, settings.content_dir, data)
+                base = _serve(stack, tree, data)
                 runs[name] = lambda base=base: wrk(f"{base}/", 1, script, queries)
             for run in runs.values():
                 run()  # warm-up: first use of each index
