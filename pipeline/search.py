@@ -189,9 +189,10 @@ class PublishedIndex:
         self._rankers: dict[str, Ranker] = {}
         self._surfaces: dict[str, SurfaceTable | None] = {}
         self._stores: dict[str, TipStore] = {}
-        # Stored records are read and validated once per version: the tips that come up, come
-        # up again and again (whatever the query). Over the stores, not this object, so that
-        # nothing refers back to it once it is closed.
+        # Stored records are read once per version: the tips that come up, come up again and
+        # again (whatever the query). Over the stores, not this object, so that nothing refers
+        # back to it once it is closed. Read through the models until _open has checked that
+        # the version stores them as the API serialises them (_served_as_stored).
         self._record = lru_cache(maxsize=RECORD_CACHE)(partial(_remade, self._stores))
         try:
             self._open(version)
@@ -404,7 +405,7 @@ class PublishedIndex:
         return None
 
     def _match_phrases(self) -> dict[Phrase, tuple[np.ndarray, np.ndarray] | None]:
-        """Every glossary phrase's matches (:meth:`_phrase_matches`), found once per version:
+        """Every glossary phrase's matches (:meth:`_phrase_matches_now`), found once per version:
         they are the same for every query that expands to the phrase, and finding them was a
         tenth of a search. Up to :data:`PHRASE_MATCHES_BYTES`; phrases beyond it are matched
         when a query needs them."""
