@@ -499,19 +499,16 @@ class PublishedIndex:
             # (exact and stemmed weigh 1: their scores are used as the table holds them)
             weighted = scores * KIND_WEIGHT[kind] if KIND_WEIGHT[kind] != 1.0 else scores
             surfaces = self._surfaces[lang]
+            kinds: int | np.ndarray = kind
             if kind == EXACT and surfaces is not None:
                 holders = surfaces.tips(surface_form(word, lang))
                 # a mask over the index's tips: faster than searching thousands of docs
                 writes = np.zeros(surfaces.tip_count, dtype=bool)
                 writes[holders] = True
                 exact = writes[docs]
-                if np.count_nonzero(exact) < exact.size:
-                    stemmed = ~exact
-                    matches.add(
-                        self._tips.global_ids(lang, docs[stemmed]), STEMMED, weighted[stemmed]
-                    )
-                    docs, weighted = docs[exact], weighted[exact]
-            matches.add(self._tips.global_ids(lang, docs), kind, weighted)
+                if np.count_nonzero(exact) < exact.size:  # one part, each tip with its kind
+                    kinds = np.where(exact, EXACT, STEMMED)
+            matches.add(self._tips.global_ids(lang, docs), kinds, weighted)
 
     def _align(self) -> _TipNumbers:
         counts = {lang: ix.doc_count_all() for lang, ix in self._indexes.items()}
@@ -583,11 +580,13 @@ class _WordMatches:
 
     def __init__(self, tip_count: int) -> None:
         self._count = tip_count
-        self._parts: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self._parts: list[tuple[int | np.ndarray, np.ndarray, np.ndarray]] = []
 
-    def add(self, tips: np.ndarray, kind: int, scores: np.ndarray) -> None:
-        """``tips``: unique (each part comes from one index term's or phrase's postings)."""
-        self._parts.append((kind, tips, scores))
+    def add(self, tips: np.ndarray, kinds: int | np.ndarray, scores: np.ndarray) -> None:
+        """``tips``: unique (each part comes from one index term's or phrase's postings);
+        ``kinds``: one for all of them, or each tip's (an exact term's tips that write the
+        word as typed and those that write another form of it)."""
+        self._parts.append((kinds, tips, scores))
 
     def best(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(tips, kind, score) with one entry per tip; tips ascend when the version's indexes
@@ -595,22 +594,24 @@ class _WordMatches:
         if not self._parts:
             return _NO_TIPS, _NO_TIPS, _NO_SCORES
         if len(self._parts) == 1:
-            kind, tips, scores = self._parts[0]
-            return tips, np.full(tips.size, kind, dtype=np.int64), scores
-        # Over one array per tip rather than sorting the parts together: the closest kind
-        # is written first, a later part of the same kind keeps the higher score.
+            kinds, tips, scores = self._parts[0]
+            if isinstance(kinds, np.ndarray):
+                return tips, kinds, scores
+            return tips, np.full(tips.size, kinds, dtype=np.int64), scores
+        # Over one array per tip rather than sorting the parts together: per tip the closest
+        # kind, and of the parts of that kind the highest score (whatever the parts' order).
         kind_of = np.full(self._count, _UNMATCHED, dtype=np.int8)
         score_of = np.zeros(self._count, dtype=np.float64)
-        for kind, tips, scores in sorted(self._parts, key=lambda part: part[0]):
+        for kinds, tips, scores in sorted(self._parts, key=lambda part: np.min(part[0])):
             held = kind_of[tips]
-            new = held == _UNMATCHED
-            if new.all():
-                kind_of[tips] = kind
+            closer = kinds < held
+            if closer.all():
+                kind_of[tips] = kinds
                 score_of[tips] = scores
                 continue
-            kind_of[tips[new]] = kind
-            score_of[tips[new]] = scores[new]
-            same = held == kind
+            kind_of[tips[closer]] = kinds[closer] if isinstance(kinds, np.ndarray) else kinds
+            score_of[tips[closer]] = scores[closer]
+            same = kinds == held
             if same.any():
                 again = tips[same]
                 score_of[again] = np.maximum(score_of[again], scores[same])

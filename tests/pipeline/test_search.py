@@ -317,6 +317,48 @@ def test_glossary_phrases_matched_at_open_answer_as_when_matched_per_query(
     assert [(p.total, p.found) for p in none] == [(p.total, p.found) for p in whole]
 
 
+def test_a_words_parts_keep_each_tips_closest_kind_and_its_best_score():
+    """A word's parts (an exact term whose tips write it as typed or not, prefixes, typos,
+    other languages, glossary phrases) give each tip its closest kind and, of the parts of
+    that kind, the highest score, in whatever order the parts come."""
+    import itertools
+
+    import numpy as np
+
+    from pipeline.matching import EXACT, PREFIX, STEMMED, SYNONYM
+    from pipeline.search import _WordMatches
+
+    parts = [
+        (np.array([1, 3, 5]), np.array([EXACT, STEMMED, EXACT]), np.array([1.0, 2.0, 3.0])),
+        (np.array([3, 4]), EXACT, np.array([0.5, 0.25])),
+        (np.array([0, 3, 5]), STEMMED, np.array([9.0, 9.0, 9.0])),
+        (np.array([5, 6]), EXACT, np.array([4.0, 1.5])),
+        (np.array([6, 7]), SYNONYM, np.array([7.0, 7.0])),
+        (np.array([2]), PREFIX, np.array([0.75])),
+    ]
+    expected = {
+        0: (STEMMED, 9.0),
+        1: (EXACT, 1.0),
+        2: (PREFIX, 0.75),
+        3: (EXACT, 0.5),  # stemmed in two parts, exact in one: exact wins, with its score
+        4: (EXACT, 0.25),
+        5: (EXACT, 4.0),  # exact in two parts: the higher score
+        6: (EXACT, 1.5),
+        7: (SYNONYM, 7.0),
+    }
+    for order in itertools.permutations(parts):
+        matches = _WordMatches(10)
+        for tips, kinds, scores in order:
+            matches.add(tips, kinds, scores)
+        tips, kinds, scores = matches.best()
+        pairs = zip(kinds.tolist(), scores.tolist(), strict=True)
+        found = dict(zip(tips.tolist(), pairs, strict=True))
+        assert found == expected
+    alone = _WordMatches(10)
+    alone.add(*parts[0])
+    assert [a.tolist() for a in alone.best()] == [[1, 3, 5], [EXACT, STEMMED, EXACT], [1, 2, 3]]
+
+
 def test_a_word_repeated_counts_once(seed_index):
     once = seed_index.search("callback time", "en", limit=20)
     twice = seed_index.search("callback callback time", "en", limit=20)
