@@ -16,10 +16,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-import httpx2
-
 from bench.corpus import ingested
-from bench.run import WRK_SCRIPT, vocabulary, wrk
+from bench.run import WRK_SCRIPT, vocabulary, write_queries, wrk
 from tests.helpers import server_process
 
 #: Stage → a frame that marks it (py-spy's raw format: "function (path:line)").
@@ -102,14 +100,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="csguide-profile-") as tmp:
         scratch = Path(tmp)
         settings = ingested(scratch, args.per_lang)
-        queries = scratch / "queries.txt"
-        queries.write_text(
-            "\n".join(
-                str(httpx2.QueryParams({"q": q, "lang": lang, "limit": 10}))
-                for lang, q in vocabulary(settings.data_dir)
-            )
-            + "\n"
-        )
+        queries = write_queries(scratch / "queries.txt", vocabulary(settings.data_dir))
         script = scratch / "search.lua"
         script.write_text(WRK_SCRIPT)
         print(f"py-spy, {args.seconds} s at 200 Hz, one worker, wrk -t2 -c8 over the bench queries")
