@@ -1,6 +1,8 @@
 import logging
 import os
 import random
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -182,3 +184,25 @@ def test_a_bad_dictionary_line_is_named() -> None:
 
     with pytest.raises(ValueError, match="line 2"):
         CompiledDictionary.compile(io.BytesIO("客户 10 n\n服务\n".encode()))
+
+
+def test_a_search_worker_does_without_pkg_resources(tmp_path: Path) -> None:
+    """jieba falls back to opening its data files by path, HMM tables included, so a worker
+    never pays pkg_resources' 5 MiB and 90 ms; a process that imported it already keeps it."""
+    script = (
+        "import sys, api.main\n"
+        "from pathlib import Path\nfrom pipeline.chinese_segmenter import ChineseSegmenter\n"
+        f"segmenter = ChineseSegmenter(Path({str(tmp_path)!r}))\n"
+        "print('pkg_resources' in sys.modules, '/'.join(segmenter.cut('退款投诉太慢了', HMM=True)))\n"
+    )
+    without = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert without.stdout.split() == ["False", "退款/投诉/太慢/了"]
+    already = subprocess.run(
+        [sys.executable, "-c", "import pkg_resources\n" + script],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert already.stdout.split() == ["True", "退款/投诉/太慢/了"]
