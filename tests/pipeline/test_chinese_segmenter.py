@@ -184,6 +184,8 @@ def test_a_bad_dictionary_line_is_named() -> None:
 
     with pytest.raises(ValueError, match="line 2"):
         CompiledDictionary.compile(io.BytesIO("客户 10 n\n服务\n".encode()))
+    with pytest.raises(ValueError, match="'服务' has frequency 4294967296"):
+        CompiledDictionary.compile(io.BytesIO("客户 10 n\n服务 4294967296 n\n".encode()))
 
 
 def test_a_search_worker_does_without_pkg_resources(tmp_path: Path) -> None:
