@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property, lru_cache, partial
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -501,15 +502,19 @@ class PublishedIndex:
             weighted = scores * KIND_WEIGHT[kind] if KIND_WEIGHT[kind] != 1.0 else scores
             surfaces = self._surfaces[lang]
             kinds: int | np.ndarray = kind
+            closest = kind
             if kind == EXACT and surfaces is not None:
                 holders = surfaces.tips(surface_form(word, lang))
                 # a mask over the index's tips: faster than searching thousands of docs
                 writes = np.zeros(surfaces.tip_count, dtype=bool)
                 writes[holders] = True
                 exact = writes[docs]
-                if np.count_nonzero(exact) < exact.size:  # one part, each tip with its kind
+                writing = np.count_nonzero(exact)
+                if writing == 0:
+                    kinds = closest = STEMMED
+                elif writing < exact.size:  # one part, each tip with its kind
                     kinds = np.where(exact, EXACT, STEMMED)
-            matches.add(self._tips.global_ids(lang, docs), kinds, weighted)
+            matches.add(self._tips.global_ids(lang, docs), kinds, weighted, closest)
 
     def _align(self) -> _TipNumbers:
         counts = {lang: ix.doc_count_all() for lang, ix in self._indexes.items()}
@@ -581,13 +586,23 @@ class _WordMatches:
 
     def __init__(self, tip_count: int) -> None:
         self._count = tip_count
-        self._parts: list[tuple[int | np.ndarray, np.ndarray, np.ndarray]] = []
+        # each part's closest kind first, to take the parts in that order in best()
+        self._parts: list[tuple[int, int | np.ndarray, np.ndarray, np.ndarray]] = []
 
-    def add(self, tips: np.ndarray, kinds: int | np.ndarray, scores: np.ndarray) -> None:
+    def add(
+        self,
+        tips: np.ndarray,
+        kinds: int | np.ndarray,
+        scores: np.ndarray,
+        closest: int | None = None,
+    ) -> None:
         """``tips``: unique (each part comes from one index term's or phrase's postings);
         ``kinds``: one for all of them, or each tip's (an exact term's tips that write the
-        word as typed and those that write another form of it)."""
-        self._parts.append((kinds, tips, scores))
+        word as typed and those that write another form of it), the closest of which is
+        ``closest`` when the caller knows it."""
+        if closest is None:
+            closest = kinds if isinstance(kinds, int) else int(kinds.min())
+        self._parts.append((closest, kinds, tips, scores))
 
     def best(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(tips, kind, score) with one entry per tip; tips ascend when the version's indexes
@@ -595,7 +610,7 @@ class _WordMatches:
         if not self._parts:
             return _NO_TIPS, _NO_TIPS, _NO_SCORES
         if len(self._parts) == 1:
-            kinds, tips, scores = self._parts[0]
+            _, kinds, tips, scores = self._parts[0]
             if isinstance(kinds, np.ndarray):
                 return tips, kinds, scores
             return tips, np.full(tips.size, kinds, dtype=np.int64), scores
@@ -603,7 +618,7 @@ class _WordMatches:
         # kind, and of the parts of that kind the highest score (whatever the parts' order).
         kind_of = np.full(self._count, _UNMATCHED, dtype=np.int8)
         score_of = np.zeros(self._count, dtype=np.float64)
-        for kinds, tips, scores in sorted(self._parts, key=lambda part: np.min(part[0])):
+        for _, kinds, tips, scores in sorted(self._parts, key=itemgetter(0)):
             held = kind_of[tips]
             closer = kinds < held
             if closer.all():
