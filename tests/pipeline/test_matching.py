@@ -57,6 +57,13 @@ def test_typos_within_the_budget_and_the_first_letter_counts_double():
     assert VOCABULARY.near("lcient", 2) == ["client"]  # the first two swapped
 
 
+def test_a_wrong_first_letter_finds_every_term_with_that_tail():
+    words = Vocabulary({"bills": 3, "fills": 9, "pills": 1, "spills": 2, "ills": 4, "bell": 5})
+    assert words.near("zills", 2) == ["fills", "ills", "bills", "pills"]  # then by frequency
+    assert words.near("pills", 2) == ["fills", "ills", "bills", "spills"]  # not itself
+    assert words.near("qell", 2) == ["bell"]
+
+
 def test_query_words_cut_chinese_into_words_and_keep_other_scripts_whole():
     assert query_words("Refund клиенту, 回电时间!") == ["refund", "клиенту", "回电", "时间"]
     assert query_words("  ") == []
