@@ -36,7 +36,9 @@ def _without_pkg_resources() -> Iterator[None]:
     """Imports made as if setuptools' pkg_resources were not installed. jieba 0.42 imports it
     only to open its own data files, and opens them by path when it cannot; importing it costs
     each process 5 MiB and about 90 ms (it scans every installed distribution), and setuptools
-    has deprecated it."""
+    has deprecated it. For the import's few milliseconds no thread of the process can import
+    pkg_resources: this module is imported at start-up (by the app and the command line),
+    before any other thread runs."""
     if "pkg_resources" in sys.modules:  # already paid for by something else: nothing to save
         yield
         return

@@ -156,16 +156,16 @@ def _walk(grams: list[list[float]], seed: int) -> list[float]:
     for _ in range(LANGDETECT_TRIALS):
         a = b = c = 1.0 / 3
         weight = (_ALPHA + draws.gauss(0.0, 1.0) * _ALPHA_WIDTH) / _BASE_FREQUENCY
-        factors = [(weight + pa, weight + pb, weight + pc) for pa, pb, pc in grams]
         step = 0
         while True:
             drawn = draws.getrandbits(bits)  # random.choice(grams), as langdetect draws
             while drawn >= count:
                 drawn = draws.getrandbits(bits)
-            fa, fb, fc = factors[drawn]
-            a, b, c = a * fa, b * fb, c * fc
+            pa, pb, pc = grams[drawn]
+            a, b, c = a * (weight + pa), b * (weight + pb), c * (weight + pc)
             if step % _CHECK_EVERY == 0:
-                total = a + b + c
+                # sum() as langdetect sums: from Python 3.12 on it adds floats with compensation
+                total = sum((a, b, c))
                 a, b, c = a / total, b / total, c / total
                 if max(a, b, c) > _CONVERGED or step >= _MOST_STEPS:
                     break

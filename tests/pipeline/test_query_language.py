@@ -2,6 +2,7 @@
 
 import csv
 import random
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -154,8 +155,13 @@ def test_the_statistics_agree_across_threads() -> None:
         results[number] = [_statistics(t) for t in texts]
 
     threads = [threading.Thread(target=detect, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch often, mid-query: a shared detector shows
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
     assert all(found == expected for found in results.values())
