@@ -168,7 +168,7 @@ class Vocabulary:
         """The terms that are ``tail`` after their first letter, for typos on the first letter.
         Looked up in the terms sorted by their tails: a list of references, where a dict by
         tail held a new string and a list a term (0.34 MB over the bench's ten small
-        vocabularies, about 10 MB for one of 50,000 words)."""
+        vocabularies; 8.6 MiB against 0.4 for one of 50,000 words)."""
         if self._by_tail is None:
             self._by_tail = sorted(self._sorted, key=_tail)
         start = bisect.bisect_left(self._by_tail, tail, key=_tail)
