@@ -62,6 +62,7 @@ bench: $(DEV_STAMP)
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.stages
+	$(BIN)/python -m bench.typo_candidates
 	$(BIN)/python -m bench.formats
 	$(BIN)/python -m bench.rate_limit
 	$(BIN)/python -m bench.switch

@@ -34,6 +34,7 @@ from pipeline.index import (
     check_readable_format,
     save_missing_surface_forms,
     save_missing_tips,
+    save_missing_typo_indexes,
 )
 from pipeline.ingest import read_article, run_ingest
 from pipeline.languages import CONTENT_LANGS, INDEX_LANGS, LANGUAGE_NAMES
@@ -428,8 +429,9 @@ def versions() -> None:
 
 
 def _save_missing_files(version: PublishedVersion) -> None:
-    """A version built before ranking scores, tip files or words as written were saved gets
-    them now, not in the server; one in a format this code cannot read is refused first."""
+    """A version built before ranking scores, tip files, words as written or typo candidates
+    were saved gets them now, not in the server; one in a format this code cannot read is
+    refused first."""
     check_readable_format(version.name, version.manifest.format_version)
     for lang in INDEX_LANGS:
         if save_missing(version.index_dir(lang)):
@@ -438,6 +440,8 @@ def _save_missing_files(version: PublishedVersion) -> None:
             out.print(f"saved the tip records of {version.name}'s {lang} index")
         if save_missing_surface_forms(version.index_dir(lang), lang):
             out.print(f"saved the words as written of {version.name}'s {lang} index")
+        if save_missing_typo_indexes(version.index_dir(lang)):
+            out.print(f"saved the typo candidates of {version.name}'s {lang} index")
 
 
 @index_app.command("rollback")

@@ -35,14 +35,27 @@ from pipeline.surface_forms import (
     write_surface_table,
 )
 from pipeline.tip_store import TIPS_DIR, DamagedTipStore, Document, TipStore, write_tip_store
+from pipeline.typo_index import (
+    HAN,
+    STEMS,
+    TYPO_DIR,
+    WORDS,
+    DamagedTypoIndex,
+    open_typo_indexes,
+    write_typo_indexes,
+)
 
 #: Bump when fields, analyzers or the files beside the index change, or the API's
 #: :class:`~pipeline.schema.TipRecord`: from format 7, ``tips/records.bin`` holds each record
-#: as that model serialises it and the server sends those bytes as they are. A new format
-#: makes the next ingest rebuild everything.
-FORMAT_VERSION = 7
+#: as that model serialises it and the server sends those bytes as they are; from format 8,
+#: ``typos/`` holds the deletion indexes of typo candidates. A new format makes the next
+#: ingest rebuild everything.
+FORMAT_VERSION = 8
 #: The first format whose stored records are the API's record JSON (see above).
 RECORDS_AS_SERVED = 7
+#: The first format with the typo candidates' deletion indexes saved (the server builds them
+#: for an older version).
+TYPOS_SAVED = 8
 #: The oldest format this code still serves (format 3 kept records in whoosh's stored fields;
 #: the files missing beside it are saved on a rollback). Older ones must be rebuilt.
 OLDEST_READABLE_FORMAT = 3
@@ -139,11 +152,14 @@ def write_index(directory: Path, lang: str, records: Sequence[StoredTip]) -> Non
     writer.commit()
     try:
         with ix.searcher() as searcher:
-            ImpactTable.compute(searcher).save(directory / IMPACTS_DIR)
+            table = ImpactTable.compute(searcher)
+            table.save(directory / IMPACTS_DIR)
     finally:
         ix.close()
+    words = None
     if lang != "zh":  # Chinese words are not stemmed: an exact term is the word as typed
-        write_surface_table(directory / SURFACE_DIR, _surface_words(records, lang))
+        words = write_surface_table(directory / SURFACE_DIR, _surface_words(records, lang))
+    write_typo_indexes(directory / TYPO_DIR, typo_vocabularies(table, words))
     # In document order: whoosh numbers the documents of one writer as they were added. Each
     # record as the API writes it, so that the server serves its bytes as they are
     # (pipeline.search reads it without a model); the spans are the index terms of the tip's
@@ -232,6 +248,32 @@ def save_missing_surface_forms(index_dir: Path, lang: str) -> bool:
     return save_missing(index_dir, SURFACE_DIR, write)
 
 
+def typo_vocabularies(table: ImpactTable, words: list[str] | None) -> dict[str, list[str]]:
+    """The vocabularies of an index whose typo candidates are looked up (their terms sorted):
+    its terms, from its ranking scores, and its words as written (``words``; None for an index
+    without them)."""
+    vocabularies = {STEMS: sorted(table.term_frequencies())}
+    if words is not None:
+        vocabularies[WORDS] = words
+    return vocabularies
+
+
+def save_missing_typo_indexes(index_dir: Path) -> bool:
+    """Write the typo candidates' deletion indexes of an index built before they were saved
+    (a rollback target), so that a server switching to it does not build them."""
+
+    def write(searcher: Searcher, scratch: Path) -> None:
+        doc_count = searcher.doc_count_all()
+        table = ImpactTable.load(index_dir / IMPACTS_DIR, doc_count)
+        if table is None:
+            table = ImpactTable.compute(searcher)
+        surface = SurfaceTable.open(index_dir / SURFACE_DIR, doc_count)
+        words = surface.words() if surface is not None else None
+        write_typo_indexes(scratch, typo_vocabularies(table, words))
+
+    return save_missing(index_dir, TYPO_DIR, write)
+
+
 def validate_index(directory: Path, lang: str, records: Sequence[StoredTip]) -> None:
     """Open the built index as a reader would and check it holds exactly ``records``."""
     try:
@@ -247,6 +289,7 @@ def validate_index(directory: Path, lang: str, records: Sequence[StoredTip]) -> 
             _validate_tip_records(directory, lang, searcher, records)
             _validate_ranking(directory, lang, searcher, records)
             _validate_surface_forms(directory, lang, searcher, records)
+            _validate_typo_indexes(directory, lang, searcher)
     finally:
         ix.close()
 
@@ -327,3 +370,27 @@ def _validate_surface_forms(
                     f"{lang} index words do not find tip {records[docnum].id}"
                 )
             return
+
+
+def _validate_typo_indexes(directory: Path, lang: str, searcher: Searcher) -> None:
+    """The deletion indexes are whole, made of the index's own terms and words, and find the
+    first, middle and last of them one typo away from themselves."""
+    doc_count = searcher.doc_count_all()
+    table = ImpactTable.load(directory / IMPACTS_DIR, doc_count)
+    surface = SurfaceTable.open(directory / SURFACE_DIR, doc_count)
+    if table is None:
+        raise IndexValidationError(f"{lang} index has no ranking scores")
+    vocabularies = typo_vocabularies(table, surface.words() if surface is not None else None)
+    try:
+        saved = open_typo_indexes(directory / TYPO_DIR, vocabularies)
+    except DamagedTypoIndex as exc:
+        raise IndexValidationError(f"{lang} index typo candidates: {exc}") from exc
+    if saved is None:
+        raise IndexValidationError(f"{lang} index has no typo candidates")
+    for name, terms in vocabularies.items():
+        for number in sorted({0, len(terms) // 2, len(terms) - 1} if terms else ()):
+            term = terms[number]
+            if HAN.match(term):
+                continue  # never near a word that may hold a typo
+            if number not in saved[name].near(term, 1).tolist():
+                raise IndexValidationError(f"{lang} index typo candidates do not find {term!r}")

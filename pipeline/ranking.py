@@ -57,6 +57,16 @@ class ImpactTable:
         start, end = self.offsets[slot], self.offsets[slot + 1]
         return self.ids[start:end], self.scores[start:end]
 
+    def term_frequencies(self, fields: Sequence[str] = ("title", "text")) -> dict[str, int]:
+        """The terms of ``fields`` (a tip's title and text by default), each with the most
+        tips one of the fields holds it in."""
+        frequencies: dict[str, int] = {}
+        for (field, term), slot in self.slots.items():
+            if field in fields:
+                count = int(self.offsets[slot + 1] - self.offsets[slot])
+                frequencies[term] = max(frequencies.get(term, 0), count)
+        return frequencies
+
     @classmethod
     def compute(cls, searcher: Searcher) -> "ImpactTable":
         """Every scored field's terms, scored as whoosh's BM25F scores them in ``searcher``."""

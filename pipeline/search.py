@@ -27,6 +27,7 @@ from pipeline.analysis import analyzer_for
 from pipeline.glossary import load_published_glossary
 from pipeline.index import (
     RECORDS_AS_SERVED,
+    TYPOS_SAVED,
     Span,
     check_readable_format,
     open_tip_store,
@@ -53,6 +54,14 @@ from pipeline.ranking import Ranker
 from pipeline.schema import PublishedArticle, SearchHit, StoredTip, TipRecord
 from pipeline.surface_forms import SURFACE_DIR, DamagedSurfaceTable, SurfaceTable
 from pipeline.tip_store import TipStore
+from pipeline.typo_index import (
+    STEMS,
+    TYPO_DIR,
+    WORDS,
+    DamagedTypoIndex,
+    DeletionIndex,
+    open_typo_indexes,
+)
 
 #: Tips kept read per version (about 2.5 KB each: what a search needs of them, and their JSON).
 #: On the bench's 10,000 queries 2,048 of them answered 86 % of reads, 4,096 87.5 %, for 5 MB more.
@@ -135,15 +144,20 @@ def _stem(word: str, lang: str) -> str:
     return analyzed[0] if analyzed else ""
 
 
-def _vocabulary(ranker: Ranker) -> Vocabulary:
-    """The terms of an index's tip titles and texts, with how many tips hold each."""
-    table = ranker.table
-    frequencies: dict[str, int] = {}
-    for (field, term), slot in table.slots.items():
-        if field in ("title", "text"):
-            count = int(table.offsets[slot + 1] - table.offsets[slot])
-            frequencies[term] = max(frequencies.get(term, 0), count)
-    return Vocabulary(frequencies)
+def _typo_indexes(
+    version: PublishedVersion, lang: str, stems: list[str], words: list[str] | None
+) -> dict[str, DeletionIndex]:
+    """The deletion indexes of a language's terms and of its words as written (None: it has
+    no table of them), as the index stage saved them; built here for a version made before
+    they were saved."""
+    wanted = {STEMS: stems} if words is None else {STEMS: stems, WORDS: words}
+    directory = version.index_dir(lang) / TYPO_DIR
+    saved = open_typo_indexes(directory, wanted)
+    if saved is not None:
+        return saved
+    if version.manifest.format_version >= TYPOS_SAVED:
+        raise DamagedTypoIndex(f"{directory}: missing")
+    return {name: DeletionIndex.build(terms) for name, terms in wanted.items()}
 
 
 @dataclass(frozen=True)
@@ -191,6 +205,9 @@ class PublishedIndex:
         self._rankers: dict[str, Ranker] = {}
         self._surfaces: dict[str, SurfaceTable | None] = {}
         self._stores: dict[str, TipStore] = {}
+        self._vocabularies: dict[str, Vocabulary] = {}
+        # the words as written, where typos are looked up too (see matching.candidates)
+        self._written: dict[str, Vocabulary | None] = {}
         # Stored records are read once per version: the tips that come up, come up again and
         # again (whatever the query). Over the stores, not this object, so that nothing refers
         # back to it once it is closed. Read through the models until _open has checked that
@@ -223,12 +240,17 @@ class PublishedIndex:
             article.id: article
             for article in _ARTICLES.validate_json((version.path / ARTICLES_FILE).read_bytes())
         }
-        self._vocabularies = {lang: _vocabulary(ranker) for lang, ranker in self._rankers.items()}
-        # the words as written, where typos are looked up too (see matching.candidates)
-        self._written = {
-            lang: Vocabulary(table.frequencies()) if table is not None else None
-            for lang, table in self._surfaces.items()
-        }
+        for lang, ranker in self._rankers.items():
+            stems = ranker.table.term_frequencies()
+            surface = self._surfaces[lang]
+            written = surface.frequencies() if surface is not None else None
+            words = sorted(written) if written is not None else None
+            deletions = _typo_indexes(version, lang, sorted(stems), words)
+            self._vocabularies[lang] = Vocabulary(stems, deletions[STEMS])
+            if written is not None:
+                self._written[lang] = Vocabulary(written, deletions[WORDS])
+            else:
+                self._written[lang] = None
         glossary = load_published_glossary(version.path)
         self._synonyms = Synonyms(concept.all_terms() for concept in glossary.concepts)
         self._tips = self._align()
@@ -571,6 +593,8 @@ class PublishedIndex:
         # would wait for a full garbage collection.
         self._rankers.clear()
         self._surfaces.clear()
+        self._vocabularies.clear()  # their mapped typo indexes
+        self._written.clear()
         self._record.cache_clear()
         for store in self._stores.values():
             store.close()

@@ -28,8 +28,8 @@ class DamagedSurfaceTable(Exception):
     """The surface-form files of an index are missing parts or do not fit together."""
 
 
-def write_surface_table(directory: Path, documents: Iterable[Iterable[str]]) -> int:
-    """Save which documents (in document order) hold each word; returns how many words."""
+def write_surface_table(directory: Path, documents: Iterable[Iterable[str]]) -> list[str]:
+    """Save which documents (in document order) hold each word; returns the words, sorted."""
     holders: dict[str, list[int]] = {}
     for docnum, words in enumerate(documents):
         for word in set(words):
@@ -46,7 +46,7 @@ def write_surface_table(directory: Path, documents: Iterable[Iterable[str]]) -> 
     (directory / _WORDS).write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
     np.save(directory / _OFFSETS, offsets)
     np.save(directory / _IDS, ids)
-    return len(words)
+    return words
 
 
 class SurfaceTable:
@@ -88,6 +88,10 @@ class SurfaceTable:
 
     def __len__(self) -> int:
         return len(self._slots)
+
+    def words(self) -> list[str]:
+        """Every word, sorted."""
+        return sorted(self._slots)
 
     def frequencies(self) -> dict[str, int]:
         """Every word with the number of tips that hold it."""

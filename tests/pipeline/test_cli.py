@@ -138,6 +138,8 @@ def test_index_versions_and_rollback(env, content_dir):
     assert len(list(first.glob("index/*/tips"))) == 5
     assert "saved the words as written" in result.output
     assert len(list(first.glob("index/*/surface"))) == 4  # Chinese has no stems
+    assert "saved the typo candidates" in result.output
+    assert len(list(first.glob("index/*/typos"))) == 5
     found = json.loads(runner.invoke(app, ["search", "klientu", "--lang", "lv", "--json"]).stdout)
     assert found["total"] > 0
     assert runner.invoke(app, ["index", "versions"]).output.splitlines()[0].startswith("* 000001-")

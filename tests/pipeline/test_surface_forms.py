@@ -17,7 +17,10 @@ from pipeline.surface_forms import (
 
 
 def test_words_and_their_tips_read_back(tmp_path):
-    assert write_surface_table(tmp_path / "s", [["klientu", "zvans"], [], ["zvans", "zvans"]]) == 2
+    assert write_surface_table(tmp_path / "s", [["klientu", "zvans"], [], ["zvans", "zvans"]]) == [
+        "klientu",
+        "zvans",
+    ]
     table = SurfaceTable.open(tmp_path / "s", 3)
     assert table is not None and len(table) == 2
     assert table.tips("zvans").tolist() == [0, 2]

@@ -16,6 +16,7 @@ from pipeline.index import (
     open_tip_store,
     save_missing_surface_forms,
     save_missing_tips,
+    save_missing_typo_indexes,
     token_spans,
     validate_index,
 )
@@ -177,6 +178,10 @@ def test_an_older_index_is_read_from_whoosh_and_its_files_saved(seed_index, tmp_
         validate_index(older, lang, records)
     assert save_missing_surface_forms(older, lang) is True
     assert save_missing_surface_forms(older, lang) is False
+    with pytest.raises(IndexValidationError, match="no typo candidates"):
+        validate_index(older, lang, records)
+    assert save_missing_typo_indexes(older) is True
+    assert save_missing_typo_indexes(older) is False
     validate_index(older, lang, records)
 
 
