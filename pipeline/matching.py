@@ -38,7 +38,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from pipeline.analysis import analyzer_for, strip_diacritics
 from pipeline.chinese_segmenter import SEGMENTER
 from pipeline.normalise import fold_for_index
-from pipeline.typo_index import HAN, MAX_BUDGET, DeletionIndex
+from pipeline.typo_index import HAN, DeletionIndex, indexed
 
 #: Kinds of match, closest first. :func:`candidates` finds EXACT terms (the word's stems);
 #: search splits them into EXACT (the tip writes the word as typed) and STEMMED.
@@ -196,7 +196,7 @@ class Vocabulary:
         from the deletion index, or all terms with that first letter where computing their
         distances (in C++) is quicker than the index's lookups (in Python)."""
         same_first = self._by_first.get(word[:1], [])
-        if budget > MAX_BUDGET or len(same_first) < self._scan_below:
+        if len(same_first) < self._scan_below or not indexed(word, budget):
             return same_first
         terms, first = self._sorted, word[:1]
         found = (terms[number] for number in self._deletion_index().near(word, budget).tolist())

@@ -129,7 +129,8 @@ class SearchPage:
 
 #: Words of a query that are matched (the last ones); agents type a few.
 MAX_WORDS = 16
-#: Longer queries get no suggestion: looking each word up costs a scan of a vocabulary.
+#: Longer queries get no suggestion: each word is looked up in every vocabulary, by a scan
+#: where its distance may exceed the typo index's.
 MAX_SUGGESTED = 4
 #: Memory for the glossary phrases' matches found when a version opens (16 bytes a tip a
 #: phrase: 1.2 MB for the bench's 12,154 tips and the bundled glossary's 1,201 phrases).

@@ -60,8 +60,17 @@ _BASE = 0x9E3779B97F4A7C15
 _MASK = 2**64 - 1
 _MIX = 0xBF58476D1CE4E5B9  # odd: multiplying by it modulo 2**64 loses nothing
 #: Stands for a term's first letter in its tail's key: above every code point, so a tail's
-#: key is never the key of a deletion.
+#: string is no deletion's (their keys may still collide, as any two keys may).
 _TAIL = 0x110000
+#: The longest word looked up in the index; a longer one is scanned (its deletions grow with
+#: the square of its length, and a scan drops terms of another length at once). A term is
+#: given deletions only up to this length plus the budget: a longer one is near no shorter word.
+LONGEST_WORD = 32
+
+
+def indexed(word: str, budget: int) -> bool:
+    """Whether the index answers for ``word`` with ``budget`` typos (else: a scan)."""
+    return 0 < budget <= MAX_BUDGET and len(word) <= LONGEST_WORD and not HAN.match(word)
 
 
 @lru_cache(maxsize=64)
@@ -144,11 +153,12 @@ class DeletionIndex:
         keys: list[np.ndarray] = []
         numbers: list[np.ndarray] = []
         for number, term in enumerate(terms):
-            # A word that may hold a typo holds no Chinese (typo_budget), so a term starting
-            # with a Chinese character is never near one; its tail may still be.
+            # Words starting with a Chinese character, like those longer than LONGEST_WORD,
+            # are scanned (pipeline.matching), so such terms need only their tails' keys.
+            deleted = not HAN.match(term) and len(term) <= LONGEST_WORD + MAX_BUDGET
             made = np.unique(
                 np.append(
-                    _NO_KEYS if HAN.match(term) else deletion_keys(term, MAX_BUDGET),
+                    deletion_keys(term, MAX_BUDGET) if deleted else _NO_KEYS,
                     np.uint32(tail_key(term[1:])),
                 )
             )
@@ -169,8 +179,12 @@ class DeletionIndex:
     def near(self, word: str, budget: int) -> np.ndarray:
         """The numbers of the terms that start with ``word``'s first letter and may be within
         ``budget`` typos of it (a superset: check each one's distance), ascending."""
-        if not 0 < budget <= MAX_BUDGET:
-            raise ValueError(f"a typo budget of {budget}: the index holds 1 to {MAX_BUDGET}")
+        if not indexed(word, budget):
+            raise ValueError(
+                f"{word[:40]!r} with a budget of {budget}: the index holds words of up to "
+                f"{LONGEST_WORD} letters, not starting with a Chinese one, and budgets of 1 "
+                f"to {MAX_BUDGET}"
+            )
         return self._lookup(deletion_keys(word, budget))
 
     def with_tail(self, tail: str) -> np.ndarray:

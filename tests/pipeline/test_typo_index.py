@@ -108,6 +108,66 @@ def test_vocabulary_answers_alike_by_scan_and_by_index():
     assert near > 200
 
 
+def test_the_tails_found_are_every_term_with_that_tail():
+    rng = random.Random(13)
+    terms = _words(rng, 3000, longest=6)
+    index = DeletionIndex.build(terms)
+    checked = 0
+    for tail in {t[1:] for t in terms[::7]} | {"", "zzz"}:
+        expected = {n for n, term in enumerate(terms) if term[1:] == tail}
+        assert expected <= set(index.with_tail(tail).tolist()), tail
+        checked += len(expected)
+    assert checked > 500
+
+
+def test_chinese_and_very_long_words_are_scanned_alike():
+    """The index holds no deletions of terms starting with a Chinese character (suggestions
+    look such words up) nor of very long terms; those words are scanned instead."""
+    terms = [f"退{a}{b}" for a in "款货换还单" for b in "单据款货"] + ["退款单据", "a" * 40]
+    terms += ["a" * 39 + "b", "a" * 38 + "bc"]
+    frequencies = dict.fromkeys(terms, 1)
+    scanning = Vocabulary(frequencies, scan_below=10**9)
+    indexed = Vocabulary(frequencies, DeletionIndex.build(sorted(terms)), scan_below=0)
+    for word in ["退款单据据", "退还", "退单据"]:
+        assert scanning.closest(word, 1) is not None
+        assert indexed.closest(word, 1) == scanning.closest(word, 1)
+    for word in ["a" * 41, "a" * 39 + "c", "a" * 2000]:
+        for budget in (1, 2):
+            assert indexed.near(word, budget) == scanning.near(word, budget)
+    assert set(indexed.near("a" * 39 + "c", 1)) == {"a" * 40, "a" * 39 + "b", "a" * 38 + "bc"}
+    with pytest.raises(ValueError, match="up to 32 letters"):
+        DeletionIndex.build(terms).near("a" * 33, 1)
+
+
+def test_the_published_indexes_answer_as_the_scan(seed_settings, seed_index):
+    """The files the ingest saved, as the server maps them, for misspelt words of each
+    language's own terms and words (the seed's vocabularies are small enough that the server
+    scans them, so the index is forced here)."""
+    version = current_version(seed_settings.data_dir)
+    rng = random.Random(17)
+    compared = 0
+    for lang in INDEX_LANGS:
+        stems = seed_index._vocabularies[lang]
+        written = seed_index._written[lang]
+        named = {"stems": stems} if written is None else {"stems": stems, "words": written}
+        saved = open_typo_indexes(
+            version.index_dir(lang) / TYPO_DIR, {n: v.terms for n, v in named.items()}
+        )
+        assert saved is not None
+        for name, vocabulary in named.items():
+            frequencies = {t: len(t) for t in vocabulary.terms}  # any counts: both get them
+            scanning = Vocabulary(frequencies, scan_below=10**9)
+            indexed = Vocabulary(frequencies, saved[name], scan_below=0)
+            for term in rng.sample(vocabulary.terms, min(150, len(vocabulary))):
+                at = rng.randrange(1, max(2, len(term)))
+                for word in (term[:at] + term[at + 1 :], term[:at] + "x" + term[at:], term):
+                    budget = 2 if len(word) >= 9 else 1
+                    if word:
+                        assert indexed.near(word, budget) == scanning.near(word, budget)
+                        compared += 1
+    assert compared > 2000
+
+
 def test_prefixes_pick_the_most_frequent_and_break_ties_in_term_order():
     rng = random.Random(5)
     terms = _words(rng, 5000)
