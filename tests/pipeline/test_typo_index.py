@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from rapidfuzz.distance import DamerauLevenshtein
 
-from pipeline.index import FORMAT_VERSION, IndexValidationError, validate_index
+from pipeline.index import FORMAT_VERSION, IndexValidationError, validate_index, write_index
 from pipeline.languages import INDEX_LANGS
 from pipeline.matching import Vocabulary
 from pipeline.publish import current_version
@@ -258,3 +258,12 @@ def test_validation_names_a_damaged_typo_index(seed_settings, tmp_path):
     np.save(copy / TYPO_DIR / "words.keys.npy", np.zeros_like(keys))
     with pytest.raises(IndexValidationError, match="typo candidates do not find"):
         validate_index(copy, "lv", records)
+
+
+def test_validation_passes_an_index_with_a_very_long_word(seed_index, tmp_path):
+    """A word over the index's longest (a pasted code, say) is scanned, not probed."""
+    records = list(seed_index.records("lv"))
+    long_word = "z" * 40  # sorts last: validation probes the last term
+    records[-1] = records[-1].model_copy(update={"text": f"{records[-1].text} {long_word}"})
+    write_index(tmp_path / "lv", "lv", records)
+    validate_index(tmp_path / "lv", "lv", records)
