@@ -18,6 +18,7 @@ from api.errors import (
     install_problem_handlers,
 )
 from api.http_edges import HeadAsGet, ProblemCORSMiddleware, StandardHeaders
+from api.lanes import Lane, LeanLane
 from api.metrics import Metrics, forget_worker_metrics, install_metrics
 from api.published import PublishedIndexHolder
 from api.rate_limit import LocalRateLimiter, open_rate_limiter
@@ -87,7 +88,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.search_cache = ResponseCache[object](settings.search_cache)
     app.state.analytics = None  # started with the app (lifespan): api/analytics.py
     install_problem_handlers(app)
-    app.add_middleware(search.SearchLane)  # added first: the innermost, next to the router
+    # added first: the innermost, next to the router
+    app.add_middleware(
+        LeanLane,
+        lanes=[
+            Lane(search.PATH, search.handle_search, search.DOCUMENTED),
+            Lane(tips.PREFIX, tips.handle_tip, tips.DOCUMENTED, prefixed=True),
+        ],
+    )
     install_metrics(app, app.state.metrics)
     app.add_middleware(HeaderSizeLimit, limit=MAX_HEADER_BYTES)
     if settings.cors_origins:

@@ -16,7 +16,9 @@ bundled articles' sentences by bench/corpus.py) and for one ``--scale`` times la
 * the server's resident memory with all five indexes loaded;
 * the query service's time per query in process (no HTTP), over the same queries (by stage:
   ``python -m bench.stages``);
-* the search/healthz ratio with ``--workers`` 1 and 2, and 2 workers' search req/s ÷ 1's.
+* the search/healthz ratio with ``--workers`` 1 and 2, and 2 workers' search req/s ÷ 1's;
+* ``GET /v1/tips/{id}`` throughput and p99 with the first ``--workers``, over 10,000 random
+  tips and answer languages.
 
 Every headline figure is measured with the response cache off (``CSGUIDE_SEARCH_CACHE=0``):
 it is about the search engine, not about repeats. One more search run, with the cache at its
@@ -39,6 +41,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
+from urllib.parse import quote
 
 import httpx2
 
@@ -60,6 +63,8 @@ request = function()
   return wrk.format("GET", "/v1/search?" .. queries[(counter % #queries) + 1])
 end
 """
+#: The same, for lines that are whole paths (the tip route's).
+WRK_PATHS_SCRIPT = WRK_SCRIPT.replace('"/v1/search?" .. ', "")
 
 
 @dataclass
@@ -74,6 +79,7 @@ class Figures:
     mapped_mib: float = 0.0  # of rss_mib, the published index's files mapped
     in_process: dict[str, float] = field(default_factory=dict)  # per query, µs
     search: dict[int, dict[str, float]] = field(default_factory=dict)  # workers → figures
+    tip: dict[str, float] = field(default_factory=dict)  # GET /v1/tips/{id}, first workers
     reference_rps: float = 0.0  # the stock FastAPI app's /healthz (bench/reference_app.py)
     headline: list[float] = field(default_factory=list)  # search ÷ reference, per round
     cached_search: dict[str, float] = field(default_factory=dict)  # cache on, 1st worker count
@@ -131,6 +137,23 @@ def write_queries(path: Path, queries: list[tuple[str, str]]) -> Path:
             str(httpx2.QueryParams({"q": q, "lang": lang, "limit": 10})) for lang, q in queries
         )
         + "\n"
+    )
+    return path
+
+
+def write_tip_paths(path: Path, data: Path, count: int = 10_000) -> Path:
+    """Tip routes as the widget's pages and intranet links ask for them: a random tip of the
+    corpus in a random answer language, one path a line."""
+    rng = random.Random(18)
+    with PublishedIndex.open_current(data) as index:
+        searcher = index.searcher("lv")
+        ids = [str(searcher.stored_fields(n)["id"]) for n in range(searcher.doc_count_all())]
+    langs = ["lv", "it", "zh", "ru", "en"]
+    path.write_text(
+        "".join(
+            f"/v1/tips/{quote(rng.choice(ids), safe='/')}?lang={rng.choice(langs)}\n"
+            for _ in range(count)
+        )
     )
     return path
 
@@ -302,6 +325,9 @@ def measure(label: str, per_lang: int, seconds: int, workers: list[int], scratch
     query_file = write_queries(scratch / label / "queries.txt", queries)
     script = scratch / "search.lua"
     script.write_text(WRK_SCRIPT)
+    tip_paths = write_tip_paths(scratch / label / "tips.txt", data)
+    tip_script = scratch / "paths.lua"
+    tip_script.write_text(WRK_PATHS_SCRIPT)
     uncached = {"CSGUIDE_DATA_DIR": str(data), "CSGUIDE_SEARCH_CACHE": "0"}
     for count in workers:
         with server_process(uncached, count, "/readyz") as (base, process):
@@ -313,6 +339,7 @@ def measure(label: str, per_lang: int, seconds: int, workers: list[int], scratch
             if count == workers[0]:
                 figures.rss_mib = rss_mib(process.pid)
                 figures.mapped_mib = mapped_mib(process.pid, data)
+                figures.tip = wrk(f"{base}/", seconds, tip_script, tip_paths)
             figures.search[count] = {
                 "search_rps": search["rps"],
                 "healthz_rps": health["rps"],
@@ -405,6 +432,9 @@ def report(results: list[Figures], workers: list[int]) -> None:
             )
         )
     rows += [
+        (f"tip req/s ({workers[0]} worker)", "{:.0f}", lambda f: f.tip["rps"]),
+        (f"tip p99 ms ({workers[0]} worker)", "{:.1f}", lambda f: f.tip["p99_ms"]),
+        (f"tip non-2xx ({workers[0]} worker)", "{:.0f}", lambda f: f.tip["errors"]),
         (
             f"search req/s, cache on ({workers[0]} w.)",
             "{:.0f}",

@@ -88,6 +88,10 @@ class CachedTip(NamedTuple):
     #: The record as JSON without its closing brace: a search result's JSON is that, then its
     #: score and highlight (:meth:`pipeline.query.SearchAnswer.response_json`).
     json: bytes
+    #: Where this language's text came from, and whether it is older than its source: the
+    #: tip route lists them for every language without validating five records.
+    provenance: str
+    outdated: bool
 
     def record(self) -> TipRecord:
         return TipRecord.model_validate_json(self.json + b"}")
@@ -174,6 +178,9 @@ class _TipNumbers:
 
     def global_ids(self, lang: str, docnums: np.ndarray) -> np.ndarray:
         return docnums if self.to_global is None else self.to_global[lang][docnums]
+
+    def global_id(self, lang: str, docnum: int) -> int:
+        return docnum if self.to_global is None else int(self.to_global[lang][docnum])
 
     def docnum(self, lang: str, tip: int) -> int:
         return tip if self.from_global is None else int(self.from_global[lang][tip])
@@ -575,6 +582,17 @@ class PublishedIndex:
         docnum = self.searcher(lang).document_number(id=tip_id)
         return None if docnum is None else self._record(lang, docnum).record()
 
+    def tip_in_every_language(self, tip_id: str) -> dict[str, CachedTip] | None:
+        """A tip as each language's index holds it, in :data:`INDEX_LANGS` order, as the record
+        cache keeps it; None for an id the version does not hold. Every index holds every tip
+        of a version, so its id is looked up once (about 40 µs in whoosh), not per language."""
+        first = INDEX_LANGS[0]
+        docnum = self.searcher(first).document_number(id=tip_id)
+        if docnum is None:
+            return None
+        tip = self._tips.global_id(first, docnum)
+        return {lang: self._record(lang, self._tips.docnum(lang, tip)) for lang in INDEX_LANGS}
+
     def __enter__(self) -> "PublishedIndex":
         return self
 
@@ -713,6 +731,8 @@ def _read_record(stores: dict[str, TipStore], lang: str, docnum: int) -> CachedT
             fields["text"],
             store.spans(docnum),
             stored[:-1],
+            fields["translation"]["provenance"],
+            fields["translation"]["outdated"],
         )
     except (ValueError, KeyError, TypeError) as exc:  # damaged since the version was checked
         raise ValueError(f"tip {docnum} of the {lang} index is not a record: {exc!r}") from exc
@@ -733,6 +753,8 @@ def _remade(stores: dict[str, TipStore], lang: str, docnum: int) -> CachedTip:
         record.text,
         store.spans(docnum),
         record.model_dump_json().encode()[:-1],
+        record.translation.provenance,
+        record.translation.outdated,
     )
 
 

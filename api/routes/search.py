@@ -1,14 +1,9 @@
 """GET /v1/search: the best tips for a query, in the caller's language.
 
-The route is served on a lean path. FastAPI documents it from the endpoint's signature (the
-OpenAPI contract), but a request goes neither through FastAPI's per-request dependency
-solving and parameter validation, which cost about as much CPU as a search itself, nor
-through Starlette's exception middleware and router (another 100–150 µs a request).
-:class:`SearchLane`, the innermost of the app's middlewares, answers it with
-:func:`handle_search`, which checks the same parameters with one pydantic model built from the
-same annotated types, and calls the same key check, index lease and query service as the
-dependencies do. Errors stay problem+json; the outer middlewares (metrics, headers, CORS,
-HEAD) see the request as they see every other.
+Requests are answered on the lean lane (:mod:`api.lanes`) by :func:`handle_search`, which
+checks the documented endpoint's parameters with :class:`SearchParams`, built from the same
+annotated types, and calls the same key check, index lease and query service as its
+dependencies do. The route stays thin: the query service does the work.
 """
 
 import time
@@ -17,8 +12,7 @@ from typing import Annotated
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, ValidationError
-from starlette.types import ASGIApp, Receive, Scope, Send
+from pydantic import BaseModel, ConfigDict
 
 from api.analytics import Analytics
 from api.cache import ResponseCache
@@ -31,7 +25,8 @@ from api.deps import (
     invalid_lang,
     leased_index,
 )
-from api.errors import FieldError, Problem, ProblemError, answer_problem, invalid_parameters
+from api.errors import FieldError, Problem, invalid_parameters
+from api.lanes import checked_params, wanted_headers
 from api.schemas import SearchResponse
 from pipeline.analytics.store import SearchRecord
 from pipeline.languages import ContentLang
@@ -87,70 +82,16 @@ class SearchParams(BaseModel):
 PATH = "/v1/search"
 
 
-class SearchLane:
-    """Answers ``GET /v1/search`` with :func:`handle_search` as soon as the app's own
-    middlewares have seen it; every other request goes on to the router."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET" or _route_path(scope) != PATH:
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope, receive)
-        # what the router would have set: /metrics labels requests by the route's path
-        scope["route"] = _DOCUMENTED
-        try:
-            response = await handle_search(request)
-        except ProblemError as exc:
-            response = answer_problem(request, exc)
-        await response(scope, receive, send)
-
-
-def _route_path(scope: Scope) -> str:
-    """The path the router matches: behind ``--root-path`` servers give the full path."""
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    return path[len(root) :] if root and path.startswith(root) else path
-
-
 async def handle_search(request: Request) -> Response:
     """``GET /v1/search`` without FastAPI's per-request machinery: the checks of the
     documented endpoint's dependencies and parameters, in their order (index, key, then
     parameters), and the same answer."""
     settings: Settings = request.app.state.settings
-    api_key, accept_language = _wanted_headers(request.scope["headers"])
+    api_key, accept_language = wanted_headers(request.scope["headers"])
     with leased_index(request) as index:
         key = caller_key(request, settings, api_key)
-        try:
-            params = SearchParams.model_validate(_query_params(request.scope["query_string"]))
-        except ValidationError as exc:
-            raise invalid_parameters(
-                [
-                    FieldError(field=".".join(("query", *map(str, e["loc"]))), message=e["msg"])
-                    for e in exc.errors(include_url=False)
-                ]
-            ) from None
+        params = checked_params(SearchParams, request.scope["query_string"])
         return _respond(request, index, settings, key, params, accept_language)
-
-
-def _query_params(query_string: bytes) -> dict[str, str]:
-    """The query string as Starlette's ``request.query_params`` reads it (a repeated name: its
-    last value), without building its multi-dict for one lookup of five names."""
-    return dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
-
-
-def _wanted_headers(raw: list[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
-    """X-API-Key and Accept-Language, the first of each as Starlette's ``Headers.get`` finds
-    them (servers give the names lowercased)."""
-    api_key = accept_language = None
-    for name, value in raw:
-        if name == b"x-api-key" and api_key is None:
-            api_key = value.decode("latin-1")
-        elif name == b"accept-language" and accept_language is None:
-            accept_language = value.decode("latin-1")
-    return api_key, accept_language
 
 
 async def search(
@@ -166,7 +107,7 @@ async def search(
     accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
     """The contract, as FastAPI reads it for /openapi.json. Requests are answered by
-    :class:`SearchLane`; a request that reached the router would be answered here, through
+    :func:`handle_search`; a request that reached the router would be answered here, through
     FastAPI's dependencies, the same way (``tests/api/test_search.py`` checks the two agree)."""
     params = SearchParams(q=q, lang=lang, limit=limit, offset=offset, source_lang=source_lang)
     return _respond(request, index, settings, key, params, accept_language)
@@ -180,8 +121,12 @@ router.add_api_route(
     response_model=SearchResponse,
     responses={422: {"model": Problem}, 401: {"model": Problem}, 429: {"model": Problem}},
     summary="Search tips",
+    # The contract's own words: the endpoint's docstring is for this code's readers.
+    description="The best tips for what an agent typed, in any supported language and as "
+    "typed (half a word, typos, mixed languages), shown in the answer language (`lang`, the "
+    "API key's, Accept-Language, the query's own, the default), each with its original.",
 )
-_DOCUMENTED = router.routes[-1]
+DOCUMENTED = router.routes[-1]
 
 
 def _respond(

@@ -7,7 +7,7 @@ from api.main import create_app
 from api.rate_limit import LocalRateLimiter
 from api.security import hash_key
 from pipeline.settings import ApiKey
-from tests.api.conftest import assert_problem
+from tests.api.conftest import assert_problem, without_lean_lane
 
 RESULT_KEYS = {
     "id",
@@ -239,17 +239,6 @@ _AGREEMENT_REQUESTS = [
 ]
 
 
-def _fastapi_answered(app):
-    """The same app without the search lane: /v1/search reaches the router, and is answered
-    by its documented endpoint through FastAPI's own dependency and parameter handling."""
-    from api.routes.search import SearchLane
-
-    kept = [m for m in app.user_middleware if m.cls is not SearchLane]
-    assert len(kept) == len(app.user_middleware) - 1
-    app.user_middleware[:] = kept
-    return app
-
-
 def _same_search(first: dict, second: dict) -> bool:
     """The same answer, each search with its own id."""
     ids = [answer.get("search_id") for answer in (first, second)]
@@ -264,7 +253,7 @@ def _same_search(first: dict, second: dict) -> bool:
 def _both_ways(settings, requests):
     from bench.search_quality import load_queries
 
-    lean, reference = create_app(settings), _fastapi_answered(create_app(settings))
+    lean, reference = create_app(settings), without_lean_lane(create_app(settings))
     for app in (lean, reference):  # a bucket each: the two must answer alike, not share one
         app.state.limiter = LocalRateLimiter()
     with TestClient(lean) as fast, TestClient(reference) as slow:
@@ -283,7 +272,7 @@ def _both_ways(settings, requests):
 
 
 def test_the_lean_route_answers_as_the_documented_endpoint(seed_settings):
-    """/v1/search is served without FastAPI's per-request dependency solving (SearchLane); the
+    """/v1/search is served without FastAPI's per-request dependency solving (LeanLane); the
     endpoint FastAPI documents gives the same status, type and body for every request."""
     statuses = {
         response.status_code for _, response in _both_ways(seed_settings, _AGREEMENT_REQUESTS)
