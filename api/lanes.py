@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import parse_qsl
 
+from fastapi import APIRouter
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import FieldError, ProblemError, answer_problem, invalid_parameters
@@ -31,13 +32,11 @@ Params = TypeVar("Params", bound=BaseModel)
 
 @dataclass(frozen=True)
 class Lane:
-    """One lean route: the path it answers (or, with ``prefixed``, every path that starts
-    so, as a ``{name:path}`` parameter matches), its handler, and the documented route."""
+    """One lean route: the documented route, whose path pattern decides which requests the
+    lane answers (as the router would match them), and the handler that answers them."""
 
-    path: str
+    route: Route
     handler: Callable[[Request], Awaitable[Response]]
-    route: BaseRoute
-    prefixed: bool = False
 
 
 class LeanLane:
@@ -46,8 +45,7 @@ class LeanLane:
 
     def __init__(self, app: ASGIApp, lanes: Sequence[Lane]) -> None:
         self.app = app
-        self._exact = {lane.path: lane for lane in lanes if not lane.prefixed}
-        self._prefixed = [lane for lane in lanes if lane.prefixed]
+        self._lanes = list(lanes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         lane = self._lane(scope) if scope["type"] == "http" and scope["method"] == "GET" else None
@@ -55,8 +53,6 @@ class LeanLane:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
-        # what the router would have set: /metrics labels requests by the route's path
-        scope["route"] = lane.route
         try:
             response = await lane.handler(request)
         except ProblemError as exc:
@@ -65,17 +61,38 @@ class LeanLane:
 
     def _lane(self, scope: Scope) -> Lane | None:
         path = route_path(scope)
-        exact = self._exact.get(path)
-        if exact is not None:
-            return exact
-        return next((lane for lane in self._prefixed if path.startswith(lane.path)), None)
+        for lane in self._lanes:
+            # the route's own pattern: what it takes (a %0A decoded to a newline ends a
+            # {name:path} parameter only at the end) is what the router would route to it
+            match = lane.route.path_regex.match(path)
+            if match is not None:
+                convert = lane.route.param_convertors
+                # what the router sets: the parameters, and the route /metrics labels by
+                scope["path_params"] = {
+                    name: convert[name].convert(value) for name, value in match.groupdict().items()
+                }
+                scope["route"] = lane.route
+                return lane
+        return None
+
+
+def added_route(router: APIRouter) -> Route:
+    """The route just added to ``router``: the documented endpoint a lane answers for."""
+    route = router.routes[-1]
+    if not isinstance(route, Route):
+        raise TypeError(f"{route!r} is not a path route")
+    return route
 
 
 def route_path(scope: Scope) -> str:
-    """The path the router matches: behind ``--root-path`` servers give the full path."""
+    """The path the router matches: behind ``--root-path`` servers give the full path, whose
+    root is left out only where a path segment ends (as Starlette's router reads it)."""
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
-    return path[len(root) :] if root and path.startswith(root) else path
+    if not root or not path.startswith(root):
+        return path
+    rest = path[len(root) :]
+    return rest if not rest or rest.startswith("/") else path
 
 
 def checked_params(model: type[Params], query_string: bytes) -> Params:

@@ -92,8 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         LeanLane,
         lanes=[
-            Lane(search.PATH, search.handle_search, search.DOCUMENTED),
-            Lane(tips.PREFIX, tips.handle_tip, tips.DOCUMENTED, prefixed=True),
+            Lane(search.DOCUMENTED, search.handle_search),
+            Lane(tips.DOCUMENTED, tips.handle_tip),
         ],
     )
     install_metrics(app, app.state.metrics)

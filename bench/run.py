@@ -48,6 +48,7 @@ import httpx2
 from bench.corpus import generate
 from pipeline.analysis import analyzer_for
 from pipeline.ingest import run_ingest
+from pipeline.languages import INDEX_LANGS
 from pipeline.query import answer_search
 from pipeline.search import PublishedIndex
 from pipeline.settings import Settings
@@ -148,10 +149,9 @@ def write_tip_paths(path: Path, data: Path, count: int = 10_000) -> Path:
     with PublishedIndex.open_current(data) as index:
         searcher = index.searcher("lv")
         ids = [str(searcher.stored_fields(n)["id"]) for n in range(searcher.doc_count_all())]
-    langs = ["lv", "it", "zh", "ru", "en"]
     path.write_text(
         "".join(
-            f"/v1/tips/{quote(rng.choice(ids), safe='/')}?lang={rng.choice(langs)}\n"
+            f"/v1/tips/{quote(rng.choice(ids), safe='/')}?lang={rng.choice(INDEX_LANGS)}\n"
             for _ in range(count)
         )
     )

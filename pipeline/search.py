@@ -584,14 +584,27 @@ class PublishedIndex:
 
     def tip_in_every_language(self, tip_id: str) -> dict[str, CachedTip] | None:
         """A tip as each language's index holds it, in :data:`INDEX_LANGS` order, as the record
-        cache keeps it; None for an id the version does not hold. Every index holds every tip
-        of a version, so its id is looked up once (about 40 µs in whoosh), not per language."""
+        cache keeps it (a language whose index lacks it is left out); None for an id the
+        first language's index does not hold. Every index of a version holds every tip, so the
+        id is looked up once (about 40 µs in whoosh) and the others found by tip number."""
         first = INDEX_LANGS[0]
         docnum = self.searcher(first).document_number(id=tip_id)
         if docnum is None:
             return None
         tip = self._tips.global_id(first, docnum)
-        return {lang: self._record(lang, self._tips.docnum(lang, tip)) for lang in INDEX_LANGS}
+        every: dict[str, CachedTip]
+        try:
+            every = {lang: self._record(lang, self._tips.docnum(lang, tip)) for lang in INDEX_LANGS}
+        except IndexError:  # a language's index holds fewer tips than the first's
+            every = {}
+        if len(every) == len(INDEX_LANGS) and all(t.id == tip_id for t in every.values()):
+            return every
+        # The numbering is not what opening the version found (it compares samples): each
+        # language is looked up by id, rather than show another tip's text.
+        found: dict[str, int | None] = {
+            lang: self.searcher(lang).document_number(id=tip_id) for lang in INDEX_LANGS
+        }
+        return {lang: self._record(lang, n) for lang, n in found.items() if n is not None}
 
     def __enter__(self) -> "PublishedIndex":
         return self

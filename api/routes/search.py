@@ -26,7 +26,7 @@ from api.deps import (
     leased_index,
 )
 from api.errors import FieldError, Problem, invalid_parameters
-from api.lanes import checked_params, wanted_headers
+from api.lanes import added_route, checked_params, wanted_headers
 from api.schemas import SearchResponse
 from pipeline.analytics.store import SearchRecord
 from pipeline.languages import ContentLang
@@ -126,7 +126,7 @@ router.add_api_route(
     "typed (half a word, typos, mixed languages), shown in the answer language (`lang`, the "
     "API key's, Accept-Language, the query's own, the default), each with its original.",
 )
-DOCUMENTED = router.routes[-1]
+DOCUMENTED = added_route(router)
 
 
 def _respond(

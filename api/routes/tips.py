@@ -11,12 +11,10 @@ from pydantic_core import to_json
 
 from api.deps import AnswerLangDep, IndexDep, LangParam, answer_language, caller_key, leased_index
 from api.errors import Problem, ProblemError
-from api.lanes import checked_params, route_path, wanted_headers
+from api.lanes import added_route, checked_params, wanted_headers
 from api.schemas import TipResponse
 from pipeline.query_language import Negotiated
 from pipeline.search import PublishedIndex
-
-PREFIX = "/v1/tips/"
 
 
 class TipParams(BaseModel):
@@ -39,14 +37,13 @@ async def handle_tip(request: Request) -> Response:
         negotiated = answer_language(
             lang=params.lang, key=key, accept_language=accept_language, settings=settings
         )
-        # what the route's {tip_id:path} parameter takes: everything after the prefix
-        return _respond(index, route_path(request.scope)[len(PREFIX) :], negotiated)
+        return _respond(index, request.path_params["tip_id"], negotiated)
 
 
-async def get_tip(tip_id: str, index: IndexDep, negotiated: AnswerLangDep) -> Response:
+def get_tip(tip_id: str, index: IndexDep, negotiated: AnswerLangDep) -> Response:
     """The contract, as FastAPI reads it for /openapi.json. Requests are answered by
     :func:`handle_tip`; one that reached the router would be answered here, through FastAPI's
-    dependencies, the same way (``tests/api/test_resources.py`` checks the two agree)."""
+    dependencies, the same way (``tests/api/test_tips.py`` checks the two agree)."""
     return _respond(index, tip_id, negotiated)
 
 
@@ -62,14 +59,14 @@ router.add_api_route(
     description="One tip in the answer language (`lang`, the API key's, Accept-Language, the "
     "default), with every language it can be read in and where that text came from.",
 )
-DOCUMENTED = router.routes[-1]
+DOCUMENTED = added_route(router)
 
 
 def _respond(index: PublishedIndex, tip_id: str, negotiated: Negotiated) -> Response:
     """The tip as :class:`api.schemas.TipResponse` serialises it, joined from the records'
-    JSON as stored (``tests/api/test_resources.py`` checks the bytes)."""
+    JSON as stored (``tests/api/test_tips.py`` checks the bytes)."""
     every = index.tip_in_every_language(tip_id)  # in INDEX_LANGS order, as languages lists them
-    if every is None:
+    if every is None or negotiated.lang not in every:
         raise ProblemError(404, "not-found", f"no tip with id {tip_id!r}")
     languages = [
         {"lang": code, "provenance": tip.provenance, "outdated": tip.outdated}

@@ -37,9 +37,14 @@ def _tip_ids(settings: Settings) -> list[str]:
         return [str(searcher.stored_fields(n)["id"]) for n in range(searcher.doc_count_all())]
 
 
-def _both_ways(settings: Settings, requests: list[tuple[str, dict, dict]], root_path: str = ""):
+Request = tuple[str, str, dict, dict]  # method, path, query parameters, headers
+
+
+def _both_ways(settings: Settings, requests: list[Request], root_path: str = ""):
     """Each request to the app as served (the lean lane) and to the same app without the lane
-    (FastAPI's router and dependencies): the same status, type and body, byte for byte."""
+    (FastAPI's router and dependencies): the same status, headers and body, byte for byte.
+    Both answer from the same records, so this checks which requests the lane takes and its
+    checks and their order; the body itself is checked against the response model below."""
     lean, reference = create_app(settings), without_lean_lane(create_app(settings))
     for app in (lean, reference):  # a bucket each: the two must answer alike, not share one
         app.state.limiter = LocalRateLimiter()
@@ -47,53 +52,88 @@ def _both_ways(settings: Settings, requests: list[tuple[str, dict, dict]], root_
         TestClient(lean, root_path=root_path) as fast,
         TestClient(reference, root_path=root_path) as slow,
     ):
-        for path, params, headers in requests:
-            answers = [c.get(path, params=params, headers=headers) for c in (fast, slow)]
+        for method, path, params, headers in requests:
+            answers = [
+                c.request(method, path, params=params, headers=headers) for c in (fast, slow)
+            ]
             assert answers[0].status_code == answers[1].status_code, (path, params, answers)
-            assert answers[0].headers["content-type"] == answers[1].headers["content-type"]
+            assert _headers(answers[0]) == _headers(answers[1]), (path, params, headers)
             assert answers[0].content == answers[1].content, (path, params, headers)
             yield (path, params, headers), answers[0]
 
 
+def _headers(response) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in response.headers.multi_items() if name != "date"]
+
+
 def test_the_lean_tip_route_answers_as_the_documented_endpoint(seed_settings):
     ids = _tip_ids(seed_settings)
-    requests: list[tuple[str, dict, dict]] = [
-        (f"/v1/tips/{tip}", {"lang": lang}, {}) for tip in ids for lang in INDEX_LANGS
+    requests: list[Request] = [
+        ("GET", f"/v1/tips/{tip}", {"lang": lang}, {}) for tip in ids for lang in INDEX_LANGS
     ]
     requests += [
-        (f"/v1/tips/{CALLBACK}", {}, {}),  # the default language
-        (f"/v1/tips/{CALLBACK}", {}, {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}),
-        (f"/v1/tips/{CALLBACK}", {}, {"Accept-Language": "zh-TW"}),
-        (f"/v1/tips/{CALLBACK}", {}, {"Accept-Language": "de-DE"}),
-        (f"/v1/tips/{CALLBACK}", {"lang": "zh-Hant"}, {}),
-        (f"/v1/tips/{CALLBACK}", {"lang": ["it", "ru"]}, {}),  # a repeated name: the last
-        (f"/v1/tips/{CALLBACK}", {"lang": "lv", "unknown": "1"}, {}),
-        (f"/v1/tips/{quote(CALLBACK, safe='')}", {"lang": "it"}, {}),  # %2F: the same id
-        (f"/v1/tips/{CALLBACK}", {"lang": "de"}, {}),
-        (f"/v1/tips/{CALLBACK}", {"lang": "not a tag!"}, {}),
-        (f"/v1/tips/{CALLBACK}", {"lang": "x" * 40}, {}),
-        ("/v1/tips/zh/nope/0000000000", {}, {}),
-        ("/v1/tips/zh/nope/0000000000", {"lang": "de"}, {}),  # the language is checked first
-        ("/v1/tips/", {"lang": "lv"}, {}),  # an empty id
-        ("/v1/tips/客户/回电", {}, {}),
-        (f"/v1/tips/{CALLBACK}/", {}, {}),  # not that id
+        ("GET", f"/v1/tips/{CALLBACK}", {}, {}),  # the default language
+        ("GET", f"/v1/tips/{CALLBACK}", {}, {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}),
+        ("GET", f"/v1/tips/{CALLBACK}", {}, {"Accept-Language": "zh-TW"}),
+        ("GET", f"/v1/tips/{CALLBACK}", {}, {"Accept-Language": "de-DE"}),
+        ("GET", f"/v1/tips/{CALLBACK}", {"lang": "zh-Hant"}, {}),
+        ("GET", f"/v1/tips/{CALLBACK}", {"lang": ["it", "ru"]}, {}),  # a repeated name: the last
+        ("GET", f"/v1/tips/{CALLBACK}", {"lang": "lv", "unknown": "1"}, {}),
+        ("GET", f"/v1/tips/{quote(CALLBACK, safe='')}", {"lang": "it"}, {}),  # %2F: the same id
+        ("GET", f"/v1/tips/{CALLBACK}", {"lang": "de"}, {}),
+        ("GET", f"/v1/tips/{CALLBACK}", {"lang": "not a tag!"}, {}),
+        ("GET", f"/v1/tips/{CALLBACK}", {"lang": "x" * 40}, {}),
+        ("GET", "/v1/tips/zh/nope/0000000000", {}, {}),
+        ("GET", "/v1/tips/zh/nope/0000000000", {"lang": "de"}, {}),  # the language is checked first
+        ("GET", "/v1/tips/", {"lang": "lv"}, {}),  # an empty id
+        ("GET", "/v1/tips/客户/回电", {}, {}),
+        ("GET", f"/v1/tips/{CALLBACK}/", {}, {}),  # not that id
+        # a decoded %0A: the route's pattern takes a final newline as the end of the path,
+        # and one inside the id as no match
+        ("GET", f"/v1/tips/{CALLBACK}%0A", {"lang": "it"}, {}),
+        ("GET", "/v1/tips/zh/a%0Ab", {}, {}),
+        ("GET", "/v1/tips", {}, {}),
+        ("HEAD", f"/v1/tips/{CALLBACK}", {"lang": "it"}, {}),
+        ("HEAD", "/v1/tips/zh/nope/0000000000", {}, {}),
+        ("POST", f"/v1/tips/{CALLBACK}", {}, {}),
     ]
     statuses = [response.status_code for _, response in _both_ways(seed_settings, requests)]
-    assert statuses.count(200) == len(ids) * len(INDEX_LANGS) + 8
-    assert set(statuses) == {200, 404, 422}
+    assert statuses.count(200) == len(ids) * len(INDEX_LANGS) + 10
+    assert set(statuses) == {200, 404, 405, 422}
+
+
+def test_nothing_published_is_a_503_before_any_other_check(tmp_path):
+    empty = Settings(content_dir=tmp_path / "content", data_dir=tmp_path / "var")
+    requests: list[Request] = [
+        ("GET", f"/v1/tips/{CALLBACK}", {"lang": "x" * 40}, {}),
+        ("GET", "/v1/tips/zh/nope/0000000000", {}, {}),
+    ]
+    answers = [response for _, response in _both_ways(empty, requests)]
+    assert [r.status_code for r in answers] == [503, 503]
+
+
+def test_the_lean_tip_route_is_counted_under_its_route(client):
+    client.get(f"/v1/tips/{CALLBACK}", params={"lang": "it"})
+    client.get("/v1/tips/zh/nope/0000000000")
+    text = client.get("/metrics").text
+    for status in ("200", "404"):
+        assert (
+            f'csguide_requests_total{{method="GET",route="/v1/tips/{{tip_id:path}}",'
+            f'status="{status}"}}'
+        ) in text
 
 
 def test_the_lean_lane_reads_paths_behind_a_root_path(seed_settings):
     """Behind ``--root-path`` the server gives the full path: the lane answers the paths the
     router would, and no others."""
-    requests: list[tuple[str, dict, dict]] = [
-        (f"/csguide/v1/tips/{CALLBACK}", {"lang": "it"}, {}),
-        (f"/v1/tips/{CALLBACK}", {"lang": "it"}, {}),
-        (f"/csguidex/v1/tips/{CALLBACK}", {"lang": "it"}, {}),
+    requests: list[Request] = [
+        ("GET", f"/csguide/v1/tips/{CALLBACK}", {"lang": "it"}, {}),
+        ("GET", f"/v1/tips/{CALLBACK}", {"lang": "it"}, {}),
+        ("GET", f"/csguidex/v1/tips/{CALLBACK}", {"lang": "it"}, {}),
         # (a search's answer carries its own search id: a refused one compares whole)
-        ("/csguide/v1/search", {"q": "klientu", "limit": "0"}, {}),
-        ("/csguidex/v1/search", {"q": "klientu", "limit": "0"}, {}),
-        ("/csguide", {}, {}),
+        ("GET", "/csguide/v1/search", {"q": "klientu", "limit": "0"}, {}),
+        ("GET", "/csguidex/v1/search", {"q": "klientu", "limit": "0"}, {}),
+        ("GET", "/csguide", {}, {}),
     ]
     answers = _both_ways(seed_settings, requests, root_path="/csguide")
     assert [r.status_code for _, r in answers] == [200, 200, 404, 422, 404, 404]
@@ -110,14 +150,14 @@ def test_the_lean_tip_route_checks_keys_as_the_documented_endpoint(seed_settings
     )
     path = f"/v1/tips/{CALLBACK}"
     requests = [
-        (path, {}, {}),
-        (path, {"lang": "x" * 40}, {}),  # the key is checked before the parameters
-        (path, {}, {"X-API-Key": "wrong"}),
-        (path, {}, {"X-API-Key": "riga-secret"}),
-        (path, {"lang": "de"}, {"X-API-Key": "riga-secret"}),
-        ("/v1/tips/zh/nope/0000000000", {}, {"X-API-Key": "riga-secret"}),
-        (path, {}, {"X-API-Key": "tight-secret"}),  # each app's one a minute
-        (path, {}, {"X-API-Key": "tight-secret"}),
+        ("GET", path, {}, {}),
+        ("GET", path, {"lang": "x" * 40}, {}),  # the key is checked before the parameters
+        ("GET", path, {}, {"X-API-Key": "wrong"}),
+        ("GET", path, {}, {"X-API-Key": "riga-secret"}),
+        ("GET", path, {"lang": "de"}, {"X-API-Key": "riga-secret"}),
+        ("GET", "/v1/tips/zh/nope/0000000000", {}, {"X-API-Key": "riga-secret"}),
+        ("GET", path, {}, {"X-API-Key": "tight-secret"}),  # each app's one a minute
+        ("GET", path, {}, {"X-API-Key": "tight-secret"}),
     ]
     answers = [response for _, response in _both_ways(keyed, requests)]
     assert [r.status_code for r in answers] == [401, 401, 401, 200, 422, 404, 200, 429]

@@ -10,6 +10,7 @@ from pipeline import search as search_module
 from pipeline.analysis import analyze
 from pipeline.index import write_index
 from pipeline.ingest import run_ingest
+from pipeline.languages import INDEX_LANGS
 from pipeline.matching import query_words, surface_form
 from pipeline.publish import PublishedVersion, current_version
 from pipeline.search import MAX_WORDS, PublishedIndex, highlight
@@ -245,6 +246,34 @@ def test_indexes_numbering_tips_differently_still_add_up_per_tip(seed_index, tmp
             got = reordered.search(query, lang, limit=8)
             assert [(h.id, h.score) for h in got.results] == [(h.id, h.score) for h in want.results]
             assert got.total == want.total
+        for record in records:
+            every = reordered.tip_in_every_language(record.id)
+            assert every is not None and list(every) == list(INDEX_LANGS)
+            assert [t.record() for t in every.values()] == [
+                seed_index.tip(record.id, lang) for lang in INDEX_LANGS
+            ]
+
+
+def test_a_tip_is_shown_as_its_own_where_the_numbering_differs_unnoticed(seed_index, tmp_path):
+    """Opening a version compares 16 sampled tips' numbers; where two others are swapped in
+    one index, a tip in every language is still that tip, found by its id."""
+    version = seed_index.version
+    copy = tmp_path / version.name
+    shutil.copytree(version.path, copy)
+    en = seed_index.searcher("en")
+    records = [
+        seed_index.tip(str(en.stored_fields(n)["id"]), "en") for n in range(en.doc_count_all())
+    ]
+    records[1], records[2] = records[2], records[1]  # not among the sampled positions
+    shutil.rmtree(copy / "index" / "en")
+    write_index(copy / "index" / "en", "en", records)
+    with PublishedIndex(PublishedVersion(version.name, copy, version.manifest)) as swapped:
+        assert swapped._tips.to_global is None  # taken as numbered alike
+        for record in records[:4]:
+            every = swapped.tip_in_every_language(record.id)
+            assert every is not None
+            assert {t.id for t in every.values()} == {record.id}
+            assert every["en"].record() == record
 
 
 def test_a_query_that_finds_nothing_suggests_the_nearest_that_does(seed_index):
