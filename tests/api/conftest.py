@@ -2,6 +2,22 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.security import hash_key
+from pipeline.settings import ApiKey
+
+
+@pytest.fixture
+def keyed_settings(seed_settings):
+    """The seed settings with two API keys: "riga-secret" (answers in Latvian) and
+    "tight-secret" (one request a minute)."""
+    return seed_settings.model_copy(
+        update={
+            "api_keys": [
+                ApiKey(name="riga", sha256=hash_key("riga-secret"), lang="lv"),
+                ApiKey(name="tight", sha256=hash_key("tight-secret"), rate_per_minute=1),
+            ]
+        }
+    )
 
 
 @pytest.fixture(scope="session")

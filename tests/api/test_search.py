@@ -280,15 +280,7 @@ def test_the_lean_route_answers_as_the_documented_endpoint(seed_settings):
     assert statuses == {200, 422}
 
 
-def test_the_lean_route_checks_keys_as_the_documented_endpoint(seed_settings):
-    keyed = seed_settings.model_copy(
-        update={
-            "api_keys": [
-                ApiKey(name="riga", sha256=hash_key("riga-secret"), lang="lv"),
-                ApiKey(name="tight", sha256=hash_key("tight-secret"), rate_per_minute=1),
-            ]
-        }
-    )
+def test_the_lean_route_checks_keys_as_the_documented_endpoint(keyed_settings):
     requests = [
         ({"q": "klientu"}, {}),
         ({"q": "klientu"}, {"X-API-Key": "wrong"}),
@@ -297,7 +289,7 @@ def test_the_lean_route_checks_keys_as_the_documented_endpoint(seed_settings):
         ({"q": "refund"}, {"X-API-Key": "tight-secret"}),  # each app's one a minute
         ({"q": "refund"}, {"X-API-Key": "tight-secret"}),
     ]
-    answers = [(p, r) for p, r in _both_ways(keyed, requests)]
+    answers = [(p, r) for p, r in _both_ways(keyed_settings, requests)]
     assert [r.status_code for _, r in answers] == [401, 401, 200, 422, 200, 429]
     assert answers[2][1].json()["answer_lang"] == "lv"  # the key's language
 

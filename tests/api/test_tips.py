@@ -9,11 +9,10 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.rate_limit import LocalRateLimiter
 from api.schemas import TipLanguage, TipResponse
-from api.security import hash_key
 from pipeline.ingest import run_ingest
 from pipeline.languages import INDEX_LANGS
 from pipeline.search import PublishedIndex
-from pipeline.settings import ApiKey, Settings
+from pipeline.settings import Settings
 from tests.api.conftest import without_lean_lane
 from tests.conftest import BUNDLED_CONTENT
 from tests.helpers import write_article
@@ -139,15 +138,7 @@ def test_the_lean_lane_reads_paths_behind_a_root_path(seed_settings):
     assert [r.status_code for _, r in answers] == [200, 200, 404, 422, 404, 404]
 
 
-def test_the_lean_tip_route_checks_keys_as_the_documented_endpoint(seed_settings):
-    keyed = seed_settings.model_copy(
-        update={
-            "api_keys": [
-                ApiKey(name="riga", sha256=hash_key("riga-secret"), lang="lv"),
-                ApiKey(name="tight", sha256=hash_key("tight-secret"), rate_per_minute=1),
-            ]
-        }
-    )
+def test_the_lean_tip_route_checks_keys_as_the_documented_endpoint(keyed_settings):
     path = f"/v1/tips/{CALLBACK}"
     requests = [
         ("GET", path, {}, {}),
@@ -159,7 +150,7 @@ def test_the_lean_tip_route_checks_keys_as_the_documented_endpoint(seed_settings
         ("GET", path, {}, {"X-API-Key": "tight-secret"}),  # each app's one a minute
         ("GET", path, {}, {"X-API-Key": "tight-secret"}),
     ]
-    answers = [response for _, response in _both_ways(keyed, requests)]
+    answers = [response for _, response in _both_ways(keyed_settings, requests)]
     assert [r.status_code for r in answers] == [401, 401, 401, 200, 422, 404, 200, 429]
     assert answers[3].json()["answer_lang"] == "lv"  # the key's language
 

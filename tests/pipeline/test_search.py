@@ -223,19 +223,26 @@ def test_exact_matches_rank_before_prefix_matches(seed_index):
     assert holds == sorted(holds, reverse=True)
 
 
-def test_indexes_numbering_tips_differently_still_add_up_per_tip(seed_index, tmp_path):
-    """Every index of a version numbers the tips alike, as ingest builds them; a version whose
-    English index numbers them in reverse gives the same answers through the id maps."""
+def _english_reordered(seed_index, tmp_path, arrange) -> tuple[PublishedIndex, list]:
+    """The seed version copied with its English index written again, its records in the order
+    ``arrange`` gives them; opened, with those records."""
     version = seed_index.version
     copy = tmp_path / version.name
     shutil.copytree(version.path, copy)
     en = seed_index.searcher("en")
-    records = [
-        seed_index.tip(str(en.stored_fields(n)["id"]), "en") for n in range(en.doc_count_all())
-    ]
+    records = arrange(
+        [seed_index.tip(str(en.stored_fields(n)["id"]), "en") for n in range(en.doc_count_all())]
+    )
     shutil.rmtree(copy / "index" / "en")
-    write_index(copy / "index" / "en", "en", list(reversed(records)))
-    with PublishedIndex(PublishedVersion(version.name, copy, version.manifest)) as reordered:
+    write_index(copy / "index" / "en", "en", records)
+    return PublishedIndex(PublishedVersion(version.name, copy, version.manifest)), records
+
+
+def test_indexes_numbering_tips_differently_still_add_up_per_tip(seed_index, tmp_path):
+    """Every index of a version numbers the tips alike, as ingest builds them; a version whose
+    English index numbers them in reverse gives the same answers through the id maps."""
+    reordered, records = _english_reordered(seed_index, tmp_path, lambda r: r[::-1])
+    with reordered:
         assert reordered._tips.to_global is not None  # the fallback was taken
         for query, lang in (
             ("callback времени", "en"),
@@ -257,17 +264,11 @@ def test_indexes_numbering_tips_differently_still_add_up_per_tip(seed_index, tmp
 def test_a_tip_is_shown_as_its_own_where_the_numbering_differs_unnoticed(seed_index, tmp_path):
     """Opening a version compares 16 sampled tips' numbers; where two others are swapped in
     one index, a tip in every language is still that tip, found by its id."""
-    version = seed_index.version
-    copy = tmp_path / version.name
-    shutil.copytree(version.path, copy)
-    en = seed_index.searcher("en")
-    records = [
-        seed_index.tip(str(en.stored_fields(n)["id"]), "en") for n in range(en.doc_count_all())
-    ]
-    records[1], records[2] = records[2], records[1]  # not among the sampled positions
-    shutil.rmtree(copy / "index" / "en")
-    write_index(copy / "index" / "en", "en", records)
-    with PublishedIndex(PublishedVersion(version.name, copy, version.manifest)) as swapped:
+    # tips 1 and 2 swapped: not among the sampled positions
+    swapped, records = _english_reordered(
+        seed_index, tmp_path, lambda r: [r[0], r[2], r[1], *r[3:]]
+    )
+    with swapped:
         assert swapped._tips.to_global is None  # taken as numbered alike
         for record in records[:4]:
             every = swapped.tip_in_every_language(record.id)
