@@ -7,10 +7,10 @@ parameters per request cost about as much CPU as a search itself, and Starlette'
 middleware and router another 100–150 µs (bench/RESULTS.md, issue 18). :class:`LeanLane`, the
 innermost of the app's middlewares, hands those two to their lean handlers
 (:func:`api.routes.search.handle_search`, :func:`api.routes.tips.handle_tip`; the app lists
-them in :func:`api.main.create_app`), which make the
-same checks in the same order, with one pydantic model built from the endpoint's own
-annotated types, and give the same answer. Errors stay problem+json; the outer middlewares
-(metrics, headers, CORS, HEAD) see these requests as they see every other.
+them in :func:`api.main.create_app`), which make the same checks in the same order, with one
+pydantic model built from the endpoint's own annotated types, and give the same answer.
+Errors stay problem+json; the outer middlewares (metrics, headers, CORS, HEAD) see these
+requests as they see every other.
 """
 
 from collections.abc import Awaitable, Callable, Sequence

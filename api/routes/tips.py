@@ -2,7 +2,8 @@
 
 Requests are answered on the lean lane (:mod:`api.lanes`) by :func:`handle_tip`: with FastAPI's
 dependencies, a sync endpoint on the thread pool and the response model validated and
-serialised again, a tip took three times the CPU of a search (bench/RESULTS.md, issue 18).
+serialised again, one tip took more than twice the time of a search (bench/RESULTS.md,
+issue 18).
 """
 
 from fastapi import APIRouter, Request, Response
