@@ -16,7 +16,8 @@ bundled articles' sentences by bench/corpus.py) and for one ``--scale`` times la
 * the server's resident memory with all five indexes loaded;
 * the query service's time per query in process (no HTTP), over the same queries (by stage:
   ``python -m bench.stages``);
-* the search/healthz ratio with ``--workers`` 1 and 2, and 2 workers' search req/s ÷ 1's;
+* the search/healthz ratio with ``--workers`` 1 and 2, and 2 workers' search req/s ÷ 1's,
+  also with both servers running and wrk visiting each a second at a time;
 * ``GET /v1/tips/{id}`` throughput and p99 with the first ``--workers``, over 10,000 random
   tips and answer languages.
 
@@ -83,6 +84,7 @@ class Figures:
     tip: dict[str, float] = field(default_factory=dict)  # GET /v1/tips/{id}, first workers
     reference_rps: float = 0.0  # the stock FastAPI app's /healthz (bench/reference_app.py)
     headline: list[float] = field(default_factory=list)  # search ÷ reference, per round
+    scaling: list[float] = field(default_factory=list)  # last ÷ first --workers, per round
     cached_search: dict[str, float] = field(default_factory=dict)  # cache on, 1st worker count
 
 
@@ -306,6 +308,32 @@ def side_by_side(data: Path, script: Path, queries: Path, rounds: int) -> list[f
     return ratios
 
 
+def workers_side_by_side(
+    data: Path, script: Path, queries: Path, counts: tuple[int, int], rounds: int
+) -> list[float]:
+    """Search req/s with ``counts[1]`` workers ÷ with ``counts[0]``, as the headline is
+    measured: both servers running, wrk visiting each for one second per round (the order
+    reversed every other round), so that both share the machine's drift. Measured minutes
+    apart, the same code gave 1.53 to 2.08."""
+    env = {"CSGUIDE_DATA_DIR": str(data), "CSGUIDE_SEARCH_CACHE": "0"}
+    with (
+        server_process(env, counts[0], "/readyz") as (few, _),
+        server_process(env, counts[1], "/readyz") as (many, _),
+    ):
+        runs = {
+            base: (lambda b=base: wrk(f"{b}/", 1, script, queries)["rps"]) for base in (few, many)
+        }
+        for run in runs.values():
+            run()  # warm-up: first use of each index in each worker
+            run()
+        ratios = []
+        for turn in range(rounds):
+            order = [few, many] if turn % 2 == 0 else [many, few]
+            rates = {base: runs[base]() for base in order}
+            ratios.append(rates[many] / rates[few])
+    return ratios
+
+
 def measure(label: str, per_lang: int, seconds: int, workers: list[int], scratch: Path) -> Figures:
     figures = Figures(label)
     content, data = scratch / label / "content", scratch / label / "var"
@@ -357,6 +385,9 @@ def measure(label: str, per_lang: int, seconds: int, workers: list[int], scratch
                 figures.reference_rps = wrk(f"{reference}/healthz", seconds)["rps"]
     if 1 in workers:
         figures.headline = side_by_side(data, script, query_file, rounds=20)
+    if len(workers) > 1:
+        counts = (workers[0], workers[-1])
+        figures.scaling = workers_side_by_side(data, script, query_file, counts, rounds=10)
     # A cache that holds every bench query: the default 1,024 entries, cycled through the
     # queries in order, would miss every time (least recently used is always next).
     cached = {"CSGUIDE_DATA_DIR": str(data), "CSGUIDE_SEARCH_CACHE": str(2 * len(queries))}
@@ -422,6 +453,13 @@ def report(results: list[Figures], workers: list[int]) -> None:
                 lambda f: f.search[workers[-1]]["search_rps"] / f.search[workers[0]]["search_rps"],
             )
         )
+        rows.append(
+            (
+                "  the same, side by side",
+                "{:.2f}",
+                lambda f: median(f.scaling) if f.scaling else 0,
+            )
+        )
         # wrk runs on the same cores: more workers get less than whole cores. The CPU a
         # search costs shows whether the workers themselves scale (1.00: not slowed at all).
         rows.append(
@@ -457,6 +495,12 @@ def report(results: list[Figures], workers: list[int]) -> None:
                 f"headline ({figures.label}), search ÷ stock FastAPI /healthz with both servers "
                 f"running, {len(figures.headline)} interleaved one-second rounds: "
                 f"{spread(figures.headline)}"
+            )
+        if figures.scaling:
+            print(
+                f"workers ({figures.label}), search req/s with {workers[-1]} ÷ with "
+                f"{workers[0]}, both servers running, {len(figures.scaling)} interleaved "
+                f"one-second rounds: {spread(figures.scaling)}"
             )
     print(
         f"queries: {small.search[workers[0]]['queries']} distinct 1–3-word queries in lv, it, "
