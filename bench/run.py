@@ -37,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -287,51 +287,55 @@ def spread(ratios: list[float]) -> str:
     )
 
 
+def interleaved(
+    top: Callable[[], float], bottom: Callable[[], float], rounds: int, warm_ups: int = 1
+) -> list[float]:
+    """``top() ÷ bottom()`` per round, the two runs taken one after the other (the order
+    reversed every other round), so that both share the machine's drift."""
+    for run in (top, bottom):
+        for _ in range(warm_ups):
+            run()
+    ratios = []
+    for turn in range(rounds):
+        if turn % 2 == 0:
+            upper = top()
+            ratios.append(upper / bottom())
+        else:
+            lower = bottom()
+            ratios.append(top() / lower)
+    return ratios
+
+
 def side_by_side(data: Path, script: Path, queries: Path, rounds: int) -> list[float]:
     """The headline measured as the machine allows: csguide (one worker) and the stock
-    reference app running at once, wrk visiting each for one second per round (the order
-    reversed every other round), so both share the machine's drift; per round, search req/s
-    ÷ the reference's /healthz req/s."""
+    reference app running at once, wrk visiting each for one second per round; per round,
+    search req/s ÷ the reference's /healthz req/s."""
     env = {"CSGUIDE_DATA_DIR": str(data), "CSGUIDE_SEARCH_CACHE": "0"}
     with server_process(env, 1, "/readyz") as (base, _), reference_server() as reference:
-        runs = {
-            "search": lambda: wrk(f"{base}/", 1, script, queries)["rps"],
-            "reference": lambda: wrk(f"{reference}/healthz", 1)["rps"],
-        }
-        for run in runs.values():
-            run()  # warm-up
-        ratios = []
-        for turn in range(rounds):
-            order = list(runs) if turn % 2 == 0 else list(runs)[::-1]
-            rates = {name: runs[name]() for name in order}
-            ratios.append(rates["search"] / rates["reference"])
-    return ratios
+        return interleaved(
+            lambda: wrk(f"{base}/", 1, script, queries)["rps"],
+            lambda: wrk(f"{reference}/healthz", 1)["rps"],
+            rounds,
+        )
 
 
 def workers_side_by_side(
     data: Path, script: Path, queries: Path, counts: tuple[int, int], rounds: int
 ) -> list[float]:
     """Search req/s with ``counts[1]`` workers ÷ with ``counts[0]``, as the headline is
-    measured: both servers running, wrk visiting each for one second per round (the order
-    reversed every other round), so that both share the machine's drift. Measured minutes
-    apart, the same code gave 1.53 to 2.08."""
+    measured: both servers running, wrk visiting each for one second per round. Measured a
+    run apart, the same code gave 1.40 to 2.09."""
     env = {"CSGUIDE_DATA_DIR": str(data), "CSGUIDE_SEARCH_CACHE": "0"}
     with (
         server_process(env, counts[0], "/readyz") as (few, _),
         server_process(env, counts[1], "/readyz") as (many, _),
     ):
-        runs = {
-            base: (lambda b=base: wrk(f"{b}/", 1, script, queries)["rps"]) for base in (few, many)
-        }
-        for run in runs.values():
-            run()  # warm-up: first use of each index in each worker
-            run()
-        ratios = []
-        for turn in range(rounds):
-            order = [few, many] if turn % 2 == 0 else [many, few]
-            rates = {base: runs[base]() for base in order}
-            ratios.append(rates[many] / rates[few])
-    return ratios
+        return interleaved(
+            lambda: wrk(f"{many}/", 1, script, queries)["rps"],
+            lambda: wrk(f"{few}/", 1, script, queries)["rps"],
+            rounds,
+            warm_ups=2,  # first use of each index in each worker
+        )
 
 
 def measure(label: str, per_lang: int, seconds: int, workers: list[int], scratch: Path) -> Figures:
