@@ -45,11 +45,9 @@ STAGES: dict[str, list[tuple[Any, str]]] = {
     ],
     "query analysis": [
         (search, "query_words"),
-        (search, "word_terms"),
+        (search, "word_forms"),
+        (matching, "word_forms"),
         (matching, "word_terms"),
-        (search, "is_stop_word"),
-        (matching, "surface_form"),
-        (search, "surface_form"),
     ],
     "candidates": [(search, "candidates")],
     "ranking": [

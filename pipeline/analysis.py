@@ -171,7 +171,14 @@ class LatvianStemFilter(Filter):
             yield token
 
 
-@lru_cache(maxsize=50_000)
+#: Latvian words kept stemmed per process (the stemmer is Python; PyStemmer's Snowball ones
+#: keep 10,000 words each themselves). Ingest meets each word of a corpus many times; a
+#: server's query words are kept analysed anyway (pipeline.matching.word_forms), so more would
+#: only hold memory in every worker.
+LATVIAN_STEMS_KEPT = 16_384
+
+
+@lru_cache(maxsize=LATVIAN_STEMS_KEPT)
 def _latvian_stem(word: str) -> str:
     return strip_diacritics(LatvianStemmer.stem(word))
 

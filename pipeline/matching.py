@@ -30,6 +30,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, NamedTuple
 
 import numpy as np
 from rapidfuzz import process
@@ -37,6 +38,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from pipeline.analysis import analyzer_for, strip_diacritics
 from pipeline.chinese_segmenter import SEGMENTER
+from pipeline.languages import INDEX_LANGS
 from pipeline.normalise import fold_for_index
 from pipeline.typo_index import HAN, DeletionIndex, indexed
 
@@ -58,14 +60,68 @@ SCAN_BELOW = 600
 _WORDS = re.compile(r"[^\W_]+")  # letters and digits; "_" separates, as in customer_service
 
 
-@lru_cache(maxsize=65_536)
-def word_terms(word: str, lang: str) -> tuple[tuple[str, ...], bool]:
-    """The index terms ``lang``'s analyzer makes of one query word, and whether it drops the
-    word as a stop word. Kept per process: agents' words repeat, and a word is looked at in
-    every language several times per query."""
+#: Query words kept analysed per process, in every language (about 0.7 KB each when made-up
+#: words fill it; the bench's 10,000 queries hold 2,388 words). Bounded so that a worker that
+#: has served many words for a long time stays small.
+WORDS_KEPT = 16_384
+#: Words analysed in one language kept per process: the words a typo of a query word may be.
+NEIGHBOURS_KEPT = 8_192
+
+
+def _analyzed(word: str, lang: str) -> tuple[tuple[str, ...], bool]:
     tokens = list(analyzer_for(lang)(word, removestops=False))
     terms = tuple(token.text for token in tokens if not token.stopped)
     return terms, bool(tokens) and not terms
+
+
+@lru_cache(maxsize=NEIGHBOURS_KEPT)
+def word_terms(word: str, lang: str) -> tuple[tuple[str, ...], bool]:
+    """The index terms ``lang``'s analyzer makes of one word, and whether it drops the word as
+    a stop word. For a query's own words, :func:`word_forms` has them in every language."""
+    return _analyzed(word, lang)
+
+
+class WordForms(NamedTuple):
+    """A query word as every language's index holds it, in :data:`INDEX_LANGS` order."""
+
+    #: Per language, the terms its analyzer makes of the word (stemmed and folded).
+    terms: tuple[tuple[str, ...], ...]
+    #: Per language, the word folded as that index folds it, not stemmed (:func:`surface_form`).
+    surfaces: tuple[str, ...]
+    #: Some language drops the word as a stop word ("un", "ir", "the"); never a Chinese word.
+    stop: bool
+
+    def analyzed(self, lang: str) -> tuple[str, ...]:
+        return self.terms[_POSITION[lang]]
+
+    def surface(self, lang: str) -> str:
+        return self.surfaces[_POSITION[lang]]
+
+
+_POSITION: dict[str, int] = {lang: position for position, lang in enumerate(INDEX_LANGS)}
+
+
+@lru_cache(maxsize=WORDS_KEPT)
+def word_forms(word: str) -> WordForms:
+    """One query word analysed in every language, kept per process: agents' words repeat, and
+    a search looks at each of its words in every language several times. One entry a word,
+    with the strings the languages share made once: a quarter of the memory of caching each
+    language's terms and folding apart."""
+    shared: dict[object, object] = {word: word}
+
+    def once(value: Any) -> Any:
+        return shared.setdefault(value, value)
+
+    terms: list[tuple[str, ...]] = []
+    surfaces: list[str] = []
+    stop = False
+    for lang in INDEX_LANGS:
+        analyzed, stopped = _analyzed(word, lang)
+        terms.append(once(tuple(once(term) for term in analyzed)))
+        surfaces.append(once(_folded(word, lang)))
+        stop = stop or stopped
+    # One character is a word in Chinese, and too short a word elsewhere.
+    return WordForms(tuple(terms), tuple(surfaces), stop and not HAN.search(word))
 
 
 def typo_budget(word: str) -> int:
@@ -93,7 +149,13 @@ def query_words(query: str) -> list[str]:
 
 @lru_cache(maxsize=65_536)
 def surface_form(word: str, lang: str) -> str:
-    """The word folded as the language's index folds its terms, but not stemmed."""
+    """The word folded as the language's index folds its terms, but not stemmed. Kept for the
+    index stage, which folds every word of every tip; a query's words are in
+    :func:`word_forms`."""
+    return _folded(word, lang)
+
+
+def _folded(word: str, lang: str) -> str:
     folded = fold_for_index(lang, word.lower())
     return strip_diacritics(folded) if lang == "lv" else folded
 
@@ -215,15 +277,6 @@ class Vocabulary:
         return self._deletions
 
 
-@lru_cache(maxsize=65_536)
-def is_stop_word(word: str, langs: tuple[str, ...]) -> bool:
-    """Whether one of ``langs`` drops ``word`` as a stop word ("un", "ir", "the"): such a word
-    is matched as it is elsewhere, never widened into prefixes or typos of longer words."""
-    if HAN.search(word):  # one character is a word in Chinese, only too short elsewhere
-        return False
-    return any(word_terms(word, lang)[1] for lang in langs)
-
-
 def candidates(
     word: str,
     lang: str,
@@ -241,12 +294,13 @@ def candidates(
     A typo is made in a word as written, and a stem can be further from it than the word is
     ("custmer" is one edit from "customer", three from its stem "custom"), so the words a typo
     away are looked up there too, and stand for their terms."""
-    analyzed = word_terms(word, lang)[0]
+    forms = word_forms(word)
+    analyzed = forms.analyzed(lang)
     found: dict[str, int] = {}
     for term in analyzed:
         if term in vocabulary:
             found[term] = EXACT
-    surface = surface_form(word, lang)
+    surface = forms.surface(lang)
     if last and (len(surface) >= MIN_PREFIX_CHARS or HAN.search(surface)):
         starts = [surface, *analyzed[:1]]
         if HAN.search(surface) and surface not in vocabulary:

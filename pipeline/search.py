@@ -44,10 +44,8 @@ from pipeline.matching import (
     Synonyms,
     Vocabulary,
     candidates,
-    is_stop_word,
     query_words,
-    surface_form,
-    word_terms,
+    word_forms,
 )
 from pipeline.publish import ARTICLES_FILE, PublishedVersion, current_version, damaged_files
 from pipeline.ranking import Ranker
@@ -145,7 +143,7 @@ _NO_SCORES = np.zeros(0, dtype=np.float64)
 
 def _stem(word: str, lang: str) -> str:
     """The word as ``lang``'s index spells its terms (stemmed, folded): what it holds."""
-    analyzed = word_terms(word, lang)[0]
+    analyzed = word_forms(word).analyzed(lang)
     return analyzed[0] if analyzed else ""
 
 
@@ -291,7 +289,7 @@ class PublishedIndex:
     def vocabulary_share(self, query: str, lang: str) -> float:
         """Share of the query's words that ``lang``'s own texts contain (0 to 1)."""
         # word by word, each word's analysis kept per process (as search looks words up)
-        terms = [term for word in query_words(query) for term in word_terms(word, lang)[0]]
+        terms = [term for word in query_words(query) for term in word_forms(word).analyzed(lang)]
         if not terms:
             return 0.0
         indexed = self._rankers[lang].table.slots  # every (field, term) with a posting
@@ -339,13 +337,13 @@ class PublishedIndex:
             # typed, it may still start a word ("in" → "inform"). Nor is a word one of the
             # languages knows (its stem is in that index): it is not a typo, and looking for
             # its neighbours in the other four languages was most of the candidates' time.
-            typos = not is_stop_word(word, INDEX_LANGS) and not self._known_somewhere(word)
+            typos = not word_forms(word).stop and not self._known_somewhere(word)
             found_word = _WordMatches(self._tips.count)
             for code, vocabulary in self._vocabularies.items():
                 found = candidates(
                     word, code, vocabulary, last=last, typos=typos, written=self._written[code]
                 )
-                for term in word_terms(word, code)[0]:
+                for term in word_forms(word).analyzed(code):
                     held[code].setdefault(term, set()).add(position)
                 if not found:
                     continue
@@ -388,10 +386,11 @@ class PublishedIndex:
     def _known_somewhere(self, word: str) -> bool:
         """Whether some language's index holds one of ``word``'s terms (the word as that
         language stems and folds it): then the word is known, not a misspelling."""
+        forms = word_forms(word)
         return any(
             term in vocabulary
             for code, vocabulary in self._vocabularies.items()
-            for term in word_terms(word, code)[0]
+            for term in forms.analyzed(code)
         )
 
     def suggest(self, words: list[str], lang: str, source_lang: str | None = None) -> str | None:
@@ -406,7 +405,7 @@ class PublishedIndex:
         changed = False
         for word in words:
             best: tuple[int, str, str] | None = None
-            if len(word) >= 3 and not is_stop_word(word, INDEX_LANGS) and word.isalpha():
+            if len(word) >= 3 and not word_forms(word).stop and word.isalpha():
                 for code, vocabulary in self._vocabularies.items():
                     typed = _stem(word, code)
                     near = vocabulary.closest(typed, max(1, len(word) // 3)) if typed else None
@@ -534,7 +533,7 @@ class PublishedIndex:
             kinds: int | np.ndarray = kind
             closest = kind
             if kind == EXACT and surfaces is not None:
-                holders = surfaces.tips(surface_form(word, lang))
+                holders = surfaces.tips(word_forms(word).surface(lang))
                 # a mask over the index's tips: faster than searching thousands of docs
                 writes = np.zeros(surfaces.tip_count, dtype=bool)
                 writes[holders] = True

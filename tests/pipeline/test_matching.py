@@ -3,6 +3,7 @@
 import pytest
 
 from pipeline.analysis import analyze
+from pipeline.languages import INDEX_LANGS
 from pipeline.matching import (
     EXACT,
     PREFIX,
@@ -10,9 +11,11 @@ from pipeline.matching import (
     Synonyms,
     Vocabulary,
     candidates,
-    is_stop_word,
     query_words,
+    surface_form,
     typo_budget,
+    word_forms,
+    word_terms,
 )
 
 # English index terms are Snowball stems: "customer" is indexed as "custom".
@@ -92,9 +95,21 @@ def test_typos_are_also_looked_up_in_the_words_as_written():
 
 
 def test_a_word_another_language_drops_as_a_stop_word():
-    assert is_stop_word("ir", ("lv", "en")) and is_stop_word("the", ("en",))
-    assert not is_stop_word("klienti", ("lv", "it", "ru", "en"))
-    assert not is_stop_word("退", ("lv", "en", "zh"))  # one character is a Chinese word
+    assert word_forms("ir").stop and word_forms("the").stop and word_forms("и").stop
+    assert not word_forms("klienti").stop
+    assert not word_forms("退").stop  # one character is a Chinese word
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["apkalpošana", "Klientu", "rimborso", "обслуживание", "complaints", "退款", "ir", "2fa"],
+)
+def test_a_query_words_forms_are_each_languages_own(word):
+    """One entry a word holds what each language's analyzer and folding make of it."""
+    forms = word_forms(word)
+    for lang in INDEX_LANGS:
+        assert forms.analyzed(lang) == word_terms(word, lang)[0], lang
+        assert forms.surface(lang) == surface_form(word, lang), lang
 
 
 def test_chinese_last_characters_start_words():
