@@ -13,7 +13,10 @@ bundled articles' sentences by bench/corpus.py) and for one ``--scale`` times la
   (bench/reference_app.py, uvicorn on asyncio and h11), measured right after it, and again
   with both servers running and wrk visiting each a second at a time (the steadier figure
   on a shared machine: identical servers measured minutes apart differ by ±15 %);
-* the server's resident memory with all five indexes loaded;
+* the server's resident memory with all five indexes loaded, after the bench's queries, and
+  again after the tip route's run and searches for :data:`MADE_UP_WORDS` made-up words, which
+  fill every per-process cache of analysed words as a worker that has served for weeks would
+  have them (with how much of it is the published index's files, mapped and shared);
 * the query service's time per query in process (no HTTP), over the same queries (by stage:
   ``python -m bench.stages``);
 * the search/healthz ratio with ``--workers`` 1 and 2, and 2 workers' search req/s ÷ 1's,
@@ -78,6 +81,9 @@ class Figures:
     warm_s: float = 0.0
     warm_model_calls: int = 0
     rss_mib: float = 0.0
+    # the same after the tip route's run and searches for MADE_UP_WORDS words
+    rss_after_words_mib: float = 0.0
+    mapped_after_words_mib: float = 0.0
     mapped_mib: float = 0.0  # of rss_mib, the published index's files mapped
     in_process: dict[str, float] = field(default_factory=dict)  # per query, µs
     search: dict[int, dict[str, float]] = field(default_factory=dict)  # workers → figures
@@ -142,6 +148,40 @@ def write_queries(path: Path, queries: list[tuple[str, str]]) -> Path:
         + "\n"
     )
     return path
+
+
+#: Distinct made-up words searched for to fill the per-process caches of analysed words
+#: (pipeline.matching keeps 16,384): RSS is measured again after them.
+MADE_UP_WORDS = 24_000
+#: Letters of each language's made-up words (Chinese: common characters, which jieba cuts).
+_LETTERS = {
+    "lv": "aābcčdeēfgģhiījkķlļmnņoprsštuūvzž",
+    "it": "abcdefghilmnopqrstuvzàèéìòù",
+    "ru": "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+    "en": "abcdefghijklmnopqrstuvwxyz",
+}
+
+
+def write_made_up_queries(path: Path, words: int = MADE_UP_WORDS, seed: int = 23) -> Path:
+    """Queries of one or two words no index holds (4–11 letters; Chinese 2–3 characters),
+    ``words`` distinct ones in all, in wrk's search script's format. Each is looked up with
+    typos and as a prefix, as a misspelt or half-typed word is."""
+    rng = random.Random(seed)
+    han = [chr(code) for code in range(0x4E00, 0x4E00 + 3000)]
+    seen: set[str] = set()
+    queries: list[tuple[str, str]] = []
+    while len(seen) < words:
+        lang = rng.choice(INDEX_LANGS)
+        made = []
+        for _ in range(rng.randint(1, 2)):
+            if lang == "zh":
+                word = "".join(rng.choices(han, k=rng.randint(2, 3)))
+            else:
+                word = "".join(rng.choices(_LETTERS[lang], k=rng.randint(4, 11)))
+            seen.add(word)
+            made.append(word)
+        queries.append((lang, ("" if lang == "zh" else " ").join(made)))
+    return write_queries(path, queries)
 
 
 def write_tip_paths(path: Path, data: Path, count: int = 10_000) -> Path:
@@ -360,6 +400,7 @@ def measure(label: str, per_lang: int, seconds: int, workers: list[int], scratch
     tip_paths = write_tip_paths(scratch / label / "tips.txt", data)
     tip_script = scratch / "paths.lua"
     tip_script.write_text(WRK_PATHS_SCRIPT)
+    made_up = write_made_up_queries(scratch / label / "made_up.txt")
     uncached = {"CSGUIDE_DATA_DIR": str(data), "CSGUIDE_SEARCH_CACHE": "0"}
     for count in workers:
         with server_process(uncached, count, "/readyz") as (base, process):
@@ -372,6 +413,10 @@ def measure(label: str, per_lang: int, seconds: int, workers: list[int], scratch
                 figures.rss_mib = rss_mib(process.pid)
                 figures.mapped_mib = mapped_mib(process.pid, data)
                 figures.tip = wrk(f"{base}/", seconds, tip_script, tip_paths)
+                # long enough for every made-up query at about 1,000 a second
+                wrk(f"{base}/", max(seconds, 20), script, made_up)
+                figures.rss_after_words_mib = rss_mib(process.pid)
+                figures.mapped_after_words_mib = mapped_mib(process.pid, data)
             figures.search[count] = {
                 "search_rps": search["rps"],
                 "healthz_rps": health["rps"],
@@ -412,6 +457,15 @@ def report(results: list[Figures], workers: list[int]) -> None:
         ("warm model calls", "{:.0f}", lambda f: f.warm_model_calls),
         (f"server RSS, {workers[0]} worker (MiB)", "{:.0f}", lambda f: f.rss_mib),
         ("  of which mapped index files (MiB)", "{:.0f}", lambda f: f.mapped_mib),
+        ("  the same, after tips and new words", "{:.0f}", lambda f: f.rss_after_words_mib),
+        ("    of which mapped index files", "{:.0f}", lambda f: f.mapped_after_words_mib),
+        (
+            "  not mapped: after ÷ before",
+            "{:.2f}",
+            lambda f: (
+                (f.rss_after_words_mib - f.mapped_after_words_mib) / (f.rss_mib - f.mapped_mib)
+            ),
+        ),
         ("stock FastAPI /healthz req/s", "{:.0f}", lambda f: f.reference_rps),
         (
             "search ÷ stock healthz (1 worker)",
