@@ -181,7 +181,21 @@ def compiled_dictionary(directory: Path | None = None) -> CompiledDictionary:
             _write_whole(path, compiled.to_bytes())
         except OSError as exc:
             _log.warning("cannot keep jieba's compiled dictionary in %s: %s", directory, exc)
+        else:
+            _remove_older(path)
     return compiled
+
+
+def _remove_older(kept: Path) -> None:
+    """Remove the compiled dictionaries of other jieba versions or layouts beside ``kept``
+    (a few MB each, left by earlier installs). One that another install still uses is
+    compiled again by it, in about a second."""
+    for other in kept.parent.glob("jieba-*.bin"):
+        if other.name != kept.name:
+            try:
+                other.unlink()
+            except OSError as exc:  # gone meanwhile, or not ours to remove
+                _log.debug("left %s: %s", other, exc)
 
 
 def _private_directory(directory: Path) -> bool:

@@ -94,6 +94,20 @@ def test_compiled_once_then_read_from_the_cache(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [cached]  # no scratch file left behind
 
 
+def test_older_compiled_dictionaries_are_removed(tmp_path: Path) -> None:
+    """A jieba upgrade or a new layout names a new file; the old ones go when it is written."""
+    older = [tmp_path / "jieba-2-1350c17b9acd397bbe254a6f.bin", tmp_path / "jieba-3-0123.bin"]
+    for path in older:
+        path.write_bytes(b"an earlier install's")
+    unrelated = tmp_path / "notes.txt"
+    unrelated.write_text("not ours")
+    compiled_dictionary(tmp_path)
+    (kept,) = tmp_path.glob("jieba-*.bin")
+    assert kept not in older and unrelated.exists()
+    compiled_dictionary(tmp_path)  # read from the file: nothing written, nothing removed
+    assert sorted(tmp_path.iterdir()) == sorted([kept, unrelated])
+
+
 def _flip(data: bytes, at: int) -> bytes:
     return data[:at] + bytes([data[at] ^ 0x10]) + data[at + 1 :]
 
