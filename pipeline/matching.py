@@ -69,8 +69,10 @@ NEIGHBOURS_KEPT = 8_192
 
 
 def _analyzed(word: str, lang: str) -> tuple[tuple[str, ...], bool]:
-    tokens = list(analyzer_for(lang)(word, removestops=False))
-    terms = tuple(token.text for token in tokens if not token.stopped)
+    # Read as they come: whoosh's analyzers yield one Token object again and again, so a list
+    # of them held the last one's text each time (a Chinese word's parts were all the word).
+    tokens = [(token.text, token.stopped) for token in analyzer_for(lang)(word, removestops=False)]
+    terms = tuple(dict.fromkeys(text for text, stopped in tokens if not stopped))
     return terms, bool(tokens) and not terms
 
 
@@ -302,7 +304,9 @@ def candidates(
             found[term] = EXACT
     surface = forms.surface(lang)
     if last and (len(surface) >= MIN_PREFIX_CHARS or HAN.search(surface)):
-        starts = [surface, *analyzed[:1]]
+        # the word, and its stem; a Chinese word's terms are its parts, and it starts a
+        # longer word only as a whole
+        starts = [surface] if HAN.search(surface) else [surface, *analyzed[:1]]
         if HAN.search(surface) and surface not in vocabulary:
             starts += [surface[-2:], surface[-1:]]  # 回电时: the last characters start a word
         for start in dict.fromkeys(starts):

@@ -142,8 +142,12 @@ _NO_SCORES = np.zeros(0, dtype=np.float64)
 
 
 def _stem(word: str, lang: str) -> str:
-    """The word as ``lang``'s index spells its terms (stemmed, folded): what it holds."""
-    analyzed = word_forms(word).analyzed(lang)
+    """The word as ``lang``'s index spells its terms (stemmed, folded): what it holds. A
+    Chinese word is one of its terms, beside its parts."""
+    forms = word_forms(word)
+    analyzed, surface = forms.analyzed(lang), forms.surface(lang)
+    if surface in analyzed:
+        return surface
     return analyzed[0] if analyzed else ""
 
 
@@ -529,13 +533,12 @@ class PublishedIndex:
                 scores = np.maximum.reduceat(sums, starts)
             # (exact and stemmed weigh 1: their scores are used as the table holds them)
             weighted = scores * KIND_WEIGHT[kind] if KIND_WEIGHT[kind] != 1.0 else scores
-            surfaces = self._surfaces[lang]
             kinds: int | np.ndarray = kind
             closest = kind
-            if kind == EXACT and surfaces is not None:
-                holders = surfaces.tips(word_forms(word).surface(lang))
+            holders = self._writers(lang, word) if kind == EXACT else None
+            if holders is not None:
                 # a mask over the index's tips: faster than searching thousands of docs
-                writes = np.zeros(surfaces.tip_count, dtype=bool)
+                writes = np.zeros(self._rankers[lang].doc_count, dtype=bool)
                 writes[holders] = True
                 exact = writes[docs]
                 writing = np.count_nonzero(exact)
@@ -544,6 +547,21 @@ class PublishedIndex:
                 elif writing < exact.size:  # one part, each tip with its kind
                     kinds = np.where(exact, EXACT, STEMMED)
             matches.add(self._tips.global_ids(lang, docs), kinds, weighted, closest)
+
+    def _writers(self, lang: str, word: str) -> np.ndarray | None:
+        """The tips (``lang``'s document numbers) that write ``word`` as typed; None when every
+        tip holding its terms does. In Latvian, Italian, Russian and
+        English, the surface table's; a Chinese word's terms are its parts and itself, and a
+        tip holding only some parts (客户 of 客户服务) matches it less closely."""
+        forms = word_forms(word)
+        surface = forms.surface(lang)
+        table = self._surfaces[lang]
+        if table is not None:
+            return table.tips(surface)
+        if len(forms.analyzed(lang)) < 2 or surface not in forms.analyzed(lang):
+            return None
+        ranking = self._rankers[lang].table
+        return np.concatenate([ranking.get(field, surface)[0] for field in ("title", "text")])
 
     def _align(self) -> _TipNumbers:
         counts = {lang: ix.doc_count_all() for lang, ix in self._indexes.items()}

@@ -112,6 +112,13 @@ def test_a_query_words_forms_are_each_languages_own(word):
         assert forms.surface(lang) == surface_form(word, lang), lang
 
 
+def test_a_chinese_words_terms_are_its_parts_and_itself():
+    """As the index analyzed the tips (jieba's search mode): whoosh gives every token in one
+    object, so each is read as it comes."""
+    assert word_forms("客户服务").analyzed("zh") == ("客户", "服务", "客户服务")
+    assert word_terms("满意度", "zh")[0] == ("满意", "满意度")
+
+
 def test_chinese_last_characters_start_words():
     zh = Vocabulary({"回电": 3, "时间": 20, "时候": 4, "服务": 30, "客户": 50})
     found = {c.term: c.kind for c in candidates("时", "zh", zh, last=True)}

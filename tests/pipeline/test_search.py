@@ -31,6 +31,21 @@ def test_traditional_chinese_query_finds_the_same_tip(seed_index):
     assert seed_index.search("回電時間", "zh").results[0].title == "承诺回电时间"
 
 
+def test_a_chinese_word_the_tips_never_write_finds_the_tips_holding_its_parts(seed_index):
+    """jieba keeps 满意度 (satisfaction) whole in a query and no tip writes it; its parts are
+    its terms too, as when the tips were indexed, and the tips write 满意."""
+    page = seed_index.search("满意度", "zh", limit=5)
+    assert page.total >= 3
+    assert all("<mark>满意</mark>" in hit.highlight for hit in page.results[:3])
+
+
+def test_tips_writing_a_chinese_word_whole_rank_before_those_holding_its_parts(seed_index):
+    page = seed_index.search("客户服务", "zh", limit=100)
+    whole = ["客户服务" in f"{hit.title}\n{hit.text}" for hit in page.results if hit.lang == "zh"]
+    assert True in whole and False in whole  # both kinds of tip are there …
+    assert whole == sorted(whole, reverse=True)  # … and every one writing it whole first
+
+
 def test_latvian_without_diacritics(seed_index):
     page = seed_index.search("klientu apkalposana", "lv", limit=50)
     originals = [hit for hit in page.results if hit.source.lang == "lv"]
