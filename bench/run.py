@@ -59,15 +59,26 @@ from pipeline.settings import Settings
 from tests.helpers import answering, free_port, server_process
 
 REPO = Path(__file__).resolve().parents[1]
+#: wrk's threads (-t): each runs the script in a state of its own.
+WRK_THREADS = 2
+#: Thread n of WRK_THREADS sends queries n, n + WRK_THREADS, …: no query is sent again before
+#: every one has been sent once. (With one counter per thread, each thread sent the same
+#: queries from the first: half the requests repeated a query a moment apart.)
 WRK_SCRIPT = """
+local started = 0
+function setup(thread)
+  thread:set("first", started)
+  started = started + 1
+end
 local queries = {}
 for line in io.lines(os.getenv("CSGUIDE_QUERIES")) do queries[#queries + 1] = line end
-local counter = 0
+local sent = 0
 request = function()
-  counter = counter + 1
-  return wrk.format("GET", "/v1/search?" .. queries[(counter % #queries) + 1])
+  local n = first + sent * THREADS
+  sent = sent + 1
+  return wrk.format("GET", "/v1/search?" .. queries[(n % #queries) + 1])
 end
-"""
+""".replace("THREADS", str(WRK_THREADS))
 #: The same, for lines that are whole paths (the tip route's).
 WRK_PATHS_SCRIPT = WRK_SCRIPT.replace('"/v1/search?" .. ', "")
 
@@ -266,7 +277,7 @@ def cpu_seconds(pid: int) -> float:
 def wrk(
     url: str, seconds: int, script: Path | None = None, queries: Path | None = None
 ) -> dict[str, float]:
-    command = ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    command = ["wrk", f"-t{WRK_THREADS}", "-c8", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     if script:
         command += ["-s", str(script)]
     env = os.environ | ({"CSGUIDE_QUERIES": str(queries)} if queries else {})
@@ -413,7 +424,7 @@ def measure(label: str, per_lang: int, seconds: int, workers: list[int], scratch
                 figures.rss_mib = rss_mib(process.pid)
                 figures.mapped_mib = mapped_mib(process.pid, data)
                 figures.tip = wrk(f"{base}/", seconds, tip_script, tip_paths)
-                # long enough for every made-up query at about 1,000 a second
+                # long enough for every made-up query at about 1,000 a second (each once)
                 wrk(f"{base}/", max(seconds, 20), script, made_up)
                 figures.rss_after_words_mib = rss_mib(process.pid)
                 figures.mapped_after_words_mib = mapped_mib(process.pid, data)
