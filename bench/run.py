@@ -164,7 +164,8 @@ def write_queries(path: Path, queries: list[tuple[str, str]]) -> Path:
 #: Distinct made-up words searched for to fill the per-process caches of analysed words
 #: (pipeline.matching keeps 16,384): RSS is measured again after them.
 MADE_UP_WORDS = 24_000
-#: Letters of each language's made-up words (Chinese: common characters, which jieba cuts).
+#: Letters of each language's made-up words (Chinese: the first 3,000 characters of the CJK
+#: block, whose made-up runs jieba cuts into words of one or two characters).
 _LETTERS = {
     "lv": "aābcčdeēfgģhiījkķlļmnņoprsštuūvzž",
     "it": "abcdefghilmnopqrstuvzàèéìòù",
@@ -175,8 +176,9 @@ _LETTERS = {
 
 def write_made_up_queries(path: Path, words: int = MADE_UP_WORDS, seed: int = 23) -> Path:
     """Queries of one or two words no index holds (4–11 letters; Chinese 2–3 characters),
-    ``words`` distinct ones in all, in wrk's search script's format. Each is looked up with
-    typos and as a prefix, as a misspelt or half-typed word is."""
+    at least ``words`` distinct ones in all, in wrk's search script's format. Each word is
+    analysed in every language, the last one looked up as a prefix, and those of 5 letters or
+    more with typos, as a misspelt or half-typed word is."""
     rng = random.Random(seed)
     han = [chr(code) for code in range(0x4E00, 0x4E00 + 3000)]
     seen: set[str] = set()
@@ -468,8 +470,8 @@ def report(results: list[Figures], workers: list[int]) -> None:
         ("warm model calls", "{:.0f}", lambda f: f.warm_model_calls),
         (f"server RSS, {workers[0]} worker (MiB)", "{:.0f}", lambda f: f.rss_mib),
         ("  of which mapped index files (MiB)", "{:.0f}", lambda f: f.mapped_mib),
-        ("  the same, after tips and new words", "{:.0f}", lambda f: f.rss_after_words_mib),
-        ("    of which mapped index files", "{:.0f}", lambda f: f.mapped_after_words_mib),
+        ("  after tips and new words (MiB)", "{:.0f}", lambda f: f.rss_after_words_mib),
+        ("    of which mapped (MiB)", "{:.0f}", lambda f: f.mapped_after_words_mib),
         (
             "  not mapped: after ÷ before",
             "{:.2f}",

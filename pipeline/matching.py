@@ -30,7 +30,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple, TypeVar, cast
 
 import numpy as np
 from rapidfuzz import process
@@ -100,6 +100,7 @@ class WordForms(NamedTuple):
         return self.surfaces[_POSITION[lang]]
 
 
+_Shared = TypeVar("_Shared", str, tuple[str, ...])
 _POSITION: dict[str, int] = {lang: position for position, lang in enumerate(INDEX_LANGS)}
 
 
@@ -111,8 +112,8 @@ def word_forms(word: str) -> WordForms:
     language's terms and folding apart."""
     shared: dict[object, object] = {word: word}
 
-    def once(value: Any) -> Any:
-        return shared.setdefault(value, value)
+    def once(value: _Shared) -> _Shared:
+        return cast(_Shared, shared.setdefault(value, value))
 
     terms: list[tuple[str, ...]] = []
     surfaces: list[str] = []
