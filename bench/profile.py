@@ -30,7 +30,7 @@ STAGES = {
     "search (pipeline/search.py)": "PublishedIndex.search (",
     "  candidate terms (exact, prefix, typo)": "candidates (",
     "  scoring words (numpy)": "PublishedIndex._score_word (",
-    "  glossary phrases": "PublishedIndex._score_phrase (",
+    "  glossary concepts": "PublishedIndex._synonym_matches (",
     "  a word's closest kind per tip (numpy)": "_WordMatches.best (",
     "  combining the words (numpy)": "_combine (",
     "  choosing the best (numpy)": "_first (",

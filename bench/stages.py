@@ -52,7 +52,7 @@ STAGES: dict[str, list[tuple[Any, str]]] = {
     "candidates": [(search, "candidates")],
     "ranking": [
         (search.PublishedIndex, "_score_word"),
-        (search.PublishedIndex, "_score_phrase"),
+        (search.PublishedIndex, "_synonym_matches"),
         (search._WordMatches, "best"),
         (search, "_combine"),
         (search, "_first"),

@@ -137,6 +137,9 @@ MAX_SUGGESTED = 4
 #: Memory for the glossary phrases' matches found when a version opens (16 bytes a tip a
 #: phrase: 1.2 MB for the bench's 12,154 tips and the bundled glossary's 1,201 phrases).
 PHRASE_MATCHES_BYTES = 32 * 1024 * 1024
+#: Memory for the glossary concepts' matches as queries expand to them (:meth:`PublishedIndex.
+#: _synonym_matches`): a few hundred concepts, each the union of its phrases' tips.
+CONCEPT_MATCHES_BYTES = 8 * 1024 * 1024
 _NO_TIPS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0, dtype=np.float64)
 
@@ -223,6 +226,8 @@ class PublishedIndex:
         # back to it once it is closed. Read through the models until _open has checked that
         # the version stores them as the API serialises them (_served_as_stored).
         self._record = lru_cache(maxsize=RECORD_CACHE)(partial(_remade, self._stores))
+        self._concept_matches: dict[tuple[Phrase, ...], _SynonymMatches | None] = {}
+        self._concept_bytes = 0
         try:
             self._open(version)
         except BaseException:
@@ -355,8 +360,10 @@ class PublishedIndex:
                 self._score_word(code, word, found, found_word)
             matches.append(found_word)
         for position, phrases in self._synonyms.expand(held).items():
-            for code, analyzed in phrases:
-                if self._score_phrase(code, analyzed, matches[position]):
+            synonyms = self._synonym_matches(tuple(phrases))
+            if synonyms is not None:
+                matches[position].add(synonyms.tips, SYNONYM, synonyms.scores)
+                for code, analyzed in synonyms.phrases:
                     marked[code].update(analyzed)
         matched, words_matched, closeness, totals = _combine(
             [m.best() for m in matches], self._tips.count
@@ -455,19 +462,41 @@ class PublishedIndex:
             kept[phrase] = found
         return kept
 
-    def _score_phrase(self, lang: str, analyzed: tuple[str, ...], matches: "_WordMatches") -> bool:
-        """Add a glossary phrase's matches in ``lang`` to a word's, as a synonym. False if no
-        tip holds it."""
-        phrase = (lang, analyzed)
-        found = (
-            self._phrase_matches[phrase]
-            if phrase in self._phrase_matches
-            else self._phrase_matches_now(lang, analyzed)
-        )
-        if found is None:
-            return False
-        matches.add(found[0], SYNONYM, found[1])
-        return True
+    def _synonym_matches(self, phrases: tuple[Phrase, ...]) -> "_SynonymMatches | None":
+        """The tips holding any of ``phrases`` (the phrases of the glossary concepts a query
+        word expands to), each with its best phrase's score, as one synonym match of the word;
+        None if no tip holds any. Kept per version up to :data:`CONCEPT_MATCHES_BYTES`: the
+        same concepts come up again whatever else a query holds, and adding a concept's phrases
+        to the word's matches one by one (a dozen a concept) cost about 4 % of a search."""
+        if phrases in self._concept_matches:
+            return self._concept_matches[phrases]
+        found = []
+        for phrase in phrases:
+            matched = (
+                self._phrase_matches[phrase]
+                if phrase in self._phrase_matches
+                else self._phrase_matches_now(*phrase)
+            )
+            if matched is not None:
+                found.append((phrase, matched))
+        merged = None
+        if found:
+            if len(found) == 1:
+                tips, scores = found[0][1]
+            else:  # per tip the best phrase (as a word's matches of one kind are taken)
+                best = np.full(self._tips.count, -np.inf)
+                for _, (some, their) in found:
+                    best[some] = np.maximum(best[some], their)
+                tips = np.flatnonzero(best != -np.inf)
+                scores = best[tips]
+                tips.flags.writeable = scores.flags.writeable = False  # shared by every search
+            merged = _SynonymMatches(tips, scores, tuple(dict.fromkeys(p for p, _ in found)))
+        size = merged.tips.nbytes + merged.scores.nbytes if merged is not None else 0
+        with self._lock:
+            if self._concept_bytes + size <= CONCEPT_MATCHES_BYTES:
+                self._concept_matches[phrases] = merged
+                self._concept_bytes += size
+        return merged
 
     def _phrase_matches_now(
         self, lang: str, analyzed: tuple[str, ...]
@@ -645,8 +674,19 @@ class PublishedIndex:
         self._vocabularies.clear()  # their mapped typo indexes
         self._written.clear()
         self._record.cache_clear()
+        self._concept_matches.clear()
         for store in self._stores.values():
             store.close()
+
+
+class _SynonymMatches(NamedTuple):
+    """A query word's matches through the glossary: the tips (numbered for all languages)
+    holding one of its concepts' phrases, their scores weighed as synonyms, and the phrases
+    that some tip holds (marked in the hits)."""
+
+    tips: np.ndarray
+    scores: np.ndarray
+    phrases: tuple[Phrase, ...]
 
 
 #: A tip no part of a word has matched yet (kinds are small numbers, EXACT first).

@@ -363,6 +363,52 @@ def test_glossary_phrases_matched_at_open_answer_as_when_matched_per_query(
     assert [(p.total, p.found) for p in none] == [(p.total, p.found) for p in whole]
 
 
+def test_a_concepts_phrases_match_as_one_synonym_with_each_tips_best_phrase(
+    seed_settings, monkeypatch
+):
+    """The phrases a word expands to ("darbinieks": "staff", "dipendente", "员工" …) are one
+    synonym match of the word, each tip with its best phrase's score, as when each phrase was
+    added to the word's matches on its own; kept per version, and a version without room for
+    them gives the same answers."""
+    import numpy as np
+
+    from pipeline.matching import SYNONYM, word_forms
+    from pipeline.search import _WordMatches
+
+    queries = [
+        ("darbinieks", "it"),
+        ("customer", "lv"),
+        ("客户 fedeltà", "en"),
+        ("lojalitāte", "ru"),
+    ]
+    with PublishedIndex.open_current(seed_settings.data_dir) as index:
+        held = {
+            code: {t: {0} for t in word_forms("darbinieks").analyzed(code)} for code in INDEX_LANGS
+        }
+        phrases = index._synonyms.expand(held)[0]
+        holding = [p for p in phrases if index._phrase_matches[p] is not None]
+        assert len(holding) >= 3 and len(holding) < len(phrases)  # some phrase no tip holds
+        one_by_one = _WordMatches(index._tips.count)
+        for phrase in holding:
+            one_by_one.add(
+                *index._phrase_matches[phrase][:1], SYNONYM, index._phrase_matches[phrase][1]
+            )
+        tips, kinds, scores = one_by_one.best()
+        merged = index._synonym_matches(tuple(phrases))
+        assert merged is not None and merged.phrases == tuple(dict.fromkeys(holding))
+        assert np.array_equal(merged.tips, tips) and np.array_equal(merged.scores, scores)
+        assert set(kinds.tolist()) == {SYNONYM}
+        assert not merged.tips.flags.writeable and not merged.scores.flags.writeable
+        assert index._synonym_matches(tuple(phrases)) is merged  # kept
+        kept = [index.search(q, lang, limit=20) for q, lang in queries]
+        assert all(page.total for page in kept)
+    monkeypatch.setattr(search_module, "CONCEPT_MATCHES_BYTES", 0)
+    with PublishedIndex.open_current(seed_settings.data_dir) as index:
+        none = [index.search(q, lang, limit=20) for q, lang in queries]
+        assert not index._concept_matches
+    assert [(p.total, p.found) for p in none] == [(p.total, p.found) for p in kept]
+
+
 def test_a_words_parts_keep_each_tips_closest_kind_and_its_best_score():
     """A word's parts (an exact term whose tips write it as typed or not, prefixes, typos,
     other languages, glossary phrases) give each tip its closest kind and, of the parts of
