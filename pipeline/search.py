@@ -875,7 +875,7 @@ def highlight(text: str, lang: str, terms: Iterable[str], stored: str | None = N
     spans: list[tuple[int, int]] = []
     # jieba's search mode gives the short words inside a long one before it, at once
     # overlapping positions: marks are merged in position order.
-    found.sort(key=lambda span: (span[0], -span[1]))
+    found.sort()  # by start; of spans starting alike the shorter first, and merged below
     for start, end in found:
         if spans and start <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(spans[-1][1], end))
