@@ -383,3 +383,25 @@ def quiet_server_logs() -> None:
         target = logging.getLogger(name)
         if not any(isinstance(f, _QuietParserWarnings) for f in target.filters):
             target.addFilter(_QuietParserWarnings())
+
+
+def run_server(app: str, host: str, port: int, workers: int = 1) -> None:
+    """Serve ``app`` (an import string of an app factory) as ``csguide serve`` does: uvicorn
+    with the guarded httptools protocol, uvloop where installed, no access log, and as many
+    open connections as the system allows."""
+    import uvicorn
+
+    # Each connection is a file descriptor: take what the system allows (workers inherit it).
+    raise_open_file_limit()
+    uvicorn.run(
+        app,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+        http=GuardedHttpToolsProtocol,
+        loop="auto",  # uvloop where it is installed (not on Windows), else asyncio
+        timeout_keep_alive=5,
+    )

@@ -9,7 +9,7 @@ paused in its caller):
 * language detection: negotiating the answer language and detecting the query's;
 * query analysis: cutting the query into words and each word into every language's terms;
 * candidates: the terms a word may mean (exact, prefix, typo), per language;
-* ranking: scoring each word's tips (numpy), glossary phrases, combining words, the best n;
+* ranking: scoring each word's tips (numpy), glossary concepts, combining words, the best n;
 * tip records: reading and validating a stored tip (kept per version after the first read);
 * highlighting: marking the matched words in each hit;
 * building hits and serialisation: the hits, and the response as JSON bytes (as the route

@@ -652,9 +652,7 @@ def serve(
         raise typer.BadParameter(str(exc), param_hint="--workers") from None
     # Before anything imports prometheus_client: it picks where values live at import.
     metrics_dir, made_metrics_dir = _metrics_dir()
-    import uvicorn
-
-    from api.server import GuardedHttpToolsProtocol, raise_open_file_limit
+    from api.server import run_server
 
     settings = get_settings()
     if current_version(settings.data_dir) is None:
@@ -662,21 +660,8 @@ def serve(
             f"[yellow]warning[/]: nothing is published in {settings.data_dir} yet; /readyz and "
             "/v1 answer 503 until 'csguide ingest' publishes"
         )
-    # Each connection is a file descriptor: take what the system allows (workers inherit it).
-    raise_open_file_limit()
     out.print(f"csguide API on http://{host}:{port}/  (docs: http://{host}:{port}/docs)")
-    uvicorn.run(
-        "api.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=worker_count,
-        log_level="info",
-        access_log=False,
-        http=GuardedHttpToolsProtocol,
-        loop="auto",  # uvloop where it is installed (not on Windows), else asyncio
-        timeout_keep_alive=5,
-    )
+    run_server("api.main:create_app", host, port, worker_count)
     if made_metrics_dir:
         shutil.rmtree(metrics_dir, ignore_errors=True)
 

@@ -137,9 +137,13 @@ MAX_SUGGESTED = 4
 #: Memory for the glossary phrases' matches found when a version opens (16 bytes a tip a
 #: phrase: 1.2 MB for the bench's 12,154 tips and the bundled glossary's 1,201 phrases).
 PHRASE_MATCHES_BYTES = 32 * 1024 * 1024
-#: Memory for the glossary concepts' matches as queries expand to them (:meth:`PublishedIndex.
-#: _synonym_matches`): a few hundred concepts, each the union of its phrases' tips.
+#: Memory for the merged matches of the phrases query words expand to (:meth:`PublishedIndex.
+#: _synonym_matches`), one entry per list of phrases: a concept's, less those a query holds
+#: itself. Each entry is charged its arrays and :data:`CONCEPT_ENTRY_BYTES`, so that queries
+#: making ever new lists (none of whose phrases any tip holds, say) cannot grow it unbounded.
 CONCEPT_MATCHES_BYTES = 8 * 1024 * 1024
+#: An entry's own cost besides its arrays (its key, the dict's slot, the arrays' headers).
+CONCEPT_ENTRY_BYTES = 512
 _NO_TIPS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0, dtype=np.float64)
 
@@ -468,9 +472,10 @@ class PublishedIndex:
         None if no tip holds any. Kept per version up to :data:`CONCEPT_MATCHES_BYTES`: the
         same concepts come up again whatever else a query holds, and adding a concept's phrases
         to the word's matches one by one (a dozen a concept) cost about 4 % of a search."""
-        if phrases in self._concept_matches:
-            return self._concept_matches[phrases]
-        found = []
+        kept = self._concept_matches.get(phrases, _NOT_KEPT)
+        if kept is not _NOT_KEPT:
+            return kept
+        found: list[tuple[Phrase, tuple[np.ndarray, np.ndarray]]] = []
         for phrase in phrases:
             matched = (
                 self._phrase_matches[phrase]
@@ -479,7 +484,7 @@ class PublishedIndex:
             )
             if matched is not None:
                 found.append((phrase, matched))
-        merged = None
+        merged: _SynonymMatches | None = None
         if found:
             if len(found) == 1:
                 tips, scores = found[0][1]
@@ -491,9 +496,11 @@ class PublishedIndex:
                 scores = best[tips]
                 tips.flags.writeable = scores.flags.writeable = False  # shared by every search
             merged = _SynonymMatches(tips, scores, tuple(dict.fromkeys(p for p, _ in found)))
-        size = merged.tips.nbytes + merged.scores.nbytes if merged is not None else 0
+        # (one phrase's arrays are shared with _phrase_matches: charged anyway, to be safe)
+        size = CONCEPT_ENTRY_BYTES + (merged.tips.nbytes + merged.scores.nbytes if merged else 0)
         with self._lock:
-            if self._concept_bytes + size <= CONCEPT_MATCHES_BYTES:
+            room = self._concept_bytes + size <= CONCEPT_MATCHES_BYTES
+            if room and not self._closed and phrases not in self._concept_matches:
                 self._concept_matches[phrases] = merged
                 self._concept_bytes += size
         return merged
@@ -674,7 +681,9 @@ class PublishedIndex:
         self._vocabularies.clear()  # their mapped typo indexes
         self._written.clear()
         self._record.cache_clear()
-        self._concept_matches.clear()
+        with self._lock:
+            self._concept_matches.clear()
+            self._concept_bytes = 0
         for store in self._stores.values():
             store.close()
 
@@ -688,6 +697,9 @@ class _SynonymMatches(NamedTuple):
     scores: np.ndarray
     phrases: tuple[Phrase, ...]
 
+
+#: The list of phrases has no entry in a version's kept concept matches yet.
+_NOT_KEPT = _SynonymMatches(_NO_TIPS, _NO_SCORES, ())
 
 #: A tip no part of a word has matched yet (kinds are small numbers, EXACT first).
 _UNMATCHED = np.iinfo(np.int8).max

@@ -390,9 +390,8 @@ def test_a_concepts_phrases_match_as_one_synonym_with_each_tips_best_phrase(
         assert len(holding) >= 3 and len(holding) < len(phrases)  # some phrase no tip holds
         one_by_one = _WordMatches(index._tips.count)
         for phrase in holding:
-            one_by_one.add(
-                *index._phrase_matches[phrase][:1], SYNONYM, index._phrase_matches[phrase][1]
-            )
+            phrase_tips, phrase_scores = index._phrase_matches[phrase]
+            one_by_one.add(phrase_tips, SYNONYM, phrase_scores)
         tips, kinds, scores = one_by_one.best()
         merged = index._synonym_matches(tuple(phrases))
         assert merged is not None and merged.phrases == tuple(dict.fromkeys(holding))
@@ -400,12 +399,21 @@ def test_a_concepts_phrases_match_as_one_synonym_with_each_tips_best_phrase(
         assert set(kinds.tolist()) == {SYNONYM}
         assert not merged.tips.flags.writeable and not merged.scores.flags.writeable
         assert index._synonym_matches(tuple(phrases)) is merged  # kept
+        twice = index._synonym_matches(tuple(phrases) * 2)  # two concepts sharing phrases
+        assert twice is not None and twice.phrases == merged.phrases
+        assert np.array_equal(twice.tips, tips) and np.array_equal(twice.scores, scores)
+        nowhere = tuple(p for p in phrases if p not in holding)
+        assert index._synonym_matches(nowhere) is None
         kept = [index.search(q, lang, limit=20) for q, lang in queries]
         assert all(page.total for page in kept)
-    monkeypatch.setattr(search_module, "CONCEPT_MATCHES_BYTES", 0)
+    # no room: nothing kept, not even the lists no tip holds (each costs an entry)
+    monkeypatch.setattr(
+        search_module, "CONCEPT_MATCHES_BYTES", search_module.CONCEPT_ENTRY_BYTES - 1
+    )
     with PublishedIndex.open_current(seed_settings.data_dir) as index:
         none = [index.search(q, lang, limit=20) for q, lang in queries]
-        assert not index._concept_matches
+        assert index._synonym_matches(nowhere) is None
+        assert not index._concept_matches and index._concept_bytes == 0
     assert [(p.total, p.found) for p in none] == [(p.total, p.found) for p in kept]
 
 
