@@ -16,7 +16,6 @@ confidence threshold the query is not trusted to say its language.
 import random
 import re
 import threading
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,7 +26,7 @@ from langdetect import DetectorFactory
 from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY
 
-from pipeline.languages import INDEX_LANGS, Lang, as_lang
+from pipeline.languages import INDEX_LANGS, Lang, as_lang, script_letters
 
 LangSource = Literal["param", "key", "header", "detected", "default"]
 LATIN_LANGS: tuple[Lang, ...] = ("lv", "it", "en")
@@ -177,27 +176,10 @@ def _walk(grams: list[list[float]], seed: int) -> list[float]:
     return estimate
 
 
-#: The scripts detection tells apart, as the names of their letters begin.
-_SCRIPTS = ("CJK", "CYRILLIC", "LATIN")
-
-
-@lru_cache(maxsize=4_096)
-def _script(char: str) -> str:
-    """The script of a letter, as its Unicode name begins (CJK, CYRILLIC, LATIN), or "" (not
-    a letter, or another script). Kept per character (enough for the Chinese characters in
-    common use too): looking each one's name up again took half of a script's detection (2
-    of 4 µs for a Russian query)."""
-    if not char.isalpha():
-        return ""
-    name = unicodedata.name(char, "")
-    return next((script for script in _SCRIPTS if name.startswith(script)), "")
-
-
 def detect_query_language(
     query: str, lexicon: Lexicon | None = None, min_confidence: float = 0.5
 ) -> Detection:
-    scripts = [_script(char) for char in query]
-    han, cyrillic, latin = scripts.count("CJK"), scripts.count("CYRILLIC"), scripts.count("LATIN")
+    han, cyrillic, latin = script_letters(query)
     if han and han * 3 >= latin and han >= cyrillic:
         return Detection("zh", 1.0, "script")
     if cyrillic and cyrillic >= latin:

@@ -238,7 +238,7 @@ def test_preview_names_what_ingest_would_reject(env, tmp_path):
     assert "not a Word .docx file (not a ZIP archive)" in result.output
     wrong = write_article(tmp_path, "ru/wrong.md", PREVIEWED)  # Latvian text in ru/
     result = runner.invoke(app, ["preview", str(wrong)])
-    assert result.exit_code == 1 and "move it to the right folder" in result.output
+    assert result.exit_code == 1 and "move it to content/lv/" in result.output
 
 
 def test_ingest_names_articles_added_changed_and_removed(env, content_dir):
