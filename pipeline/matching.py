@@ -39,7 +39,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from pipeline.analysis import analyzer_for, strip_diacritics
 from pipeline.chinese_segmenter import SEGMENTER
 from pipeline.languages import INDEX_LANGS
-from pipeline.normalise import fold_for_index
+from pipeline.normalise import fold_for_index, without_invisible
 from pipeline.typo_index import HAN, DeletionIndex, indexed
 
 #: Kinds of match, closest first. :func:`candidates` finds EXACT terms (the word's stems);
@@ -138,8 +138,10 @@ def query_words(query: str) -> list[str]:
     """The words of a query, lowercased: runs of letters and digits; Chinese runs cut into
     words by jieba (its plain mode: the words as written, not their parts)."""
     # NFKC: full-width letters, composed diacritics and compatibility forms as the index has
-    # them; Chinese folded to simplified (as indexed) before jieba cuts it.
-    folded = unicodedata.normalize("NFKC", query).lower()
+    # them; Chinese folded to simplified (as indexed) before jieba cuts it. Soft hyphens and
+    # zero-width characters (pasted from web pages, Word or chat) are dropped, as articles'
+    # are: inside a word they cut it in two.
+    folded = unicodedata.normalize("NFKC", without_invisible(query)).lower()
     words: list[str] = []
     for run in _WORDS.findall(folded):
         if HAN.search(run):

@@ -16,6 +16,7 @@ confidence threshold the query is not trusted to say its language.
 import random
 import re
 import threading
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,6 +28,7 @@ from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY
 
 from pipeline.languages import INDEX_LANGS, Lang, as_lang, script_letters
+from pipeline.normalise import without_invisible
 
 LangSource = Literal["param", "key", "header", "detected", "default"]
 LATIN_LANGS: tuple[Lang, ...] = ("lv", "it", "en")
@@ -179,6 +181,8 @@ def _walk(grams: list[list[float]], seed: int) -> list[float]:
 def detect_query_language(
     query: str, lexicon: Lexicon | None = None, min_confidence: float = 0.5
 ) -> Detection:
+    # as query_words reads it: full-width letters as letters, no zero-width characters
+    query = unicodedata.normalize("NFKC", without_invisible(query))
     han, cyrillic, latin = script_letters(query)
     if han and han * 3 >= latin and han >= cyrillic:
         return Detection("zh", 1.0, "script")

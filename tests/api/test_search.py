@@ -101,6 +101,16 @@ def test_every_result_is_in_the_answered_language_once(client, lang):
         assert result["lang"] == lang or result["translation"]["provenance"] == "none"
 
 
+def test_a_pasted_query_with_invisible_characters_answers_as_the_clean_one(client):
+    clean = client.get("/v1/search", params={"q": "klientu apkalpošana", "lang": "en"}).json()
+    pasted = client.get(
+        "/v1/search", params={"q": "klien\u200btu apkal\u00adpošana", "lang": "en"}
+    ).json()
+    assert clean["total"] > 0
+    assert [r["id"] for r in pasted["results"]] == [r["id"] for r in clean["results"]]
+    assert [r["highlight"] for r in pasted["results"]] == [r["highlight"] for r in clean["results"]]
+
+
 def test_paging_is_stable(client):
     params = {"q": "клиентов", "lang": "ru"}
     whole = client.get("/v1/search", params={**params, "limit": 12}).json()["results"]

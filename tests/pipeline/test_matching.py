@@ -72,6 +72,14 @@ def test_query_words_cut_chinese_into_words_and_keep_other_scripts_whole():
     assert query_words("  ") == []
 
 
+def test_query_words_drop_what_pasting_brings_inside_words():
+    """Soft hyphens and zero-width characters come along when agents paste from web pages,
+    Word or chat; inside a word they cut it in two ("apkal" + "pošana")."""
+    pasted = "apkal\u00adpošana cus\u200btomer обслу\u2060живание kli\u200dentu \ufeffrefund"
+    assert query_words(pasted) == ["apkalpošana", "customer", "обслуживание", "klientu", "refund"]
+    assert query_words("ｃｕｓｔｏｍｅｒ　ｓｅｒｖｉｃｅ") == ["customer", "service"]  # full-width
+
+
 def test_candidates_exact_then_prefix_for_the_last_word_then_typos():
     found = {c.term: c.kind for c in candidates("customers", "en", VOCABULARY, last=False)}
     assert found == {"custom": EXACT}

@@ -78,6 +78,23 @@ def test_detection_cues(query, lang, method):
     assert (detection.lang, detection.method) == (lang, method)
 
 
+@pytest.mark.parametrize(
+    ("typed", "plain"),
+    [
+        (
+            "ｒｉｓｐｏｎｄｅｒｅ ａｌ ｔｅｌｅｆｏｎｏ",
+            "rispondere al telefono",
+        ),  # a full-width IME
+        ("ｓūｄｚīｂａ", "sūdzība"),
+        ("sū\u00addzība", "sūdzība"),  # pasted with a soft hyphen
+        ("жа\u200bлоба", "жалоба"),
+    ],
+)
+def test_a_query_is_detected_as_its_words_are_matched(typed, plain):
+    """Full-width letters and zero-width characters are read as query_words reads them."""
+    assert detect_query_language(typed) == detect_query_language(plain)
+
+
 def test_short_query_accuracy_on_the_labelled_set(seed_index):
     """The figure reported in the issue note: at least 95 % on 250+ labelled agent queries."""
     rows = list(csv.DictReader(LABELLED.open(encoding="utf-8"), delimiter="\t"))
