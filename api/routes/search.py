@@ -52,8 +52,9 @@ QueryText = Annotated[
     Query(
         description="What the agent typed, in any supported language.",
         openapi_examples=_QUERY_EXAMPLES,
+        # No fixed maximum: the configured one (CSGUIDE_MAX_QUERY_CHARS) is checked by the
+        # route and stated in /openapi.json; the request head's size limit bounds the rest.
         min_length=1,
-        max_length=2000,
     ),
 ]
 Limit = Annotated[int, Query(ge=1, le=50, description="How many tips.")]
@@ -203,7 +204,7 @@ def _check(params: SearchParams, settings: Settings) -> None:
     problems = []
     if not without_invisible(params.q).strip():
         problems.append(FieldError(field="query.q", message="the query is empty"))
-    if len(params.q) > settings.max_query_chars:
+    if len(params.q.strip()) > settings.max_query_chars:  # what is searched, as typed
         problems.append(
             FieldError(field="query.q", message=f"at most {settings.max_query_chars} characters")
         )

@@ -154,6 +154,27 @@ def test_client_mistakes_are_422_problems_naming_the_field(client, params, field
     assert body["instance"] == "/v1/search"
 
 
+@pytest.mark.parametrize("length", [501, 2_001, 9_000])
+def test_a_query_over_the_configured_length_is_refused_naming_that_length(client, length):
+    body = assert_problem(
+        client.get("/v1/search", params={"q": "a" * length}), 422, "invalid-parameter"
+    )
+    assert body["errors"] == [{"field": "query.q", "message": "at most 500 characters"}]
+
+
+def test_the_configured_query_length_is_the_limit_above_the_default_too(seed_settings):
+    longer = seed_settings.model_copy(update={"max_query_chars": 3_000})
+    query = " ".join(["klientu apkalpošana"] * 130)  # 2,599 characters
+    with TestClient(create_app(longer)) as fresh:
+        assert fresh.get("/v1/search", params={"q": query}).status_code == 200
+        assert fresh.get("/v1/search", params={"q": "a" * 3_001}).status_code == 422
+
+
+def test_spaces_around_a_query_are_not_counted_against_its_length(client):
+    padded = "klientu" + " " * 600  # not searched, so not counted
+    assert client.get("/v1/search", params={"q": padded}).status_code == 200
+
+
 def test_bcp47_tags(client):
     for tag, lang in (
         ("lv-LV", "lv"),
