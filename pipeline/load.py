@@ -25,6 +25,8 @@ ARTICLE_SUFFIXES = tuple(FORMAT_BY_SUFFIX)
 #: Editors' translations live beside the articles (see pipeline.editor_translations).
 TRANSLATION_SUFFIX = ".yaml"
 _BOM = "\ufeff"
+#: UTF-16's byte order marks, little- and big-endian.
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # Slugs become ids and URL path segments: letters (any script), digits, '-', '_' and '.'.
 _SLUG = re.compile(r"^\w[\w.-]*$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
@@ -244,10 +246,24 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
 
 
 def decode_article(raw: bytes) -> str:
-    """Strict UTF-8 (a leading BOM is dropped), with CRLF and lone CR turned into LF."""
+    """Strict UTF-8 (a leading BOM is dropped), or UTF-16 that starts with its BOM (what
+    Windows' Notepad saves as "Unicode"); with CRLF and lone CR turned into LF."""
+    if raw.startswith(_UTF16_BOMS):
+        try:
+            text = raw.decode("utf-16")  # the BOM says which byte order, and is dropped
+        except UnicodeDecodeError as exc:
+            raise RejectedFile(
+                f"not valid UTF-16 (it starts as UTF-16 does): bytes at offset {exc.start}; "
+                "save the file as UTF-8"
+            ) from exc
+        if "\x00" in text:
+            raise RejectedFile("binary file, not text (a NUL character)")
+        return text.replace("\r\n", "\n").replace("\r", "\n")
     nul = raw.find(b"\x00")
     if nul >= 0:
-        raise RejectedFile(f"binary file, not text (NUL byte at offset {nul})")
+        raise RejectedFile(
+            f"binary file, not text (NUL byte at offset {nul}); if it is text, save it as UTF-8"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

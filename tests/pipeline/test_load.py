@@ -66,6 +66,8 @@ def test_repo_content_text_is_the_file_text():
 
 # --- decode_article -----------------------------------------------------------------------------
 
+AS_UTF8 = "; if it is text, save it as UTF-8"
+
 
 @pytest.mark.parametrize(
     ("raw", "text"),
@@ -93,16 +95,32 @@ def test_decode_article_drops_bom_and_unifies_line_breaks(raw, text):
             "Città".encode("latin-1"),
             "not valid UTF-8: byte 0xe0 at offset 4; save the file as UTF-8",
         ),
-        (b"ab\x00c", "binary file, not text (NUL byte at offset 2)"),
-        (b"\x00", "binary file, not text (NUL byte at offset 0)"),
+        (b"ab\x00c", f"binary file, not text (NUL byte at offset 2){AS_UTF8}"),
+        (b"\x00", f"binary file, not text (NUL byte at offset 0){AS_UTF8}"),
         # a NUL is reported as binary even when the bytes are not UTF-8 either
-        (b"\xff\xfeH\x00i\x00", "binary file, not text (NUL byte at offset 3)"),
+        (b"\xfe\xbbH\x00i\x00", f"binary file, not text (NUL byte at offset 3){AS_UTF8}"),
+        # UTF-16 without its BOM cannot be told from binary
+        ("Città".encode("utf-16-le"), f"binary file, not text (NUL byte at offset 1){AS_UTF8}"),
+        (b"\xff\xfeH\x00\x00\x00", "binary file, not text (a NUL character)"),
+        (
+            b"\xff\xfeH\x00\x00\xd8",  # a lone surrogate
+            "not valid UTF-16 (it starts as UTF-16 does): bytes at offset 4; save the file as UTF-8",
+        ),
     ],
 )
 def test_decode_article_rejects_non_utf8_and_binary(raw, reason):
     with pytest.raises(RejectedFile) as excinfo:
         decode_article(raw)
     assert str(excinfo.value) == reason
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_with_its_bom_is_read_as_notepad_saves_unicode(encoding):
+    text = "Atbildiet ātri\r\n\r\nКлиент ждёт ответа. 为什么客户服务如此重要？\r\n"
+    bom = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}.get(encoding, b"")
+    raw = bom + text.encode(encoding)
+    assert raw[:2] in (b"\xff\xfe", b"\xfe\xff")
+    assert decode_article(raw) == text.replace("\r\n", "\n")
 
 
 # --- split_front_matter -------------------------------------------------------------------------
@@ -329,7 +347,7 @@ def test_loader_rejects_bad_front_matter_with_reason_and_relative_path(tmp_path,
         (
             "lv/image.txt",
             b"\x89PNG\r\n\x1a\n\x00\x00",
-            "binary file, not text (NUL byte at offset 8)",
+            f"binary file, not text (NUL byte at offset 8){AS_UTF8}",
         ),
         ("it/empty.txt", b"", "empty file"),
         ("it/blank.txt", b" \n\t\r\n\n", "empty file"),
