@@ -133,10 +133,14 @@ def normalise_article(source: SourceFile, max_bytes: int = 1 << 20) -> Normalise
     if source.format in ("text", "markdown"):
         # Whole-line boilerplate goes before reading, in the lines as the editor wrote them.
         lines = _without_boilerplate(source, removed)
-        if title is None and source.format == "text":
-            if not lines:
-                raise RejectedFile("nothing left after removing boilerplate")
-            title = lines.pop(0).strip()
+        if source.format == "text":
+            if title is None:
+                if not lines:
+                    raise RejectedFile("nothing left after removing boilerplate")
+                title = lines.pop(0).strip()
+            elif lines and _same_title(lines[0], title):
+                # The title repeated under the front matter, as in the README's example: no tip.
+                lines.pop(0)
             lines = _squeeze_blank_lines(lines)
         body = "\n".join(lines)
         if not body.strip():
@@ -153,6 +157,8 @@ def normalise_article(source: SourceFile, max_bytes: int = 1 << 20) -> Normalise
     )
     if title is None and source.format != "text":
         title, blocks = _title_from(read, blocks)
+    elif title is not None and source.format != "text":
+        blocks = _without_repeated_title(blocks, title)
     if not blocks:
         raise RejectedFile(
             "nothing left after removing boilerplate" if removed else "only a title, no text"
@@ -230,6 +236,25 @@ def _title_from(read: ReadResult, blocks: list[Block]) -> tuple[str, list[Block]
     if more.strip():
         rest = [first.model_copy(update={"text": more.strip()}), *rest]
     return line.strip(), rest
+
+
+def _same_title(line: str, title: str) -> bool:
+    """``line`` says ``title``, whatever its case and spacing."""
+    return " ".join(_clean(line).split()).casefold() == " ".join(_clean(title).split()).casefold()
+
+
+def _without_repeated_title(blocks: list[Block], title: str) -> list[Block]:
+    """``blocks`` without a first paragraph line that repeats the front matter's title, as
+    the title line of a plain-text article would be. (A first ``# heading`` saying the title
+    stays: it heads its section as the title would, so no tip holds it alone.)"""
+    if not blocks or blocks[0].kind != "paragraph":
+        return blocks
+    line, _, more = blocks[0].text.partition("\n")
+    if not _same_title(line, title):
+        return blocks
+    if more.strip():
+        return [blocks[0].model_copy(update={"text": more.strip()}), *blocks[1:]]
+    return blocks[1:]
 
 
 def _squeeze_blank_lines(lines: list[str]) -> list[str]:

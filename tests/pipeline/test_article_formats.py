@@ -80,6 +80,59 @@ def test_a_long_list_after_a_lead_in_keeps_one_tip_per_item_titled_by_the_lead_i
     }
 
 
+_FRONT_MATTER = (
+    "---\ntitle: Servizio clienti con grandi profitti\ntags: [telefono, fedeltà]\n"
+    "author: Redazione\ndate: 2010-11-21\nsource: https://intranet.example/servizio\n---\n"
+)
+
+
+def test_the_readmes_plain_text_example_repeats_its_title_and_no_tip_holds_only_it(tmp_path):
+    text = (
+        f"{_FRONT_MATTER}Servizio clienti con grandi profitti\n\nRegole d'oro\n\n"
+        "Il servizio clienti è il bene più importante per un commercio che vuole durare.\n\n"
+        "a) Risolvere i problemi del cliente prima di proporre altro.\n"
+        "b) I dipendenti devono essere ben addestrati.\n"
+    )
+    normalised, tips = cut_file(tmp_path, "it/servizio.txt", text)
+    assert normalised.article.title == "Servizio clienti con grandi profitti"
+    assert [(t.kind, t.title, t.text) for t in tips] == [
+        (
+            "paragraph",
+            "Regole d'oro",
+            "Il servizio clienti è il bene più importante per un commercio che vuole durare.",
+        ),
+        ("list_item", "Regole d'oro", "Risolvere i problemi del cliente prima di proporre altro."),
+        ("list_item", "Regole d'oro", "I dipendenti devono essere ben addestrati."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rel", "first_line"),
+    [
+        ("it/servizio.txt", "Servizio clienti con grandi profitti"),  # a .txt read as Markdown
+        ("it/servizio.md", "Servizio clienti con grandi profitti"),
+        ("it/servizio.md", "# Servizio clienti con grandi profitti"),
+    ],
+)
+def test_markdown_repeating_its_front_matter_title_gives_no_tip_of_only_the_title(
+    tmp_path, rel, first_line
+):
+    text = (
+        f"{_FRONT_MATTER}{first_line}\n\n## Regole d'oro\n\n"
+        "Il servizio clienti è il bene più importante per un commercio che vuole durare.\n"
+    )
+    normalised, tips = cut_file(tmp_path, rel, text)
+    assert normalised.article.format == "markdown"
+    assert normalised.article.title == "Servizio clienti con grandi profitti"
+    assert [(t.title, t.context, t.text) for t in tips] == [
+        (
+            "Regole d'oro",
+            "Servizio clienti con grandi profitti",
+            "Il servizio clienti è il bene più importante per un commercio che vuole durare.",
+        )
+    ]
+
+
 def test_html_export_keeps_content_and_drops_chrome_and_code(tmp_path):
     page = """<!DOCTYPE html><html><head><title>Возвраты – Центр поддержки</title>
     <script>var secret = 1;</script><style>p{color:red}</style></head><body>

@@ -171,6 +171,32 @@ def test_front_matter_title_wins_and_first_line_stays_in_body():
     assert result.article.meta == meta
 
 
+@pytest.mark.parametrize(
+    "first_line",
+    [
+        "Servizio clienti con grandi profitti",
+        "  SERVIZIO CLIENTI con grandi   profitti  ",
+        unicodedata.normalize("NFD", "Servizio clienti con grandi profitti"),
+        "Servizio clienti con grandi\u200b profitti",  # pasted from a web page
+    ],
+    ids=["same", "case-and-spaces", "decomposed", "zero-width-space"],
+)
+def test_a_first_line_repeating_the_front_matter_title_is_the_title_not_body(first_line):
+    # Blog exports and the README's own layout repeat the title under the front matter.
+    meta = ArticleMeta(title="Servizio clienti con grandi profitti")
+    text = f"{first_line}\n\nRegole d'oro\n\nIl cliente viene prima di tutto.\n"
+    article = normalise_article(source(text, meta=meta)).article
+    assert article.title == "Servizio clienti con grandi profitti"
+    assert article.body == "Regole d'oro\n\nIl cliente viene prima di tutto."
+
+
+def test_a_front_matter_title_repeated_with_nothing_after_it_is_only_a_title():
+    meta = ArticleMeta(title="Rispondere entro tre squilli")
+    with pytest.raises(RejectedFile) as excinfo:
+        normalise_article(source("Rispondere entro tre squilli\n", meta=meta))
+    assert str(excinfo.value) == "only a title, no text"
+
+
 @pytest.mark.parametrize("title", ["", "   "])
 def test_blank_front_matter_title_falls_back_to_first_line(title):
     meta = ArticleMeta(title=title)
