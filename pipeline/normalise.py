@@ -188,13 +188,16 @@ def _clean(text: str) -> str:
 
 
 def _without_boilerplate(source: SourceFile, removed: list[str]) -> list[str]:
+    # Two trailing spaces are a hard line break in Markdown: its parser must still see them.
+    # Plain text has no such mark, and its title and body are these very lines: trimmed.
+    keep_trailing = source.format == "markdown"
     kept: list[str] = []
     for number, line in enumerate(_clean(source.text).split("\n"), start=source.first_line):
         rule = boilerplate_rule_for(source.lang, line)
         if rule is not None:
             removed.append(f"line {number}: {rule.name}")
             continue
-        kept.append(line.rstrip())
+        kept.append(line if keep_trailing else line.rstrip())
     return _squeeze_blank_lines(kept)
 
 

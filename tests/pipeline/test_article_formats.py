@@ -133,6 +133,35 @@ def test_markdown_repeating_its_front_matter_title_gives_no_tip_of_only_the_titl
     ]
 
 
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"], ids=["lf", "crlf"])
+@pytest.mark.parametrize("hard_break", ["  ", "\\"], ids=["two-spaces", "backslash"])
+def test_a_markdown_hard_break_keeps_its_line_break(tmp_path, hard_break, line_end):
+    text = (
+        "# Rimborsi\n\n"
+        f"Se il cliente chiede un rimborso, aprite il modulo nel gestionale.{hard_break}\n"
+        "Compilate tutti i campi prima di salvare.\n\n"
+        "Il rimborso arriva entro 14 giorni.\n"
+    ).replace("\n", line_end)
+    _, tips = cut_file(tmp_path, "it/rimborsi.md", text.encode())
+    assert [t.text for t in tips] == [
+        "Se il cliente chiede un rimborso, aprite il modulo nel gestionale.\n"
+        "Compilate tutti i campi prima di salvare.",
+        "Il rimborso arriva entro 14 giorni.",
+    ]
+
+
+def test_trailing_spaces_in_a_plain_text_file_still_join_its_wrapped_lines(tmp_path):
+    text = (
+        "Rimborsi\n\nSe il cliente chiede un rimborso, aprite il modulo  \n"
+        "nel gestionale e compilate tutti i campi.\n\nIl rimborso arriva entro 14 giorni.\n"
+    )
+    _, tips = cut_file(tmp_path, "it/rimborsi.txt", text)
+    assert [t.text for t in tips] == [
+        "Se il cliente chiede un rimborso, aprite il modulo nel gestionale e compilate tutti i campi.",
+        "Il rimborso arriva entro 14 giorni.",
+    ]
+
+
 def test_html_export_keeps_content_and_drops_chrome_and_code(tmp_path):
     page = """<!DOCTYPE html><html><head><title>Возвраты – Центр поддержки</title>
     <script>var secret = 1;</script><style>p{color:red}</style></head><body>
