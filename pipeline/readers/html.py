@@ -15,7 +15,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from pipeline.blocks import Block, minor_heading, table_block
-from pipeline.readers.inline import content_alt, link_text, tidy
+from pipeline.readers.inline import checked_alt, link_text, marked_alt, tidy
 from pipeline.readers.plain_text import is_marked_heading, typed_blocks
 from pipeline.readers.result import ReadResult, UnreadableFormat
 
@@ -73,7 +73,6 @@ _NAMED_CONTENT = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "tr
 _MIN_ROOT_TEXT = 40
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 _BREAK = "\u2028"  # a <br>, until lines are split
-_ALT_OPEN, _ALT_CLOSE = "\u2063\u2062", "\u2062\u2063"  # around alt text, until checked
 
 
 #: libxml2 stops reading at 256 nested elements unless told otherwise, silently dropping the
@@ -270,7 +269,7 @@ class _Walker:
     def flush(self) -> None:
         raw = "".join(self.buffer)
         self.buffer = []
-        text = _checked_alt(_lines(raw), self.dropped)
+        text = checked_alt(_lines(raw), self.dropped)
         if not text:
             return
         if self.quote:
@@ -283,8 +282,7 @@ class _Walker:
         if tag == "br":
             return _BREAK
         if tag == "img":
-            alt = content_alt(element.get("alt"))
-            return f"{_ALT_OPEN}{alt}{_ALT_CLOSE}" if alt else ""
+            return marked_alt(element.get("alt"))
         if tag == "a":
             text = _one_line(self.inline_children(element))
             return link_text(text, element.get("href"))
@@ -319,7 +317,7 @@ class _Walker:
                     else:
                         own.append(self.inline(child))
                 own.append(child.tail or "")
-            text = _checked_alt(_lines("".join(own)), self.dropped)
+            text = checked_alt(_lines("".join(own)), self.dropped)
             if text:
                 self.blocks.append(
                     Block(
@@ -359,7 +357,7 @@ class _Walker:
                 in_head = parent is not None and parent.tag == "thead"
                 header = in_head or (bool(cells) and all(c.tag == "th" for c in cells))
             texts = [
-                "; ".join(_checked_alt(_lines(self.inline_children(c)), []).split("\n"))
+                "; ".join(checked_alt(_lines(self.inline_children(c)), []).split("\n"))
                 for c in cells
             ]
             if any(texts):
@@ -412,15 +410,3 @@ def _lines(raw: str) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.replace(_BREAK, " ").split())
-
-
-def _checked_alt(text: str, dropped: list[str]) -> str:
-    """Alt text is content inside text (an icon named in a sentence); an image alone in its
-    paragraph is an illustration, and its alt text no tip."""
-    if _ALT_OPEN not in text:
-        return text
-    without = re.sub(f"{_ALT_OPEN}.*?{_ALT_CLOSE}", "", text, flags=re.DOTALL)
-    if not without.strip():
-        dropped.append("an image on its own (its alt text is no tip)")
-        return ""
-    return tidy(text.replace(_ALT_OPEN, "").replace(_ALT_CLOSE, ""))

@@ -39,6 +39,33 @@ def content_alt(alt: str | None) -> str:
     return "" if not alt or _DECORATIVE_ALT.search(alt) else alt
 
 
+_ALT_OPEN, _ALT_CLOSE = "\u2063\u2062", "\u2062\u2063"  # around alt text, until checked
+_MARKED_ALT = re.compile(f"{_ALT_OPEN}.*?{_ALT_CLOSE}", re.DOTALL)
+
+
+def marked_alt(alt: str | None) -> str:
+    """An image's content alt text (see :func:`content_alt`), marked for
+    :func:`checked_alt`, which can only tell once its paragraph is read whether it is text."""
+    alt = content_alt(alt)
+    return f"{_ALT_OPEN}{alt}{_ALT_CLOSE}" if alt else ""
+
+
+def checked_alt(text: str, dropped: list[str]) -> str:
+    """Alt text is content inside text (an icon named in a sentence); an image alone in its
+    paragraph is an illustration, and its alt text no tip."""
+    if _ALT_OPEN not in text:
+        return text
+    if not _MARKED_ALT.sub("", text).strip():
+        dropped.append("an image on its own (its alt text is no tip)")
+        return ""
+    return tidy(without_alt_marks(text))
+
+
+def without_alt_marks(text: str) -> str:
+    """``text`` with any alt text kept as it is, unmarked (where no tip is cut: a heading)."""
+    return text.replace(_ALT_OPEN, "").replace(_ALT_CLOSE, "")
+
+
 def tidy(text: str) -> str:
     """Runs of spaces collapsed and each line trimmed; line breaks kept, empty lines dropped."""
     lines = (" ".join(line.split()) for line in text.split("\n"))

@@ -10,7 +10,7 @@ from markdown_it.token import Token
 
 from pipeline.blocks import Block, minor_heading, table_block
 from pipeline.readers.html import read_html_fragment
-from pipeline.readers.inline import content_alt, link_text, tidy
+from pipeline.readers.inline import checked_alt, link_text, marked_alt, tidy, without_alt_marks
 from pipeline.readers.plain_text import is_marked_heading, typed_blocks
 from pipeline.readers.result import ReadResult
 
@@ -115,23 +115,27 @@ class _Reader:
 
     def inline(self, token: Token) -> None:
         children = token.children or []
-        text = tidy(_inline_text(children))
+        marked = tidy(_inline_text(children))  # alt text still marked: see checked_alt
         hard_breaks = any(
             c.type == "hardbreak"
             or (c.type == "html_inline" and c.content.lower().startswith("<br"))
             for c in children
         )
-        if self.table is not None:
-            self.table[-1].append(" ".join(text.split()))
-        elif self.heading_level is not None:
-            if text:
-                self.blocks.append(Block(kind="heading", text=text, level=self.heading_level))
+        if self.table is not None:  # as the HTML reader: an image alone in a cell says nothing
+            self.table[-1].append(" ".join(checked_alt(marked, []).split()))
+            return
+        if self.heading_level is not None:  # a heading is no tip: its images' alt text stays
+            heading = tidy(without_alt_marks(marked))
+            if heading:
+                self.blocks.append(Block(kind="heading", text=heading, level=self.heading_level))
             else:
                 self.dropped.append("an empty heading")
-        elif self.items:
+            return
+        text = checked_alt(marked, self.dropped)
+        if self.items:
             self.item_text(self.items[-1], text)
         elif not text:
-            if children:
+            if children and not marked:
                 self.dropped.append("an image without content alt text")
         elif _only_strong(children) and is_marked_heading(text):
             self.blocks.append(minor_heading(text, self.section_level))
@@ -192,7 +196,7 @@ def _inline_text(children: list[Token]) -> str:
         elif child.type in ("softbreak", "hardbreak"):
             piece = "\n"
         elif child.type == "image":
-            piece = content_alt(child.content)
+            piece = marked_alt(child.content)
         elif child.type == "html_inline":
             piece = "\n" if child.content.lower().startswith("<br") else ""
         elif child.type == "link_open":

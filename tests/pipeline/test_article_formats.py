@@ -190,6 +190,48 @@ def test_html_export_keeps_content_and_drops_chrome_and_code(tmp_path):
     assert "dropped: script" in normalised.removed
 
 
+_IMAGES_MD = """# Rimborsi
+
+Aprite il modulo di rimborso dal menu Pratiche.
+
+![Schermata del modulo di rimborso](modulo.png)
+
+Cliccate sull'icona ![matita](matita.png) e correggete l'IBAN.
+
+- Controllate l'importo sulla ricevuta.
+- ![Esempio di ricevuta](ricevuta.png)
+
+| Campo | Dove |
+|---|---|
+| IBAN | ![Campo IBAN evidenziato](iban.png) |
+| Importo | in fondo al modulo |
+"""
+_IMAGES_HTML = """<html><body><article><h1>Rimborsi</h1>
+<p>Aprite il modulo di rimborso dal menu Pratiche.</p>
+<p><img src="modulo.png" alt="Schermata del modulo di rimborso"></p>
+<p>Cliccate sull'icona <img src="matita.png" alt="matita"> e correggete l'IBAN.</p>
+<ul><li>Controllate l'importo sulla ricevuta.</li>
+<li><img src="ricevuta.png" alt="Esempio di ricevuta"></li></ul>
+<table><tr><th>Campo</th><th>Dove</th></tr>
+<tr><td>IBAN</td><td><img src="iban.png" alt="Campo IBAN evidenziato"></td></tr>
+<tr><td>Importo</td><td>in fondo al modulo</td></tr></table>
+</article></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("rel", "text"), [("it/rimborsi.md", _IMAGES_MD), ("it/rimborsi.html", _IMAGES_HTML)]
+)
+def test_an_image_on_its_own_is_no_tip_and_one_in_a_sentence_keeps_its_alt(tmp_path, rel, text):
+    normalised, tips = cut_file(tmp_path, rel, text)
+    assert [t.text for t in tips] == [
+        "Aprite il modulo di rimborso dal menu Pratiche.",
+        "Cliccate sull'icona matita e correggete l'IBAN.",
+        "Controllate l'importo sulla ricevuta.",
+        "Campo: IBAN\nCampo: Importo; Dove: in fondo al modulo",
+    ]
+    assert normalised.removed.count("dropped: an image on its own (its alt text is no tip)") == 2
+
+
 def test_word_document_headings_lists_and_tables(tmp_path):
     path = build_docx(
         {
