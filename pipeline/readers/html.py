@@ -34,7 +34,7 @@ _CHROME_ROLES = {"navigation", "banner", "contentinfo", "search", "complementary
 #: ids and class names that mark chrome in help-centre and wiki exports.
 _CHROME_NAME = re.compile(
     r"(?:^|[-_ ])(?:breadcrumbs?|breadcrumb-section|cookies?|cookie-banner|consent|footer|"
-    r"site-header|main-header|page-metadata|sidebar|navbar|navigation|nav|menu|skip-link|"
+    r"copyright|site-header|main-header|page-metadata|sidebar|navbar|navigation|nav|menu|skip-link|"
     r"share-buttons|social-share|sharing|comments?|article-votes|article-subscribe|"
     r"related-articles|"
     r"recent-articles|attachments?|labels-section|likes-and-labels-container|print-only|"
@@ -55,14 +55,15 @@ _CONTENT_ROOTS = (
     "//main",
     "//*[@role='main']",
 )
-#: Where the title is, most specific first; an <h1> in the site's own header is no title.
-_TITLE_PATHS = (
+#: Where the export marks its article's title: trusted wherever it stands (Confluence puts it
+#: in #main-header, which is chrome to the article's content).
+_MARKED_TITLES = (
     "//*[@id='title-text']",  # Confluence: "Space : Page title"
-    "//h1[contains(concat(' ', normalize-space(@class), ' '), ' article-title ')]",
-    "//article//h1",
-    "//main//h1",
-    "//h1[not(ancestor::header or ancestor::nav or ancestor::footer or ancestor::aside)]",
+    "//h1[contains(concat(' ', normalize-space(@class), ' '), ' article-title ')]",  # Zendesk
 )
+#: Else the title is an <h1>, most specific first, but never one in chrome: a site's own
+#: header, a sidebar, a footer all hold <h1>s that are no article's title.
+_HEADING_TITLES = ("//article//h1", "//main//h1", "//h1")
 #: Chrome by element only outside the article: an <article>'s own <header> holds its lead,
 #: an <aside> inside it a callout.
 _CHROME_OUTSIDE_ARTICLE = {"header", "aside"}
@@ -123,8 +124,10 @@ def read_html_fragment(text: str) -> ReadResult:
 
 
 def _title(document: lxml_html.HtmlElement) -> tuple[str, lxml_html.HtmlElement | None] | None:
-    for path in _TITLE_PATHS:
+    for path in (*_MARKED_TITLES, *_HEADING_TITLES):
         for element in document.xpath(path):
+            if path in _HEADING_TITLES and _in_chrome(element):
+                continue
             text = " ".join(element.text_content().split())
             if path.startswith("//*[@id='title-text']") and " : " in text:
                 text = text.split(" : ", 1)[1].strip()  # drop the space name
@@ -157,6 +160,11 @@ def _chrome_reason(element: lxml_html.HtmlElement) -> str | None:
     if tag not in _NAMED_CONTENT and names.strip() and _CHROME_NAME.search(names):
         return f"page chrome ({names.strip()[:40]})"
     return None
+
+
+def _in_chrome(element: lxml_html.HtmlElement) -> bool:
+    """Whether the element is dropped as chrome, or stands inside something that is."""
+    return any(_chrome_reason(each) is not None for each in (element, *element.iterancestors()))
 
 
 def _inside(element: lxml_html.HtmlElement, tags: set[str]) -> bool:

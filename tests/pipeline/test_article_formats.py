@@ -3,6 +3,7 @@ into the tips its labels expect (tests/pipeline/articles/*.expect.yaml)."""
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -230,6 +231,48 @@ def test_an_image_on_its_own_is_no_tip_and_one_in_a_sentence_keeps_its_alt(tmp_p
         "Campo: IBAN\nCampo: Importo; Dove: in fondo al modulo",
     ]
     assert normalised.removed.count("dropped: an image on its own (its alt text is no tip)") == 2
+
+
+def test_a_hand_written_pages_site_header_and_copyright_line_are_chrome(tmp_path: Path) -> None:
+    # An intranet page with no <article> or <main>: the only <h1> is the site's name.
+    page = """<!doctype html><html><head><title>Reclami | Portale interno</title></head><body>
+    <div class="site-header"><h1 class="logo">Portale Assistenza</h1></div>
+    <div class="content"><div>Quando il cliente presenta un reclamo, ringraziatelo.<br>
+    Poi chiedete il numero d'ordine.</div></div>
+    <div class="copyright">© 2024 Azienda S.p.A. – P.IVA 01234567890</div></body></html>"""
+    normalised, tips = cut_file(tmp_path, "it/reclami.html", page)
+    assert normalised.article.title == "Reclami | Portale interno"
+    assert [(t.title, t.text) for t in tips] == [
+        (
+            "Reclami | Portale interno",
+            "Quando il cliente presenta un reclamo, ringraziatelo.\n"
+            "Poi chiedete il numero d'ordine.",
+        )
+    ]
+    assert "Portale Assistenza" not in normalised.article.body
+    assert {"dropped: page chrome (site-header)", "dropped: page chrome (copyright)"} <= set(
+        normalised.removed
+    )
+
+
+@pytest.mark.parametrize(
+    "chrome",
+    [
+        '<div id="sidebar"><h1>Altri articoli</h1></div>',
+        '<div role="banner"><h1>Centro assistenza</h1></div>',
+        '<div class="navbar"><div class="brand"><h1>Acme</h1></div></div>',
+        '<div class="cookie-banner"><h1>Usiamo i cookie</h1></div>',
+    ],
+)
+def test_an_h1_in_anything_read_as_chrome_is_never_the_title(tmp_path: Path, chrome: str) -> None:
+    page = (
+        "<html><head><title>Spedizioni</title></head><body>"
+        f"{chrome}<div><p>Verificate sempre l'indirizzo di consegna con il cliente.</p></div>"
+        "</body></html>"
+    )
+    normalised, tips = cut_file(tmp_path, "it/spedizioni.html", page)
+    assert normalised.article.title == "Spedizioni"
+    assert [t.text for t in tips] == ["Verificate sempre l'indirizzo di consegna con il cliente."]
 
 
 def test_word_document_headings_lists_and_tables(tmp_path):
