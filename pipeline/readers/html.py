@@ -221,7 +221,7 @@ class _Walker:
                 self.blocks.append(minor_heading(text, self.section_level))
             elif text:
                 self.buffer.append(text)
-                self.flush()
+                self.flush(paragraphs=False)
         elif tag in ("p", "div") and _only_bold(element):
             # A bold line on its own is how many editors write a minor heading.
             text = _one_line(self.inline_children(element))
@@ -229,7 +229,7 @@ class _Walker:
                 self.blocks.append(minor_heading(text, self.section_level))
             else:
                 self.buffer.append(self.inline_children(element))
-                self.flush()
+                self.flush(paragraphs=False)
         elif tag in ("ul", "ol"):
             self.list(element, level=0)
         elif tag == "table":
@@ -241,10 +241,10 @@ class _Walker:
             self.quote -= 1
         elif tag == "pre":  # preformatted: its line breaks are the writer's
             self.buffer.append(self.inline_children(element).replace("\n", _BREAK))
-            self.flush()
+            self.flush(paragraphs=False)  # an e-mail template stays whole
         elif tag in ("p", "dt", "dd", "figcaption", "summary", "li", "td", "th", "tr"):
             self.buffer.append(self.inline_children(element))
-            self.flush()
+            self.flush(paragraphs=False)
         elif tag == "dl":
             self.definitions(element)
         elif tag == "hr":
@@ -274,14 +274,18 @@ class _Walker:
         if term:
             self.blocks.append(Block(kind="paragraph", text=term))
 
-    def flush(self) -> None:
+    def flush(self, *, paragraphs: bool = True) -> None:
+        """The buffered text as blocks. ``paragraphs``: the text stands outside any paragraph
+        element (straight in <body>, a <div>, a cell), where a blank line — two <br> in a row —
+        is all that ends a paragraph, as in plain text; inside a <p> it is one paragraph's
+        spacing, as two Shift+Enter are in Word."""
         raw = "".join(self.buffer)
         self.buffer = []
-        text = checked_alt(_lines(raw), self.dropped)
+        text = checked_alt(_lines(raw, paragraphs=paragraphs), self.dropped)
         if not text:
             return
         if self.quote:
-            self.blocks.append(Block(kind="quote", text=text))
+            self.blocks.extend(Block(kind="quote", text=part) for part in text.split("\n\n"))
         else:
             self.blocks.extend(typed_blocks(text))
 
@@ -411,9 +415,10 @@ def _rows(table: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlElement]:
             yield from (row for row in child if row.tag == "tr")
 
 
-def _lines(raw: str) -> str:
-    """HTML whitespace collapsed; only <br> breaks a line."""
-    return tidy(re.sub(r"[\n\r\t]", " ", raw).replace(_BREAK, "\n"))
+def _lines(raw: str, *, paragraphs: bool = False) -> str:
+    """HTML whitespace collapsed; only <br> breaks a line. ``paragraphs``: two <br> in a row
+    (with only whitespace or &nbsp; between) leave a blank line, which ends a paragraph."""
+    return tidy(re.sub(r"[\n\r\t]", " ", raw).replace(_BREAK, "\n"), blank_lines=paragraphs)
 
 
 def _one_line(text: str) -> str:

@@ -52,13 +52,16 @@ def marked_alt(alt: str | None) -> str:
 
 def checked_alt(text: str, dropped: list[str]) -> str:
     """Alt text is content inside text (an icon named in a sentence); an image alone in its
-    paragraph is an illustration, and its alt text no tip."""
+    paragraph (paragraphs parted by a blank line) is an illustration, and its alt text no tip."""
     if _ALT_OPEN not in text:
         return text
-    if not _MARKED_ALT.sub("", text).strip():
-        dropped.append("an image on its own (its alt text is no tip)")
-        return ""
-    return tidy(without_alt_marks(text))
+    kept = []
+    for paragraph in text.split("\n\n"):
+        if not _MARKED_ALT.sub("", paragraph).strip():
+            dropped.append("an image on its own (its alt text is no tip)")
+            continue
+        kept.append(tidy(without_alt_marks(paragraph)))
+    return "\n\n".join(kept)
 
 
 def without_alt_marks(text: str) -> str:
@@ -66,7 +69,14 @@ def without_alt_marks(text: str) -> str:
     return text.replace(_ALT_OPEN, "").replace(_ALT_CLOSE, "")
 
 
-def tidy(text: str) -> str:
-    """Runs of spaces collapsed and each line trimmed; line breaks kept, empty lines dropped."""
-    lines = (" ".join(line.split()) for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
+def tidy(text: str, *, blank_lines: bool = False) -> str:
+    """Runs of spaces collapsed and each line trimmed; line breaks kept, empty lines dropped
+    (with ``blank_lines``, empty lines between text kept as one blank line)."""
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    if not blank_lines:
+        return "\n".join(line for line in lines if line)
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    return "\n".join(kept).strip("\n")

@@ -275,6 +275,51 @@ def test_an_h1_in_anything_read_as_chrome_is_never_the_title(tmp_path: Path, chr
     assert [t.text for t in tips] == ["Verificate sempre l'indirizzo di consegna con il cliente."]
 
 
+@pytest.mark.parametrize(
+    "page",
+    [
+        # text straight in <body>, as hand-written pages have it
+        "<h1>Советы</h1>Всегда здоровайтесь первым.<br><br>Уточните, как обращаться к клиенту."
+        "<br><br>Не используйте жаргон.",
+        # in a <div>, with source line breaks, spaces and &nbsp; between the two <br>
+        "<html><body><h1>Советы</h1><div class='content'>\n  Всегда здоровайтесь первым.<br>\n"
+        "  <br />\n  Уточните, как обращаться к клиенту.<br>&nbsp;<br>Не используйте жаргон.\n"
+        "</div></body></html>",
+        # in the cell of a table that lays out an old portal page
+        "<html><body><table width='100%'><tr><td><h1>Советы</h1>Всегда здоровайтесь первым."
+        "<br><br><br>Уточните, как обращаться к клиенту.<br><br>Не используйте жаргон."
+        "</td></tr></table></body></html>",
+        # quoted from a policy: three quotes
+        "<html><body><h1>Советы</h1><blockquote>Всегда здоровайтесь первым.<br><br>"
+        "Уточните, как обращаться к клиенту.<br><br>Не используйте жаргон.</blockquote>"
+        "</body></html>",
+    ],
+)
+def test_a_blank_line_of_two_brs_separates_tips_as_in_plain_text(tmp_path: Path, page: str) -> None:
+    _, tips = cut_file(tmp_path, "ru/sovety.html", page)
+    assert [t.text for t in tips] == [
+        "Всегда здоровайтесь первым.",
+        "Уточните, как обращаться к клиенту.",
+        "Не используйте жаргон.",
+    ]
+
+
+def test_one_br_breaks_a_line_and_two_in_a_paragraph_element_stay_in_it(tmp_path: Path) -> None:
+    # A <p> is one paragraph by its markup: two <br> in it are spacing, as two Shift+Enter in
+    # a Word paragraph are (an e-mail template must not fall apart into tips).
+    page = (
+        "<html><body><h1>Советы</h1><div>Оператор: Добрый день!<br>Клиент: Здравствуйте."
+        "<br><br>Уточните имя клиента.</div>"
+        "<p>Уважаемый клиент,<br><br>спасибо за обращение.</p></body></html>"
+    )
+    _, tips = cut_file(tmp_path, "ru/sovety.html", page)
+    assert [t.text for t in tips] == [
+        "Оператор: Добрый день!\nКлиент: Здравствуйте.",
+        "Уточните имя клиента.",
+        "Уважаемый клиент,\nспасибо за обращение.",
+    ]
+
+
 def test_word_document_headings_lists_and_tables(tmp_path):
     path = build_docx(
         {
