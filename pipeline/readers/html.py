@@ -362,18 +362,21 @@ class _Walker:
             return
         rows: list[list[str]] = []
         header = False
-        for row in _rows(element):
-            cells = [c for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+        texts: dict[lxml_html.HtmlElement, str] = {}
+        for row, cells, slots in _grid(element):
             if not rows:
                 parent = row.getparent()
                 in_head = parent is not None and parent.tag == "thead"
                 header = in_head or (bool(cells) and all(c.tag == "th" for c in cells))
-            texts = [
-                "; ".join(checked_alt(_lines(self.inline_children(c)), []).split("\n"))
-                for c in cells
-            ]
-            if any(texts):
-                rows.append(texts)
+            for cell in cells:
+                lines = checked_alt(_lines(self.inline_children(cell)), [])
+                texts[cell] = "; ".join(lines.split("\n"))
+            # A cell's text stands in its first column, on every row it spans (as Word reads a
+            # vertical merge); the further columns it spans stay empty, so the cells after it
+            # keep their own headers.
+            row_texts = [texts[slot.cell] if slot and slot.first else "" for slot in slots]
+            if any(row_texts):
+                rows.append(row_texts)
         if not rows:
             return
         block = table_block(rows, first_row_heads=header)
@@ -408,11 +411,94 @@ def _only_bold(element: lxml_html.HtmlElement) -> bool:
 
 def _rows(table: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlElement]:
     """The table's own rows, in order (not those of a table nested in a cell)."""
+    for group in _row_groups(table):
+        yield from group
+
+
+def _row_groups(table: lxml_html.HtmlElement) -> Iterator[list[lxml_html.HtmlElement]]:
+    """The table's own rows by row group (<thead>, <tbody>, <tfoot>; rows straight in the
+    <table> between them make one), the extent of a rowspan."""
+    loose: list[lxml_html.HtmlElement] = []
     for child in table:
         if child.tag == "tr":
-            yield child
+            loose.append(child)
         elif child.tag in ("thead", "tbody", "tfoot"):
-            yield from (row for row in child if row.tag == "tr")
+            if loose:
+                yield loose
+                loose = []
+            yield [row for row in child if row.tag == "tr"]
+    if loose:
+        yield loose
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One column of one row of a table's grid, and the cell covering it."""
+
+    cell: lxml_html.HtmlElement
+    first: bool  # the first column the cell covers (not one its colspan reaches)
+
+
+#: HTML's own limits on spans (a larger colspan reads as 1000, rowspan as 65534).
+_MAX_COLSPAN, _MAX_ROWSPAN = 1000, 65534
+#: Slots a table's spans may add beyond its own cells (columns a colspan reaches, rows a
+#: rowspan reaches, and columns left empty before them): a real table needs a few dozen, and a
+#: page of absurd spans must not grow without bound. Spans past it are read as 1.
+_MAX_SPANNED_SLOTS = 10_000
+
+
+def _grid(
+    table: lxml_html.HtmlElement,
+) -> Iterator[tuple[lxml_html.HtmlElement, list[lxml_html.HtmlElement], list[_Slot | None]]]:
+    """Each row of the table, its own cells, and its slots in column order with rowspans and
+    colspans laid out as a browser lays them out (None: a column no cell covers)."""
+    budget = _MAX_SPANNED_SLOTS  # every slot but a cell's own first one costs one
+    for group in _row_groups(table):
+        carried: dict[int, tuple[_Slot, int]] = {}  # column → slot from above, rows it covers
+        for index, row in enumerate(group):
+            cells = [c for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+            slots: list[_Slot | None] = []
+            below: dict[int, tuple[_Slot, int]] = {}
+            reach = max(carried, default=-1)
+            own = iter(cells)
+            cell = next(own, None)
+            while cell is not None or (carried and len(slots) <= reach):
+                column = len(slots)
+                if column in carried or cell is None:  # from above, or a gap before one
+                    if budget <= 0:
+                        carried.clear()  # rowspans read as 1 from here on
+                        continue
+                    budget -= 1
+                    slot, rows = carried.pop(column, (None, 0))
+                    slots.append(slot)
+                    if slot is not None and rows > 1:
+                        below[column] = (slot, rows - 1)
+                    continue
+                rows_left = len(group) - index  # a rowspan ends with its row group
+                colspan = _span(cell.get("colspan"), _MAX_COLSPAN, zero=1)
+                rowspan = min(_span(cell.get("rowspan"), _MAX_ROWSPAN, zero=rows_left), rows_left)
+                for offset in range(colspan):
+                    if offset and (column + offset in carried or budget <= 0):
+                        break  # overlapping cells: the one from above keeps its column
+                    if offset:
+                        budget -= 1
+                    slot = _Slot(cell, first=offset == 0)
+                    slots.append(slot)
+                    if rowspan > 1:
+                        below[column + offset] = (slot, rowspan - 1)
+                cell = next(own, None)
+            carried = below
+            yield row, cells, slots
+
+
+def _span(value: str | None, most: int, *, zero: int) -> int:
+    """A colspan or rowspan as HTML reads it: its leading digits ("2px" is 2), else 1; 0 is
+    ``zero``; at most ``most``."""
+    digits = re.match(r"\s*\+?0*(\d+)", value or "")
+    if digits is None:
+        return 1
+    number = int(digits[1][:7])  # more digits are past the limit all the same
+    return zero if number == 0 else min(number, most)
 
 
 def _lines(raw: str, *, paragraphs: bool = False) -> str:

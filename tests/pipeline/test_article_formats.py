@@ -2,6 +2,7 @@
 into the tips its labels expect (tests/pipeline/articles/*.expect.yaml)."""
 
 import io
+import time
 import zipfile
 from pathlib import Path
 
@@ -318,6 +319,86 @@ def test_one_br_breaks_a_line_and_two_in_a_paragraph_element_stay_in_it(tmp_path
         "Уточните имя клиента.",
         "Уважаемый клиент,\nспасибо за обращение.",
     ]
+
+
+TERMINI_PAGE = """<article><h1>Termini</h1>
+<p>Questa pagina raccoglie i termini da comunicare ai clienti.</p>
+<table><tr><th>Caso</th><th colspan="2">Termini</th></tr>
+<tr><td>Reso</td><td>14 giorni</td><td>gratis</td></tr>
+<tr><td rowspan="2">Guasto</td><td>30 giorni</td><td>a pagamento</td></tr>
+<tr><td>60 giorni</td><td>gratis</td></tr></table></article>"""
+
+
+def test_html_rowspan_and_colspan_keep_each_cell_under_its_header(tmp_path: Path) -> None:
+    _, (_, table) = cut_file(tmp_path, "it/termini.html", TERMINI_PAGE)
+    # A merged cell's text stands in its first column, on every row it spans (as the Word
+    # reader reads merged cells); the further columns it covers stay empty.
+    assert table.table is not None
+    assert table.table.header == ("Caso", "Termini", "")
+    assert table.table.rows == (
+        ("Reso", "14 giorni", "gratis"),
+        ("Guasto", "30 giorni", "a pagamento"),
+        ("Guasto", "60 giorni", "gratis"),
+    )
+    assert table.text.split("\n")[-1] == "Caso: Guasto; Termini: 60 giorni; gratis"
+
+
+def test_cells_after_a_span_in_the_middle_keep_their_own_headers(tmp_path: Path) -> None:
+    page = (
+        "<html><body><article><h1>Resi</h1><table><thead><tr><th>Caso</th>"
+        "<th colspan='2'>Termini</th><th>Note</th></tr></thead><tbody>"
+        "<tr><td>Reso</td><td>14 giorni</td><td>gratis</td><td>con scontrino</td></tr>"
+        "<tr><td>Saldi</td><td colspan='2'>non rimborsabile</td><td>solo cambio</td></tr>"
+        "</tbody></table></article></body></html>"
+    )
+    _, (tip,) = cut_file(tmp_path, "it/resi.html", page)
+    assert tip.text == (
+        "Caso: Reso; Termini: 14 giorni; gratis; Note: con scontrino\n"
+        "Caso: Saldi; Termini: non rimborsabile; Note: solo cambio"
+    )
+
+
+@pytest.mark.parametrize(
+    ("spans", "rows"),
+    [
+        # HTML's own reading: rowspan="0" to the end of its row group, not into the <tfoot>;
+        # no span reaches past the table; colspan="0" or not a number is 1; "2px" is 2.
+        (("0", "1"), [("Tutti", "a"), ("Tutti", "b"), ("Tutti", "c"), ("Totale", "3")]),
+        (("1000000", "1"), [("Tutti", "a"), ("Tutti", "b"), ("Tutti", "c"), ("Totale", "3")]),
+        (("-1", "0"), [("Tutti", "a"), ("b",), ("c",), ("Totale", "3")]),
+        (("abc", "2px"), [("Tutti", "", "a"), ("b",), ("c",), ("Totale", "3")]),
+    ],
+)
+def test_odd_span_values_are_read_as_a_browser_reads_them(
+    tmp_path: Path, spans: tuple[str, str], rows: list[tuple[str, ...]]
+) -> None:
+    rowspan, colspan = spans
+    page = (
+        "<html><body><article><h1>Ordini</h1><table><thead><tr><th>Gruppo</th><th>Ordine</th>"
+        f"</tr></thead><tbody><tr><td rowspan='{rowspan}' colspan='{colspan}'>Tutti</td>"
+        "<td>a</td></tr><tr><td>b</td></tr><tr><td>c</td></tr></tbody>"
+        "<tfoot><tr><td>Totale</td><td>3</td></tr></tfoot></table></article></body></html>"
+    )
+    _, (tip,) = cut_file(tmp_path, "it/ordini.html", page)
+    assert tip.table is not None
+    assert tip.table.rows == tuple(rows)
+
+
+def test_a_table_of_absurd_spans_is_read_quickly_and_stays_small(tmp_path: Path) -> None:
+    # Spans a browser would lay out over millions of slots: the grid grows by a bounded
+    # number of slots at most, and the rest of the table still reads.
+    page = (
+        "<html><body><article><h1>Ordini</h1><table>"
+        + "<tr>" + "<td>x</td>" * 999 + "<td rowspan='0' colspan='1000'>z</td></tr>"
+        + "<tr><td colspan='1000' rowspan='65534'>y</td></tr>" * 3000
+        + "</table></article></body></html>"
+    )  # fmt: skip
+    started = time.perf_counter()
+    _, (tip,) = cut_file(tmp_path, "it/ordini.html", page)
+    assert time.perf_counter() - started < 10
+    assert tip.table is not None
+    assert len(tip.table.rows) == 3001
+    assert sum(len(row) for row in tip.table.rows) <= 1000 + 3000 + 10_000
 
 
 def test_word_document_headings_lists_and_tables(tmp_path):
