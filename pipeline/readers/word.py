@@ -201,7 +201,8 @@ class _Reader:
         for row in table.rows:
             cells, seen = [], set()
             for cell in row.cells:
-                if id(cell._tc) in seen:  # a merged cell repeats across the columns it spans
+                if id(cell._tc) in seen:  # a merged cell repeats across the columns it spans:
+                    cells.append("")  # its text in the first, so later cells keep their column
                     continue
                 seen.add(id(cell._tc))
                 lines = (_element_text(p, table.part) for p in cell._tc.iter(f"{_W}p"))

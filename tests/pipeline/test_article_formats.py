@@ -343,6 +343,45 @@ def test_html_rowspan_and_colspan_keep_each_cell_under_its_header(tmp_path: Path
     assert table.text.split("\n")[-1] == "Caso: Guasto; Termini: 60 giorni; gratis"
 
 
+def test_a_table_with_merged_cells_gives_the_same_tip_in_word_and_html(tmp_path: Path) -> None:
+    import docx
+
+    spec = {
+        "body": [
+            ["Title", "Termini"],
+            ["Normal", "Questa pagina raccoglie i termini da comunicare ai clienti."],
+            {
+                "table": [
+                    ["Caso", "Termini", "", "Note"],
+                    ["Reso", "14 giorni", "gratis", "con scontrino"],
+                    ["Guasto", "30 giorni", "a pagamento", ""],
+                    ["", "60 giorni", "gratis", "con garanzia"],
+                ]
+            },
+        ]
+    }
+    path = build_docx(spec, tmp_path / "word" / "termini.docx")
+    document = docx.Document(str(path))
+    (table,) = document.tables
+    table.cell(0, 1).merge(table.cell(0, 2))  # "Termini" over two columns
+    table.cell(2, 0).merge(table.cell(3, 0))  # "Guasto" over two rows
+    document.save(str(path))
+    page = (
+        "<article><h1>Termini</h1><p>Questa pagina raccoglie i termini da comunicare ai "
+        "clienti.</p><table><tr><th>Caso</th><th colspan='2'>Termini</th><th>Note</th></tr>"
+        "<tr><td>Reso</td><td>14 giorni</td><td>gratis</td><td>con scontrino</td></tr>"
+        "<tr><td rowspan='2'>Guasto</td><td>30 giorni</td><td>a pagamento</td><td></td></tr>"
+        "<tr><td>60 giorni</td><td>gratis</td><td>con garanzia</td></tr></table></article>"
+    )
+    _, (_, from_word) = cut_file(tmp_path / "word", "it/termini.docx", path.read_bytes())
+    _, (_, from_html) = cut_file(tmp_path / "html", "it/termini.html", page)
+    assert from_word.model_dump() == from_html.model_dump()
+    assert from_word.text.split("\n")[1:] == [
+        "Caso: Guasto; Termini: 30 giorni; a pagamento",
+        "Caso: Guasto; Termini: 60 giorni; gratis; Note: con garanzia",
+    ]
+
+
 def test_cells_after_a_span_in_the_middle_keep_their_own_headers(tmp_path: Path) -> None:
     page = (
         "<html><body><article><h1>Resi</h1><table><thead><tr><th>Caso</th>"
