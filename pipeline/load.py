@@ -120,14 +120,27 @@ def load_content(content_dir: Path, max_bytes: int) -> LoadResult:
 
 
 def _warn_about_unknown_folders(content_dir: Path, result: LoadResult) -> None:
+    """Folders that are not a language's, and articles put beside the language folders (the
+    glossary and other files there are no articles): neither is read, and editors are told."""
     for entry in sorted(content_dir.iterdir()):
-        if entry.is_dir() and not entry.name.startswith(".") and entry.name not in CONTENT_LANGS:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir() and entry.name not in CONTENT_LANGS:
             result.warnings.append(
                 FileProblem(
                     path=entry.name,
                     reason="not a content language folder (expected one of "
                     + ", ".join(CONTENT_LANGS)
                     + "); not read",
+                )
+            )
+        elif entry.is_file() and entry.suffix.lower() in FORMAT_BY_SUFFIX:
+            result.warnings.append(
+                FileProblem(
+                    path=shown_path(entry.name),
+                    reason="an article outside the language folders is not read: put it in "
+                    + ", ".join(f"content/{lang}/" for lang in CONTENT_LANGS[:-1])
+                    + f" or content/{CONTENT_LANGS[-1]}/",
                 )
             )
 

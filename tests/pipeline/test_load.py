@@ -543,6 +543,24 @@ def test_folder_named_like_an_article_is_a_subfolder_warning(tmp_path):
     ]
 
 
+def test_an_article_beside_the_language_folders_gives_a_warning_and_is_not_read(tmp_path):
+    write(tmp_path, "Rimborsi.md", "# Rimborsi\n\nRimborsate entro cinque giorni.")
+    write(tmp_path, "glossary.yaml", "concepts: []\n")  # the glossary lives here
+    write(tmp_path, "NOTES", "for editors")
+    write(tmp_path, "it/buono.txt", "Titolo\nTesto")
+
+    result = load(tmp_path)
+    assert [f.id for f in result.files] == ["it/buono"]
+    assert result.rejected == []
+    assert result.warnings == [
+        FileProblem(
+            path="Rimborsi.md",
+            reason="an article outside the language folders is not read: put it in "
+            "content/lv/, content/it/, content/zh/ or content/ru/",
+        )
+    ]
+
+
 def test_unknown_language_folder_gives_a_warning_and_is_not_read(tmp_path):
     write(tmp_path, "de/kundenservice.txt", "Titel\nText")
     write(tmp_path, "it/buono.txt", "Titolo\nTesto")
