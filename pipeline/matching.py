@@ -127,6 +127,20 @@ def word_forms(word: str) -> WordForms:
     return WordForms(tuple(terms), tuple(surfaces), stop and not HAN.search(word))
 
 
+#: An Italian word's last vowel as it is written accented (città, perché, più, però, virtù).
+_ITALIAN_FINAL_ACCENTS = {"a": "à", "e": "èé", "i": "ì", "o": "ò", "u": "ù"}
+
+
+def final_accents(word: str) -> tuple[str, ...]:
+    """An Italian word typed without accents and ending in a vowel, written with that vowel
+    accented ("qualita": "qualità"; "perche": "perchè", "perché"); none for other words. Which
+    of them a tip writes, if any, the index's words as written tell."""
+    last = word[-1:]
+    if last not in _ITALIAN_FINAL_ACCENTS or not word.isascii():
+        return ()
+    return tuple(word[:-1] + accent for accent in _ITALIAN_FINAL_ACCENTS[last])
+
+
 def typo_budget(word: str) -> int:
     """How many typos a word of this length may hold (Meilisearch's defaults)."""
     if HAN.search(word) or len(word) < 5:
@@ -306,6 +320,14 @@ def candidates(
         if term in vocabulary:
             found[term] = EXACT
     surface = forms.surface(lang)
+    if lang == "it" and written is not None and surface not in written:
+        # "qualita" typed, "qualità" written: the stemmer cuts the two apart ("qual",
+        # "qualit"), so the word as the tips write it is the word typed
+        for accented in final_accents(surface):
+            if accented in written:
+                for term in word_terms(accented, lang)[0]:
+                    if term in vocabulary:
+                        found.setdefault(term, EXACT)
     if last and (len(surface) >= MIN_PREFIX_CHARS or HAN.search(surface)):
         # the word, and its stem; a Chinese word's terms are its parts, and it starts a
         # longer word only as a whole

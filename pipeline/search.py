@@ -44,6 +44,7 @@ from pipeline.matching import (
     Synonyms,
     Vocabulary,
     candidates,
+    final_accents,
     query_words,
     word_forms,
 )
@@ -595,7 +596,12 @@ class PublishedIndex:
         surface = forms.surface(lang)
         table = self._surfaces[lang]
         if table is not None:
-            return table.tips(surface)
+            writers = table.tips(surface)
+            if lang == "it":  # "qualita" typed, "qualità" written: the same word
+                accented = [table.tips(variant) for variant in final_accents(surface)]
+                if any(tips.size for tips in accented):
+                    writers = np.union1d(writers, np.concatenate(accented))
+            return writers
         if len(forms.analyzed(lang)) < 2 or surface not in forms.analyzed(lang):
             return None
         ranking = self._rankers[lang].table

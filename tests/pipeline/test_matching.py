@@ -11,6 +11,7 @@ from pipeline.matching import (
     Synonyms,
     Vocabulary,
     candidates,
+    final_accents,
     query_words,
     surface_form,
     typo_budget,
@@ -78,6 +79,22 @@ def test_query_words_drop_what_pasting_brings_inside_words():
     pasted = "apkal\u00adpošana cus\u200btomer обслу\u2060живание kli\u200dentu \ufeffrefund"
     assert query_words(pasted) == ["apkalpošana", "customer", "обслуживание", "klientu", "refund"]
     assert query_words("ｃｕｓｔｏｍｅｒ　ｓｅｒｖｉｃｅ") == ["customer", "service"]  # full-width
+
+
+def test_an_italian_word_typed_without_its_final_accent_means_the_word_written_with_it():
+    """The stemmer cuts "qualita" to "qual" and "qualità" to "qualit": when the tips write only
+    the accented word, its stems are the typed word's too."""
+    stems = Vocabulary({"qual": 5, "qualit": 3, "citt": 2, "cas": 4})
+    written = Vocabulary({"quale": 5, "qualità": 3, "città": 2, "casa": 4})
+    found = {
+        c.term: c.kind for c in candidates("qualita", "it", stems, last=False, written=written)
+    }
+    assert found == {"qual": EXACT, "qualit": EXACT}
+    found = {c.term: c.kind for c in candidates("casa", "it", stems, last=False, written=written)}
+    assert found == {"cas": EXACT}  # written as typed: nothing more
+    # only a word typed without accents, ending in a vowel
+    assert final_accents("perche") == ("perchè", "perché")
+    assert final_accents("città") == final_accents("stop") == ()  # accented, or no vowel last
 
 
 def test_candidates_exact_then_prefix_for_the_last_word_then_typos():

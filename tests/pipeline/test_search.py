@@ -302,6 +302,16 @@ def test_a_query_that_finds_nothing_suggests_the_nearest_that_does(seed_index):
         assert seed_index.search(nonsense, "en", source_lang="ru").suggestion is None
 
 
+def test_italian_typed_without_a_final_accent_finds_the_accented_word_first(seed_index):
+    """ "qualita": the tips that write "qualità" come before those writing "quale" or "quali",
+    whose stem (qual) is what the stemmer makes of the word typed."""
+    accented = [f.tip.id for f in seed_index.search("qualità", "it", limit=10).found]
+    assert len(accented) == 3
+    typed = seed_index.search("qualita", "it", limit=10)
+    assert {f.tip.id for f in typed.found[:3]} == set(accented)
+    assert all("<mark>qualità</mark>" in f.highlight for f in typed.found[:3])
+
+
 GLOSSARY = """\
 concepts:
   - id: hold-music
