@@ -162,9 +162,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         kind = _KIND_BY_STATUS.get(exc.status_code, "http-error")
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-        return problem_response(
-            request, exc.status_code, kind, detail, headers=getattr(exc, "headers", None)
-        )
+        headers = dict(getattr(exc, "headers", None) or {})
+        allowed = [method.strip() for method in headers.get("Allow", "").split(",")]
+        if "GET" in allowed and "HEAD" not in allowed:  # HEAD is answered for every GET
+            headers["Allow"] = ", ".join([*allowed, "HEAD"])
+        return problem_response(request, exc.status_code, kind, detail, headers=headers or None)
 
     @app.exception_handler(Exception)
     async def on_error(request: Request, exc: Exception) -> JSONResponse:

@@ -189,7 +189,9 @@ def test_bcp47_tags(client):
 
 
 def test_wrong_method_and_unknown_route_are_problems(client):
-    assert_problem(client.post("/v1/search", params={"q": "x"}), 405, "method-not-allowed")
+    refused = client.post("/v1/search", params={"q": "x"})
+    assert_problem(refused, 405, "method-not-allowed")
+    assert refused.headers["allow"] == "GET, HEAD"  # HEAD is answered for every GET
     assert_problem(client.get("/v2/nothing"), 404, "not-found")
 
 
