@@ -338,7 +338,7 @@ def split_front_matter(text: str) -> tuple[str, ArticleMeta, list[str]]:
     else:
         return text, ArticleMeta(), []
     try:
-        data: Any = yaml.safe_load(block) if block.strip() else {}
+        data: Any = yaml.load(block, Loader=_MetadataLoader) if block.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
@@ -369,6 +369,22 @@ def split_front_matter(text: str) -> tuple[str, ArticleMeta, list[str]]:
 
 
 _OPENING_FENCE = re.compile(r"\A---[ \t]*\n")
+
+
+class _MetadataLoader(yaml.SafeLoader):
+    """YAML's safe loader, reading a number or a yes/no as the text written: front matter's
+    fields are text or a date, and ``title: 2024`` or ``title: Yes`` (a number and a boolean
+    to YAML) were refused as "not a valid string"."""
+
+
+_MetadataLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, pattern)
+        for tag, pattern in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _looks_like_metadata(block: str) -> bool:

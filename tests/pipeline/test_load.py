@@ -254,6 +254,20 @@ def test_bad_front_matter_value_is_rejected_naming_the_field(line, field):
     assert str(excinfo.value).startswith(f"front matter field '{field}': ")
 
 
+@pytest.mark.parametrize(
+    ("lines", "title", "tags"),
+    [
+        ("title: 2024\ntags: [2024, faq]", "2024", ("2024", "faq")),
+        ("title: Yes\ntags: yes, no", "Yes", ("yes", "no")),
+        ("title: 1.5\ntags: [0x1A, on]", "1.5", ("0x1A", "on")),
+    ],
+)
+def test_front_matter_numbers_and_yes_no_are_the_text_written(lines, title, tags):
+    _, meta, _ = split_front_matter(f"---\n{lines}\ndate: 2010-11-21\n---\nbody")
+    assert (meta.title, meta.tags) == (title, tags)
+    assert meta.date == dt.date(2010, 11, 21)  # a date is still a date
+
+
 @pytest.mark.parametrize("value", ["2010-02-30", "2010-13-01"])
 def test_impossible_unquoted_date_is_a_front_matter_rejection(value):
     # YAML itself turns an unquoted 2010-02-30 into a date and fails doing so.
