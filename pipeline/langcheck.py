@@ -88,15 +88,27 @@ def check_language(article: Article) -> LanguageCheck:
     )
 
 
+#: The share of an article's letters in Han or Cyrillic script from which the script alone
+#: says Chinese or Russian; below it (an Italian article quoting Chinese greetings, a Latvian
+#: one listing Russian phrases) langdetect weighs the whole text, as it always did.
+SCRIPT_DECIDES = 0.8
+#: Cyrillic letters Russian does not use (Ukrainian, Belarusian, Serbian, Macedonian): text
+#: holding them is left to langdetect, which tells those languages apart.
+_NOT_RUSSIAN = frozenset("іїєґўјљњђћџѓќѕ")
+
+
 def _language_by_script(text: str) -> tuple[str, float] | None:
-    """Chinese or Russian, with the share of the letters in its script, when Han or Cyrillic
-    letters outnumber the others (a Han character counted as three letters, a word's worth);
-    None for text mostly in Latin letters."""
-    han, cyrillic, latin = script_letters(text)
+    """Chinese or Russian, with the share of the letters in its script, when at least
+    :data:`SCRIPT_DECIDES` of them are Han or Cyrillic (a Han character counted as three
+    letters, a word's worth; Japanese kana and other scripts count as other letters); None
+    otherwise, and for Cyrillic text with letters Russian does not have."""
+    han, cyrillic, _ = script_letters(text)
     weights = {"zh": han * 3, "ru": cyrillic}
     lang = max(weights, key=weights.__getitem__)
-    total = han * 3 + cyrillic + latin
-    if weights[lang] <= latin or not total:
+    total = han * 3 + sum(1 for char in text if char.isalpha()) - han
+    if not total or weights[lang] / total < SCRIPT_DECIDES:
+        return None
+    if lang == "ru" and not _NOT_RUSSIAN.isdisjoint(text.lower()):
         return None
     return lang, weights[lang] / total
 

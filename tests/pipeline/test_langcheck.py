@@ -258,3 +258,43 @@ def test_a_language_without_a_folder_is_named_with_what_to_do():
         f"language looks like 'es' ({check.probability:.0%}), but the file is in content/it/; "
         "articles are written in lv, it, zh or ru, each in its folder"
     )
+
+
+def test_an_article_quoting_another_script_is_still_weighed_as_a_whole():
+    """The script decides only when nearly every letter is in it: an Italian article with a
+    few Chinese greetings is Italian, as langdetect weighs it."""
+    body = (
+        "Usate queste frasi con i clienti cinesi.\n\n您好，欢迎光临 — Buongiorno\n"
+        "请稍等一下 — Attenda\n谢谢您的耐心 — Grazie\n我们会在十四天内退款 — Rimborsiamo"
+    )
+    check = check_language(article("it", "Saluti in cinese", body))
+    assert (check.ok, check.detected, check.reason) == (True, "it", "")
+
+
+@pytest.mark.parametrize(
+    ("folder", "title", "body", "detected"),
+    [
+        (
+            "zh",
+            "返品について",
+            "お客様が商品を返品したい場合は、まずご不便をおかけしたことをお詫びします。"
+            "次に注文番号と購入日を確認してください。",
+            "ja",
+        ),
+        (
+            "ru",
+            "Повернення товару",
+            "Якщо клієнт хоче повернути товар, спочатку вибачтеся за незручності. Потім "
+            "перевірте номер замовлення та дату покупки.",
+            "uk",
+        ),
+    ],
+)
+def test_japanese_and_ukrainian_are_not_taken_for_chinese_and_russian(
+    folder, title, body, detected
+):
+    """Kana are letters of another script, and і ї є ґ letters Russian does not have: those
+    texts are left to langdetect."""
+    check = check_language(article(folder, title, body))
+    assert (check.ok, check.detected) == (False, detected)
+    assert check.reason.endswith("articles are written in lv, it, zh or ru, each in its folder")
