@@ -163,8 +163,18 @@ def _chrome_reason(element: lxml_html.HtmlElement) -> str | None:
 
 
 def _in_chrome(element: lxml_html.HtmlElement) -> bool:
-    """Whether the element is dropped as chrome, or stands inside something that is."""
-    return any(_chrome_reason(each) is not None for each in (element, *element.iterancestors()))
+    """Whether the element is dropped as chrome, or stands inside something that is, up to
+    the page's <body> or the article's own container: a class on those (WordPress's
+    ``has-sidebar`` body, a ``toc-enabled`` layout) says nothing of the article's <h1>, as
+    the walker, which starts inside them, never asks them."""
+    for each in (element, *element.iterancestors()):
+        if each.tag in ("body", "html"):
+            return False
+        if _chrome_reason(each) is not None:
+            return True
+        if each.tag in ("article", "main") or each.get("role") == "main":
+            return False
+    return False
 
 
 def _inside(element: lxml_html.HtmlElement, tags: set[str]) -> bool:
@@ -179,6 +189,7 @@ class _Walker:
     buffer: list[str] = field(default_factory=list)
     quote: int = 0
     section_level: int | None = None  # of the last real heading (<h2> …)
+    spans: "_SpanBudget" = field(default_factory=lambda: _SpanBudget())
 
     def walk(self, element: lxml_html.HtmlElement) -> None:
         self.container(element)
@@ -363,7 +374,7 @@ class _Walker:
         rows: list[list[str]] = []
         header = False
         texts: dict[lxml_html.HtmlElement, str] = {}
-        for row, cells, slots in _grid(element):
+        for row, cells, slots in _grid(element, self.spans):
             if not rows:
                 parent = row.getparent()
                 in_head = parent is not None and parent.tag == "thead"
@@ -441,18 +452,26 @@ class _Slot:
 
 #: HTML's own limits on spans (a larger colspan reads as 1000, rowspan as 65534).
 _MAX_COLSPAN, _MAX_ROWSPAN = 1000, 65534
-#: Slots a table's spans may add beyond its own cells (columns a colspan reaches, rows a
-#: rowspan reaches, and columns left empty before them): a real table needs a few dozen, and a
-#: page of absurd spans must not grow without bound. Spans past it are read as 1.
+#: Slots the spans of a page's tables may add beyond their own cells (columns a colspan
+#: reaches, rows a rowspan reaches, and columns left empty before them): real tables need a
+#: few dozen, and a page of absurd spans (thousands of tables of colspan=1000) must not grow
+#: without bound. Spans past it are read as 1.
 _MAX_SPANNED_SLOTS = 10_000
 
 
+@dataclass
+class _SpanBudget:
+    """What is left of a page's :data:`_MAX_SPANNED_SLOTS`."""
+
+    left: int = _MAX_SPANNED_SLOTS
+
+
 def _grid(
-    table: lxml_html.HtmlElement,
+    table: lxml_html.HtmlElement, budget: _SpanBudget
 ) -> Iterator[tuple[lxml_html.HtmlElement, list[lxml_html.HtmlElement], list[_Slot | None]]]:
     """Each row of the table, its own cells, and its slots in column order with rowspans and
-    colspans laid out as a browser lays them out (None: a column no cell covers)."""
-    budget = _MAX_SPANNED_SLOTS  # every slot but a cell's own first one costs one
+    colspans laid out as a browser lays them out (None: a column no cell covers). Every slot
+    but a cell's own first one is taken from the page's ``budget``."""
     for group in _row_groups(table):
         carried: dict[int, tuple[_Slot, int]] = {}  # column → slot from above, rows it covers
         for index, row in enumerate(group):
@@ -465,10 +484,10 @@ def _grid(
             while cell is not None or (carried and len(slots) <= reach):
                 column = len(slots)
                 if column in carried or cell is None:  # from above, or a gap before one
-                    if budget <= 0:
+                    if budget.left <= 0:
                         carried.clear()  # rowspans read as 1 from here on
                         continue
-                    budget -= 1
+                    budget.left -= 1
                     slot, rows = carried.pop(column, (None, 0))
                     slots.append(slot)
                     if slot is not None and rows > 1:
@@ -478,10 +497,10 @@ def _grid(
                 colspan = _span(cell.get("colspan"), _MAX_COLSPAN, zero=1)
                 rowspan = min(_span(cell.get("rowspan"), _MAX_ROWSPAN, zero=rows_left), rows_left)
                 for offset in range(colspan):
-                    if offset and (column + offset in carried or budget <= 0):
+                    if offset and (column + offset in carried or budget.left <= 0):
                         break  # overlapping cells: the one from above keeps its column
                     if offset:
-                        budget -= 1
+                        budget.left -= 1
                     slot = _Slot(cell, first=offset == 0)
                     slots.append(slot)
                     if rowspan > 1:

@@ -257,6 +257,27 @@ def test_a_hand_written_pages_site_header_and_copyright_line_are_chrome(tmp_path
 
 
 @pytest.mark.parametrize(
+    ("body_tag", "wrapper"),
+    [
+        ('<body class="single-post has-sidebar">', ("", "")),  # WordPress's body classes
+        ("<body>", ('<div id="page" class="layout toc-enabled">', "</div>")),
+    ],
+)
+def test_the_articles_h1_is_its_title_whatever_the_page_around_it_is_called(
+    tmp_path: Path, body_tag: str, wrapper: tuple[str, str]
+) -> None:
+    page = (
+        f"<html><head><title>Rimborsi | Portale Assistenza</title></head>{body_tag}"
+        '<div class="site-header"><h1 class="logo">Portale Assistenza</h1></div>'
+        f"{wrapper[0]}<article><h1>Gestire i rimborsi</h1><p>Controllate sempre il numero "
+        f"d'ordine prima di avviare il rimborso al cliente.</p></article>{wrapper[1]}</body></html>"
+    )
+    normalised, tips = cut_file(tmp_path, "it/rimborsi.html", page)
+    assert normalised.article.title == "Gestire i rimborsi"
+    assert [t.title for t in tips] == ["Gestire i rimborsi"]
+
+
+@pytest.mark.parametrize(
     "chrome",
     [
         '<div id="sidebar"><h1>Altri articoli</h1></div>',
@@ -438,6 +459,21 @@ def test_a_table_of_absurd_spans_is_read_quickly_and_stays_small(tmp_path: Path)
     assert tip.table is not None
     assert len(tip.table.rows) == 3001
     assert sum(len(row) for row in tip.table.rows) <= 1000 + 3000 + 10_000
+
+
+def test_a_page_of_many_tables_of_absurd_spans_shares_one_bound(tmp_path: Path) -> None:
+    # The bound is the page's, not each table's: 2,000 one-cell tables of colspan=1000 would
+    # otherwise lay out two million slots (24 s and 977 MB for a 1 MB page).
+    page = (
+        "<html><body><article><h1>Ordini</h1>"
+        + "<table><tr><td colspan='1000'>x</td></tr></table>" * 2000
+        + "</article></body></html>"
+    )
+    started = time.perf_counter()
+    _, tips = cut_file(tmp_path, "it/ordini.html", page)
+    assert time.perf_counter() - started < 10
+    cells = sum(len(row) for tip in tips if tip.table for row in tip.table.rows)
+    assert len(tips) == 2000 and cells <= 2000 + 10_000
 
 
 def test_word_document_headings_lists_and_tables(tmp_path):
