@@ -138,8 +138,9 @@ def normalise_article(source: SourceFile, max_bytes: int = 1 << 20) -> Normalise
                 if not lines:
                     raise RejectedFile("nothing left after removing boilerplate")
                 title = lines.pop(0).strip()
-            elif lines and _same_title(lines[0], title):
-                # The title repeated under the front matter, as in the README's example: no tip.
+            elif lines and _same_title(lines[0], title) and (len(lines) == 1 or not lines[1]):
+                # The title repeated under the front matter, as in the README's example, on a
+                # line of its own: no tip. (The first line of a paragraph it begins stays.)
                 lines.pop(0)
             lines = _squeeze_blank_lines(lines)
         body = "\n".join(lines)
@@ -247,17 +248,13 @@ def _same_title(line: str, title: str) -> bool:
 
 
 def _without_repeated_title(blocks: list[Block], title: str) -> list[Block]:
-    """``blocks`` without a first paragraph line that repeats the front matter's title, as
-    the title line of a plain-text article would be. (A first ``# heading`` saying the title
-    stays: it heads its section as the title would, so no tip holds it alone.)"""
-    if not blocks or blocks[0].kind != "paragraph":
-        return blocks
-    line, _, more = blocks[0].text.partition("\n")
-    if not _same_title(line, title):
-        return blocks
-    if more.strip():
-        return [blocks[0].model_copy(update={"text": more.strip()}), *blocks[1:]]
-    return blocks[1:]
+    """``blocks`` without a first paragraph that only repeats the front matter's title, as the
+    title line of a plain-text article would. (A first ``# heading`` saying the title stays:
+    it heads its section as the title would, so no tip holds it alone; and a paragraph that
+    goes on after the title's words is a paragraph.)"""
+    if blocks and blocks[0].kind == "paragraph" and _same_title(blocks[0].text, title):
+        return blocks[1:]
+    return blocks
 
 
 def _squeeze_blank_lines(lines: list[str]) -> list[str]:

@@ -190,6 +190,14 @@ def test_a_first_line_repeating_the_front_matter_title_is_the_title_not_body(fir
     assert article.body == "Regole d'oro\n\nIl cliente viene prima di tutto."
 
 
+def test_a_paragraph_whose_first_line_is_the_title_keeps_it():
+    # Hard-wrapped: the title's words begin the first paragraph, which goes on below.
+    meta = ArticleMeta(title="Resi e rimborsi")
+    text = "Resi e rimborsi\nsono gestiti dal reparto vendite entro cinque giorni.\n"
+    article = normalise_article(source(text, meta=meta)).article
+    assert article.body == "Resi e rimborsi\nsono gestiti dal reparto vendite entro cinque giorni."
+
+
 def test_a_front_matter_title_repeated_with_nothing_after_it_is_only_a_title():
     meta = ArticleMeta(title="Rispondere entro tre squilli")
     with pytest.raises(RejectedFile) as excinfo:
