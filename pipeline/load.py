@@ -134,7 +134,11 @@ def _warn_about_unknown_folders(content_dir: Path, result: LoadResult) -> None:
                     + "); not read",
                 )
             )
-        elif entry.is_file() and entry.suffix.lower() in FORMAT_BY_SUFFIX:
+        elif (
+            entry.is_file()
+            and entry.suffix.lower() in FORMAT_BY_SUFFIX
+            and not entry.name.upper().startswith("README")  # the editors' own notes
+        ):
             result.warnings.append(
                 FileProblem(
                     path=shown_path(entry.name),

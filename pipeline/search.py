@@ -597,7 +597,8 @@ class PublishedIndex:
         table = self._surfaces[lang]
         if table is not None:
             writers = table.tips(surface)
-            if lang == "it":  # "qualita" typed, "qualità" written: the same word
+            if lang == "it" and writers.size == 0:  # "qualita" typed, only "qualità" written
+                # (as candidates() reads it: "papa" written too means the pope, not "papà")
                 accented = [table.tips(variant) for variant in final_accents(surface)]
                 if any(tips.size for tips in accented):
                     writers = np.union1d(writers, np.concatenate(accented))

@@ -561,6 +561,7 @@ def test_an_article_beside_the_language_folders_gives_a_warning_and_is_not_read(
     write(tmp_path, "Rimborsi.md", "# Rimborsi\n\nRimborsate entro cinque giorni.")
     write(tmp_path, "glossary.yaml", "concepts: []\n")  # the glossary lives here
     write(tmp_path, "NOTES", "for editors")
+    write(tmp_path, "README.md", "# How we write articles")  # the editors' own notes
     write(tmp_path, "it/buono.txt", "Titolo\nTesto")
 
     result = load(tmp_path)

@@ -312,6 +312,22 @@ def test_italian_typed_without_a_final_accent_finds_the_accented_word_first(seed
     assert all("<mark>qualità</mark>" in f.highlight for f in typed.found[:3])
 
 
+def test_a_word_the_tips_write_as_typed_is_not_also_its_accented_twin(settings, content_dir):
+    """ "papa" is written: the tips writing "papà" (another word, the same stem) match it as
+    stemmed, after the one that writes it as typed, however often they say theirs."""
+    write_article(
+        content_dir,
+        "it/famiglie.txt",
+        "Famiglie\n\nIl papà di Marco chiede il rimborso: il papà ha pagato due volte.\n\n"
+        "Il papa visita la città durante la settimana santa e le strade sono chiuse.\n",
+    )
+    assert run_ingest(settings).exit_code == 0
+    with PublishedIndex.open_current(settings.data_dir) as index:
+        found = index.search("papa", "it", limit=10).found
+    ours = [f.tip.text for f in found if f.tip.id.startswith("it/famiglie/")]
+    assert [text.startswith("Il papa ") for text in ours] == [True, False]
+
+
 GLOSSARY = """\
 concepts:
   - id: hold-music
